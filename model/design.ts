@@ -1,0 +1,53 @@
+// The Design contract (DESIGN.md §3): every design is a pure state
+// machine over the shared vocabulary, in the shape of XState's
+// transition(logic, snapshot, event) -> [next, actions].
+import type { Action, Config, GhostView, Step } from './vocabulary.js';
+
+export type DesignId = 'struct-page' | 'vma-p2p';
+
+/** Knob values are words (`on`, `off`, `refused`...) so a CLI can set them. */
+export type Knobs = Readonly<Record<string, string>>;
+
+export interface KnobSpec {
+  readonly name: string;
+  readonly values: readonly string[];
+  readonly default: string;
+  /** One line: which design decision the knob is. */
+  readonly doc: string;
+  /** The commit or message the decision comes from. */
+  readonly cite: string;
+}
+
+export interface PresetSpec {
+  readonly name: string;
+  /** One line, as in DESIGN.md §4. */
+  readonly doc: string;
+  readonly cite: string;
+  /** Only the knobs that differ from their defaults. */
+  readonly knobs: Knobs;
+}
+
+export interface Design<S = unknown> {
+  readonly id: DesignId;
+  readonly title: string;
+  /** The first preset is the design's default. */
+  readonly presets: readonly PresetSpec[];
+  readonly knobs: readonly KnobSpec[];
+  init(config: Config, knobs: Knobs): S;
+  /** Pure and total: never mutates `state`, never throws. */
+  step(state: S, action: Action): Step<S>;
+  /** Concrete actions worth trying from `state`. */
+  enabled(state: S): Action[];
+  view(state: S): GhostView;
+  /** Broken internal accounting (DOMAIN.md §4.5), empty when consistent. */
+  audit(state: S): string[];
+  /** References and memory still held; empty once the world is idle and clean (§4.8). */
+  held(state: S): string[];
+}
+
+/** Resolve a preset plus overrides into a full knob set, defaults filled in. */
+export function resolveKnobs(design: Design, preset: PresetSpec, overrides: Knobs = {}): Knobs {
+  const knobs: Record<string, string> = {};
+  for (const spec of design.knobs) knobs[spec.name] = spec.default;
+  return { ...knobs, ...preset.knobs, ...overrides };
+}

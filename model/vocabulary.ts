@@ -1,0 +1,282 @@
+// The shared vocabulary of both designs (DESIGN.md §3): the world's
+// configuration, the actions user space, devices and drivers take, the
+// values they return, the events a step emits, and the ghost view that
+// safety properties are judged on. Like linux-kernel.bell, it names
+// things; the designs give them meaning and properties/ judges them.
+
+// --- configuration -----------------------------------------------------
+
+/** PCI P2PDMA route of an importer/exporter pair: calc_map_type_and_dist(). */
+export type Route =
+  | 'bus-addr' // PCI_P2PDMA_MAP_BUS_ADDR: common upstream switch
+  | 'host-bridge' // PCI_P2PDMA_MAP_THRU_HOST_BRIDGE: whitelisted root complex
+  | 'none'; // PCI_P2PDMA_MAP_NOT_SUPPORTED
+
+/** A device whose BAR is shared with user space (NVMe CMB, GPU VRAM). */
+export interface ExporterConfig {
+  readonly name: string;
+  /** BAR pages in the provider's pool: pci_p2pdma_add_resource() / VRAM. */
+  readonly pages: number;
+}
+
+/** A device that DMAs to an exporter's BAR on behalf of user space. */
+export type ImporterConfig =
+  | {
+      readonly kind: 'nvme';
+      readonly name: string;
+      /** blk_queue_pci_p2pdma(q): the queue accepts P2P pages (QUEUE_FLAG_PCI_P2PDMA). */
+      readonly p2pQueue: boolean;
+    }
+  | {
+      readonly kind: 'rdma';
+      readonly name: string;
+      /** IB_ODP_SUPPORT: the NIC can register on-demand-paging MRs (ib_umem_odp_get). */
+      readonly odp: boolean;
+    };
+
+export interface Config {
+  readonly exporters: readonly ExporterConfig[];
+  readonly importers: readonly ImporterConfig[];
+  /** routes[importer][exporter], as pci_p2pdma_map_type() would classify them. */
+  readonly routes: readonly (readonly Route[])[];
+  /** An IOMMU translates host-bridge P2P (iommu_dma_map_sg); bus-addr bypasses it. */
+  readonly iommu: boolean;
+  /** Process slots (struct mm_struct): p0 runs at start, fork() fills the rest. */
+  readonly processes: number;
+}
+
+/** The world every preset is judged in unless a trace states another. */
+export const defaultConfig: Config = {
+  exporters: [{ name: 'e0', pages: 2 }],
+  importers: [
+    { kind: 'nvme', name: 'nvme0', p2pQueue: true },
+    { kind: 'nvme', name: 'nvme1', p2pQueue: false },
+    { kind: 'rdma', name: 'nic0', odp: true },
+    { kind: 'rdma', name: 'nic1', odp: false },
+  ],
+  routes: [['bus-addr'], ['bus-addr'], ['host-bridge'], ['none']],
+  iommu: true,
+  processes: 2,
+};
+
+// --- identifiers -------------------------------------------------------
+
+/** Indices: exporters and importers into Config; the rest are created by steps. */
+export type ExporterId = number;
+export type ImporterId = number;
+export type ProcId = number;
+/** A vm_area_struct, numbered in creation order across all mms. */
+export type VmaId = number;
+/** One in-flight block request (struct bio / struct request). */
+export type IoId = number;
+/** One RDMA memory region (struct ib_mr / ib_umem). */
+export type MrId = number;
+/** One exporter allocation: a p2pmem range or a driver object. */
+export type AllocId = number;
+
+// --- actions -----------------------------------------------------------
+
+/** Who takes a step; liveness may use only 'kernel' and 'device' steps. */
+export type Actor = 'user' | 'device' | 'kernel' | 'driver' | 'fault';
+
+export type Action =
+  /** mmap(2) of the exporter: p2pmem_alloc_mmap() or the driver's f_op->mmap. */
+  | {
+      readonly kind: 'proc_mmap';
+      readonly proc: ProcId;
+      readonly exporter: ExporterId;
+      readonly pages: number;
+      readonly shared: boolean;
+      readonly offset: number;
+    }
+  /** munmap(2): unmap_region() -> mmu_notifier_invalidate_range_start, zap. */
+  | { readonly kind: 'proc_munmap'; readonly proc: ProcId; readonly vma: VmaId }
+  /** fork(2): dup_mmap() -> copy_page_range() when vma_needs_copy(). */
+  | { readonly kind: 'proc_fork'; readonly proc: ProcId }
+  /** exit(2): exit_mmap() (mmu_notifier_release, unmap_vmas) and fput of fds. */
+  | { readonly kind: 'proc_exit'; readonly proc: ProcId }
+  /** User load/store to its mapping: handle_mm_fault() when no PTE. */
+  | { readonly kind: 'proc_touch'; readonly proc: ProcId; readonly vma: VmaId; readonly page: number }
+  /** pread/pwrite(O_DIRECT): __bio_iov_iter_get_pages(), submit_bio(). */
+  | {
+      readonly kind: 'proc_odirect';
+      readonly proc: ProcId;
+      readonly importer: ImporterId;
+      readonly vma: VmaId;
+      readonly page: number;
+      /** pread: the device writes the page; pwrite: it reads it. */
+      readonly read: boolean;
+    }
+  /** process_vm_readv/vmsplice: pin_user_pages() without FOLL_PCI_P2PDMA, kmap, memcpy. */
+  | { readonly kind: 'proc_kernel_copy'; readonly proc: ProcId; readonly vma: VmaId; readonly page: number }
+  /** ibv_reg_mr: ib_umem_get() (FOLL_LONGTERM pin) or, with ODP, ib_umem_odp_get(). */
+  | {
+      readonly kind: 'proc_reg_mr';
+      readonly proc: ProcId;
+      readonly importer: ImporterId;
+      readonly vma: VmaId;
+      readonly odp: boolean;
+    }
+  /** ibv_dereg_mr: ib_umem_release() / ib_umem_odp_release(). */
+  | { readonly kind: 'proc_dereg_mr'; readonly proc: ProcId; readonly mr: MrId }
+  /** The NVMe controller moves the data of an in-flight request. */
+  | { readonly kind: 'dev_io_dma'; readonly importer: ImporterId; readonly io: IoId }
+  /** Request completion: blk_mq_end_request() -> bio_endio() -> bio_release_pages(). */
+  | { readonly kind: 'dev_io_complete'; readonly importer: ImporterId; readonly io: IoId }
+  /** The NIC accesses one MR page (remote READ/WRITE); ODP faults it in first. */
+  | { readonly kind: 'dev_mr_dma'; readonly importer: ImporterId; readonly mr: MrId; readonly page: number }
+  /** Importer driver finishes a pending invalidation: fence the device, p2p_unmap(). */
+  | { readonly kind: 'importer_ack_invalidate'; readonly importer: ImporterId; readonly mr: MrId }
+  /** Exporter revokes an allocation: unmap_mapping_range()/zap_vma_ptes(), move it out. */
+  | { readonly kind: 'exporter_evict'; readonly exporter: ExporterId; readonly alloc: AllocId }
+  /** Eviction done: the allocation's BAR pages are back in the pool. */
+  | { readonly kind: 'exporter_evict_finish'; readonly exporter: ExporterId; readonly alloc: AllocId }
+  /** Driver unbind starts: devm teardown, pci_p2pdma_unmap_mappings(), memunmap_pages(). */
+  | { readonly kind: 'exporter_unbind'; readonly exporter: ExporterId }
+  /** Unbind finishes: wait_for_completion(&pgmap->done) returns, pci_p2pdma_release(). */
+  | { readonly kind: 'exporter_unbind_finish'; readonly exporter: ExporterId }
+  /** Fault injection: the nth vm_insert_page() of the next mmap fails (should_fail()). */
+  | { readonly kind: 'inject_insert_fail'; readonly nth: number };
+
+export type ActionKind = Action['kind'];
+
+export const actionKinds: readonly ActionKind[] = [
+  'proc_mmap',
+  'proc_munmap',
+  'proc_fork',
+  'proc_exit',
+  'proc_touch',
+  'proc_odirect',
+  'proc_kernel_copy',
+  'proc_reg_mr',
+  'proc_dereg_mr',
+  'dev_io_dma',
+  'dev_io_complete',
+  'dev_mr_dma',
+  'importer_ack_invalidate',
+  'exporter_evict',
+  'exporter_evict_finish',
+  'exporter_unbind',
+  'exporter_unbind_finish',
+  'inject_insert_fail',
+];
+
+const actorOf: Record<ActionKind, Actor> = {
+  proc_mmap: 'user',
+  proc_munmap: 'user',
+  proc_fork: 'user',
+  proc_exit: 'user',
+  proc_touch: 'user',
+  proc_odirect: 'user',
+  proc_kernel_copy: 'user',
+  proc_reg_mr: 'user',
+  proc_dereg_mr: 'user',
+  dev_io_dma: 'device',
+  dev_io_complete: 'device',
+  dev_mr_dma: 'device',
+  importer_ack_invalidate: 'kernel',
+  exporter_evict: 'driver',
+  exporter_evict_finish: 'kernel',
+  exporter_unbind: 'driver',
+  exporter_unbind_finish: 'kernel',
+  inject_insert_fail: 'fault',
+};
+
+export function actorKind(action: Action): Actor {
+  return actorOf[action.kind];
+}
+
+// --- return values -----------------------------------------------------
+
+/** What a step returns, as the caller sees it. */
+export type Errno =
+  | '-EINVAL'
+  | '-EFAULT'
+  | '-EREMOTEIO'
+  | '-ENODEV'
+  | '-ENOMEM'
+  | '-EOPNOTSUPP'
+  | '-EBUSY'
+  | '-EAGAIN'
+  | '-ESRCH'
+  | '-ENOENT'
+  /** The named entity does not exist (or is not the caller's): a no-op. */
+  | '-EBADF';
+
+export type Signal = 'SIGBUS' | 'SIGSEGV';
+
+/** '0', a created id ('vma0', 'io1', 'mr0', 'p1'), an errno or a signal. */
+export type Ret = '0' | `vma${number}` | `io${number}` | `mr${number}` | `p${number}` | Errno | Signal;
+
+export function isFailure(ret: Ret): boolean {
+  return ret.startsWith('-') || ret.startsWith('SIG');
+}
+
+// --- events ------------------------------------------------------------
+
+/** Where a DMA lands: a BAR page (peer-to-peer) or system RAM. */
+export type DmaTarget =
+  | {
+      readonly mem: 'bar';
+      readonly exporter: ExporterId;
+      readonly page: number;
+      /** The allocation and generation the importer was given when it mapped. */
+      readonly alloc: AllocId;
+      readonly gen: number;
+    }
+  | { readonly mem: 'ram' };
+
+/** What a step did that properties judge; data only, nothing performed. */
+export type Event =
+  /** A device DMA (dma_map_* then the transfer); `via` is how it was mapped. */
+  | {
+      readonly kind: 'dma';
+      readonly importer: ImporterId;
+      readonly path: 'odirect' | 'mr';
+      readonly target: DmaTarget;
+      readonly route: Route;
+    }
+  /** A CPU load/store to BAR memory; `kernel` means a path built for RAM (kmap+memcpy). */
+  | {
+      readonly kind: 'cpu_access';
+      readonly by: 'user' | 'kernel';
+      readonly exporter: ExporterId;
+      readonly page: number;
+    }
+  | { readonly kind: 'pin'; readonly exporter: ExporterId; readonly page: number }
+  | { readonly kind: 'unpin'; readonly exporter: ExporterId; readonly page: number }
+  | { readonly kind: 'sigbus'; readonly proc: ProcId }
+  | { readonly kind: 'p2p_map'; readonly importer: ImporterId; readonly alloc: AllocId }
+  | { readonly kind: 'p2p_unmap'; readonly importer: ImporterId; readonly alloc: AllocId }
+  | { readonly kind: 'invalidate'; readonly importer: ImporterId; readonly mr: MrId }
+  | { readonly kind: 'page_free'; readonly exporter: ExporterId; readonly page: number }
+  | { readonly kind: 'wait'; readonly exporter: ExporterId; readonly on: string };
+
+export interface Step<S> {
+  readonly state: S;
+  readonly ret: Ret;
+  readonly events: readonly Event[];
+}
+
+// --- ghost view (DOMAIN.md §1) ----------------------------------------
+
+/** Exporter driver state: bound, tearing down, or torn down. */
+export type DriverState = 'bound' | 'unbinding' | 'unbound';
+
+export interface GhostPage {
+  /** The allocation owning the page now, or null when it is in the pool. */
+  readonly owner: AllocId | null;
+  /** Bumped every time the page is freed, so reuse is visible. */
+  readonly gen: number;
+}
+
+export interface GhostView {
+  readonly exporters: readonly {
+    readonly driver: DriverState;
+    readonly pages: readonly GhostPage[];
+    /** Allocations being evicted (revocation started, not finished). */
+    readonly evicting: readonly AllocId[];
+  }[];
+  /** Outstanding kernel/device work: in-flight I/O plus pending invalidations. */
+  readonly obligations: number;
+}

@@ -1,0 +1,57 @@
+// fast-check's view of a run: a list of picks, each an action kind and a
+// choice among that kind's enabled actions in the current state. Kinds
+// survive shrinking even when an earlier step is dropped, so shrunk
+// counterexamples stay meaningful; every pick's toString is the kind.
+import fc from 'fast-check';
+import type { Design } from '../model/design.js';
+import type { Action, ActionKind } from '../model/vocabulary.js';
+import type { ActionSource } from './evaluate.js';
+
+export interface Pick {
+  readonly kind: ActionKind;
+  readonly choice: number;
+}
+
+/** How often each kind is drawn: the steps that build state come more often. */
+const weights: Readonly<Record<ActionKind, number>> = {
+  proc_mmap: 6,
+  proc_munmap: 1,
+  proc_fork: 2,
+  proc_exit: 1,
+  proc_touch: 2,
+  proc_odirect: 5,
+  proc_kernel_copy: 2,
+  proc_reg_mr: 4,
+  proc_dereg_mr: 1,
+  dev_io_dma: 5,
+  dev_io_complete: 2,
+  dev_mr_dma: 5,
+  importer_ack_invalidate: 2,
+  exporter_evict: 1,
+  exporter_evict_finish: 2,
+  exporter_unbind: 1,
+  exporter_unbind_finish: 2,
+  inject_insert_fail: 1,
+};
+
+const pickArb: fc.Arbitrary<Pick> = fc.oneof(
+  ...(Object.entries(weights) as [ActionKind, number][]).map(([kind, weight]) => ({
+    weight,
+    arbitrary: fc.nat({ max: 255 }).map((choice): Pick => ({ kind, choice })),
+  })),
+);
+
+export const picksArb = (maxLength: number): fc.Arbitrary<Pick[]> => fc.array(pickArb, { maxLength });
+
+/** The action a pick stands for in `state`, or null when its kind has none enabled. */
+export function resolvePick<S>(design: Design<S>, state: S, pick: Pick): Action | null {
+  const candidates = design.enabled(state).filter((a) => a.kind === pick.kind);
+  return candidates.length === 0 ? null : candidates[pick.choice % candidates.length]!;
+}
+
+export function fromPicks<S>(design: Design<S>, picks: readonly Pick[]): ActionSource<S> {
+  return (state, i) => {
+    const pick = picks[i];
+    return pick === undefined ? undefined : resolvePick(design, state, pick);
+  };
+}

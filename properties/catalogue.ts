@@ -1,0 +1,180 @@
+// The properties of DESIGN.md §4 (DOMAIN.md §4): like linux-kernel.cat,
+// the rules, kept apart from the vocabulary they are stated in. Safety
+// is judged on each step's events and the ghost view; liveness by
+// draining with kernel and device steps only (liveness.ts); capabilities
+// by a witness event.
+import type { Event, GhostView } from '../model/vocabulary.js';
+
+export type PropertyKind = 'safety' | 'liveness' | 'capability';
+
+export const propertyIds = [
+  'dma-to-live-allocation',
+  'dma-to-bound-exporter',
+  'no-kernel-cpu-access',
+  'route-supported',
+  'accounting-consistent',
+  'unbind-completes',
+  'evict-completes',
+  'no-leak',
+  'odirect-to-bar',
+  'rdma-mr-on-bar',
+  'p2p-dma',
+] as const;
+
+export type PropertyId = (typeof propertyIds)[number];
+
+/** What one step looks like to a safety or capability check. */
+export interface StepView {
+  readonly events: readonly Event[];
+  readonly view: GhostView;
+  readonly audit: readonly string[];
+}
+
+interface Base {
+  readonly id: PropertyId;
+  readonly statement: string;
+  /** lore links and commits that raised it. */
+  readonly links: readonly string[];
+}
+
+export interface SafetyProperty extends Base {
+  readonly kind: 'safety';
+  /** A description of the violation in this step, or null. */
+  readonly violation: (step: StepView) => string | null;
+}
+
+export interface LivenessProperty extends Base {
+  readonly kind: 'liveness';
+  /** Which obligation the drain must discharge; see liveness.ts. */
+  readonly goal: 'unbind' | 'evict' | 'clean';
+}
+
+export interface CapabilityProperty extends Base {
+  readonly kind: 'capability';
+  /** Does this step show the capability, used as intended? */
+  readonly witnessed: (step: StepView) => boolean;
+}
+
+export type Property = SafetyProperty | LivenessProperty | CapabilityProperty;
+
+const lore = (id: string) => `https://lore.kernel.org/r/${id}`;
+const commit = (sha: string, subject: string) => `commit ${sha} ("${subject}")`;
+
+type BarDma = Extract<Event, { kind: 'dma' }> & { target: { mem: 'bar' } };
+const barDmas = (events: readonly Event[]): BarDma[] =>
+  events.filter((e): e is BarDma => e.kind === 'dma' && e.target.mem === 'bar');
+
+const pageOf = (view: GhostView, d: BarDma) => view.exporters[d.target.exporter]?.pages[d.target.page];
+const bound = (view: GhostView, d: BarDma) => view.exporters[d.target.exporter]?.driver !== 'unbound';
+
+/** Reaches the allocation it was given, on a bound exporter, by a route that exists. */
+const wellFormed = (view: GhostView, d: BarDma) => {
+  const page = pageOf(view, d);
+  return bound(view, d) && page?.owner === d.target.alloc && page.gen === d.target.gen && d.route !== 'none';
+};
+
+export const catalogue: readonly Property[] = [
+  {
+    id: 'dma-to-live-allocation',
+    kind: 'safety',
+    statement: 'A device DMA reaches only BAR memory still allocated to the allocation the importer mapped',
+    links: [lore('20190129174728.6430-4-jglisse@redhat.com'), commit('0dc45ca1ce18', 'mm/memremap.c: take a pgmap reference on page allocation')],
+    violation: ({ events, view }) => {
+      // a torn-down exporter is dma-to-bound-exporter's business
+      const bad = barDmas(events).find((d) => {
+        const page = pageOf(view, d);
+        return bound(view, d) && !(page?.owner === d.target.alloc && page.gen === d.target.gen);
+      });
+      if (!bad) return null;
+      const page = pageOf(view, bad);
+      const now = page?.owner === null ? 'free' : `a${page?.owner}`;
+      return `DMA for a${bad.target.alloc} gen ${bad.target.gen} hit page ${bad.target.page} now ${now} gen ${page?.gen}`;
+    },
+  },
+  {
+    id: 'dma-to-bound-exporter',
+    kind: 'safety',
+    statement: 'No DMA reaches an exporter whose teardown has finished',
+    links: [lore('Yy4Ot5MoOhsgYLTQ@ziepe.ca'), commit('27674ef6c73f', 'mm: remove the extra ZONE_DEVICE struct page refcount')],
+    violation: ({ events, view }) => {
+      const bad = barDmas(events).find((d) => !bound(view, d));
+      return bad ? `DMA to page ${bad.target.page} of exporter ${bad.target.exporter} after unbind finished` : null;
+    },
+  },
+  {
+    id: 'no-kernel-cpu-access',
+    kind: 'safety',
+    statement: 'No kernel CPU access to BAR memory through a path built for RAM (kmap + memcpy)',
+    links: [lore('20190130180541.GA5061@redhat.com'), 'Documentation/driver-api/pci/p2pdma.rst'],
+    violation: ({ events }) => {
+      const bad = events.find((e) => e.kind === 'cpu_access' && e.by === 'kernel');
+      return bad && bad.kind === 'cpu_access' ? `kernel kmap+memcpy of BAR page ${bad.page}` : null;
+    },
+  },
+  {
+    id: 'route-supported',
+    kind: 'safety',
+    statement: 'Every P2P DMA uses a route the topology supports',
+    links: [lore('20190129174728.6430-2-jglisse@redhat.com'), 'drivers/pci/p2pdma.c calc_map_type_and_dist()'],
+    violation: ({ events }) => {
+      const bad = barDmas(events).find((d) => d.route === 'none');
+      return bad ? `P2P DMA by importer ${bad.importer} over PCI_P2PDMA_MAP_NOT_SUPPORTED` : null;
+    },
+  },
+  {
+    id: 'accounting-consistent',
+    kind: 'safety',
+    statement: 'pgmap ref = base + allocated pages; a free page has count 0; each p2p_unmap matches a live p2p_map',
+    links: [
+      commit('6220694c52a5', 'PCI/P2PDMA: Release per-CPU pgmap ref when vm_insert_page() fails'),
+      commit('cb500023a752', 'PCI/P2PDMA: Fix p2pmem_alloc_mmap() warning condition'),
+    ],
+    violation: ({ audit }) => audit[0] ?? null,
+  },
+  {
+    id: 'unbind-completes',
+    kind: 'liveness',
+    statement: 'Once unbind starts it finishes by kernel and device steps alone, without waiting on user space',
+    links: [lore('Yy4Ot5MoOhsgYLTQ@ziepe.ca'), commit('4003f107fa2e', 'mm: introduce FOLL_PCI_P2PDMA to gate getting PCI P2PDMA pages')],
+    goal: 'unbind',
+  },
+  {
+    id: 'evict-completes',
+    kind: 'liveness',
+    statement: 'The exporter takes BAR memory back (eviction) without user-space cooperation',
+    links: [lore('4e0637ba-0d7c-66a5-d3de-bc1e7dc7c0ef@amd.com'), lore('20190129202000.GM3176@redhat.com')],
+    goal: 'evict',
+  },
+  {
+    id: 'no-leak',
+    kind: 'liveness',
+    statement: 'Once every process has exited and all I/O completed, all BAR memory and references are back',
+    links: [commit('6220694c52a5', 'PCI/P2PDMA: Release per-CPU pgmap ref when vm_insert_page() fails')],
+    goal: 'clean',
+  },
+  {
+    id: 'odirect-to-bar',
+    kind: 'capability',
+    statement: 'O_DIRECT between a block device and the BAR mapping',
+    links: [lore('20190130172653.GA6707@lst.de')],
+    witnessed: ({ events, view }) => barDmas(events).some((d) => d.path === 'odirect' && wellFormed(view, d)),
+  },
+  {
+    id: 'rdma-mr-on-bar',
+    kind: 'capability',
+    statement: 'An RDMA MR on the BAR mapping, used by the NIC',
+    links: [lore('20190130080006.GB29665@lst.de')],
+    witnessed: ({ events, view }) => barDmas(events).some((d) => d.path === 'mr' && wellFormed(view, d)),
+  },
+  {
+    id: 'p2p-dma',
+    kind: 'capability',
+    statement: 'Any peer-to-peer DMA at all',
+    links: [lore('20190129195302.GI3176@redhat.com')],
+    witnessed: ({ events, view }) => barDmas(events).some((d) => wellFormed(view, d)),
+  },
+];
+
+export function findProperty(id: string): Property | undefined {
+  return catalogue.find((p) => p.id === id);
+}
