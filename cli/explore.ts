@@ -1,0 +1,98 @@
+// p2pmodel explore: random search of one design/preset, judged against
+// the expected table; counterexamples and witnesses as traces.
+import type { Command } from 'commander';
+import { expectationOf } from '../properties/expected.js';
+import { type ExploreResult, explore } from '../properties/explore.js';
+import { printTrace } from '../trace/print.js';
+import { traceFromResult } from '../trace/trace.js';
+import type { Ctx } from './context.js';
+import { usage } from './errors.js';
+import { collect, designOption, intOption, knobOptions, presetOption, propertyOptions } from './options.js';
+import { defaultRuns, defaultSeed } from '../properties/defaults.js';
+
+interface ExploreFlags {
+  design?: string;
+  preset?: string;
+  knob: string[];
+  property: string[];
+  runs?: string;
+  seed?: string;
+  path?: string;
+  json?: boolean;
+}
+
+/** Each result beside its expectation; `met` is what the exit code reports. */
+export function judged(run: ExploreResult) {
+  return run.results.map((r) => {
+    const expected = expectationOf(run.design.id, run.preset, r.property);
+    return { ...r, expected, met: expected === undefined || expected.verdict === r.verdict };
+  });
+}
+
+export function exploreJson(run: ExploreResult) {
+  return {
+    design: run.design.id,
+    preset: run.preset,
+    knobs: run.knobs,
+    seed: run.seed,
+    results: judged(run).map((r) => {
+      const trace = traceFromResult(run, r);
+      return {
+        property: r.property,
+        kind: r.kind,
+        verdict: r.verdict,
+        runs: r.runs,
+        expected: r.expected?.verdict ?? null,
+        ...(trace ? { detail: r.finding?.detail, path: r.path, trace: printTrace(trace) } : {}),
+      };
+    }),
+  };
+}
+
+function exploreText(run: ExploreResult): string {
+  const overrides = Object.entries(run.overrides).map(([k, v]) => ` ${k}=${v}`).join('');
+  const rows = judged(run);
+  const lines = [`${run.design.id} preset ${run.preset}${overrides}: seed ${run.seed}, ${rows[0]?.runs ?? 0} runs`, ''];
+  for (const r of rows) {
+    const exp = r.expected ? (r.met ? '' : `  UNEXPECTED (expected ${r.expected.verdict})`) : '  (no expectation)';
+    lines.push(`  ${r.property.padEnd(24)} ${r.kind.padEnd(10)} ${r.verdict}${exp}`);
+  }
+  for (const r of rows) {
+    const trace = traceFromResult(run, r);
+    if (trace) lines.push('', printTrace(trace).trimEnd());
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function registerExplore(program: Command, ctx: Ctx): void {
+  program
+    .command('explore')
+    .description('random search of one design/preset; exit 1 if a verdict differs from the expected table')
+    .option('--design <id>', 'struct-page or vma-p2p')
+    .option('--preset <name>', 'knob preset (default: the design\'s first)')
+    .option('--knob <name=value>', 'override one knob (repeatable)', collect, [])
+    .option('--property <id>', 'judge only this property (repeatable)', collect, [])
+    .option('--runs <n>', `sequences to run (default ${defaultRuns})`)
+    .option('--seed <n>', `fast-check seed (default ${defaultSeed}, or random with P2P_RANDOM_SEED=1)`)
+    .option('--path <path>', 'fast-check path of a counterexample to rerun (needs one --property)')
+    .option('--json', 'machine-readable output')
+    .action((flags: ExploreFlags) => {
+      const design = designOption(flags.design);
+      const preset = presetOption(design, flags.preset);
+      const overrides = knobOptions(design, flags.knob);
+      const properties = propertyOptions(flags.property);
+      if (flags.path !== undefined && properties?.length !== 1) usage('--path: needs exactly one --property');
+      if (flags.path !== undefined && !/^\d+(:\d+)*$/.test(flags.path)) usage(`--path: malformed path '${flags.path}'`);
+      const run = explore({
+        design,
+        preset: preset.name,
+        overrides,
+        ...(properties ? { properties } : {}),
+        runs: intOption('--runs', flags.runs, defaultRuns, 1),
+        seed: intOption('--seed', flags.seed, defaultSeed()),
+        ...(flags.path !== undefined ? { path: flags.path } : {}),
+      });
+      ctx.io.out(flags.json ? JSON.stringify(exploreJson(run), null, 2) + '\n' : exploreText(run));
+      ctx.exit(judged(run).every((r) => r.met) ? 0 : 1);
+    });
+}

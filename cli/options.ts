@@ -1,0 +1,47 @@
+// Turning option words into model objects; anything unknown is a UsageError.
+import type { Design, Knobs, PresetSpec } from '../model/design.js';
+import { designs, findDesign } from '../model/designs.js';
+import { findProperty, type PropertyId } from '../properties/catalogue.js';
+import { usage } from './errors.js';
+
+export function designOption(id: string | undefined): Design {
+  if (id === undefined) return usage('--design is required (one of: ' + designs.map((d) => d.id).join(', ') + ')');
+  return findDesign(id) ?? usage(`--design: unknown design '${id}' (one of: ${designs.map((d) => d.id).join(', ')})`);
+}
+
+export function presetOption(design: Design, name: string | undefined): PresetSpec {
+  if (name === undefined) return design.presets[0]!;
+  const names = design.presets.map((p) => p.name);
+  return (
+    design.presets.find((p) => p.name === name) ??
+    usage(`--preset: unknown preset '${name}' of ${design.id} (one of: ${names.join(', ')})`)
+  );
+}
+
+export function knobOptions(design: Design, pairs: readonly string[]): Knobs {
+  const knobs: Record<string, string> = {};
+  for (const pair of pairs) {
+    const m = /^([a-z0-9_]+)=([a-z0-9_-]+)$/.exec(pair);
+    if (!m) usage(`--knob: expected name=value, got '${pair}'`);
+    const [, name, value] = m;
+    const spec = design.knobs.find((k) => k.name === name);
+    if (!spec) usage(`--knob: unknown knob '${name}' of ${design.id} (one of: ${design.knobs.map((k) => k.name).join(', ')})`);
+    if (!spec.values.includes(value!)) usage(`--knob: ${name} takes ${spec.values.join('|')}, got '${value}'`);
+    knobs[name!] = value!;
+  }
+  return knobs;
+}
+
+export function propertyOptions(ids: readonly string[]): PropertyId[] | undefined {
+  if (ids.length === 0) return undefined;
+  return ids.map((id) => findProperty(id)?.id ?? usage(`--property: unknown property '${id}'`));
+}
+
+export function intOption(name: string, value: string | undefined, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value)))
+    usage(`${name}: expected a whole number >= ${min}, got '${value}'`);
+  return Number(value);
+}
+
+export const collect = (value: string, previous: string[] = []) => [...previous, value];

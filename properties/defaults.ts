@@ -1,0 +1,12 @@
+// Search defaults shared by the CLI and the tests: seeds are fixed unless
+// P2P_RANDOM_SEED=1 asks for a fresh one (always printed either way).
+import { randomInt } from 'node:crypto';
+
+/** DESIGN.md §7: a "holds" cell is backed by at least 10,000 sequences. */
+export const defaultRuns = 10_000;
+
+export const fixedSeed = 42;
+
+export function defaultSeed(): number {
+  return process.env.P2P_RANDOM_SEED === '1' ? randomInt(2 ** 31 - 1) : fixedSeed;
+}
