@@ -5,13 +5,16 @@ import type { Ctx, Io } from './context.js';
 import { UsageError } from './errors.js';
 import { registerExplore } from './explore.js';
 import { registerList } from './list.js';
+import { registerCite } from './cite.js';
+import { registerReplay } from './replay.js';
+import { registerMatrix } from './matrix.js';
 
 function buildProgram(ctx: Ctx): Command {
   const program = new Command('p2pmodel')
     .description('Judge the struct-page and vma-p2p designs for P2P DMA to user-mapped PCI BAR memory')
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: () => {} });
-  for (const register of [registerList, registerExplore]) register(program, ctx);
+  for (const register of [registerList, registerExplore, registerMatrix, registerReplay, registerCite]) register(program, ctx);
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: () => {} });
   return program;
 }

@@ -43,6 +43,12 @@ export interface Design<S = unknown> {
   audit(state: S): string[];
   /** References and memory still held; empty once the world is idle and clean (§4.8). */
   held(state: S): string[];
+  /**
+   * A key equal for states the properties cannot tell apart, for the
+   * exhaustive search. With `symmetry`, dead entities are dropped, ids
+   * renamed canonically and interchangeable processes sorted.
+   */
+  key?(state: S, symmetry: boolean): string;
 }
 
 /** Resolve a preset plus overrides into a full knob set, defaults filled in. */

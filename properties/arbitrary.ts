@@ -12,25 +12,29 @@ export interface Pick {
   readonly choice: number;
 }
 
-/** How often each kind is drawn: the steps that build state come more often. */
+/**
+ * How often each kind is drawn. Steps that end a chain (munmap, ack,
+ * unbind, exit, evict) are rarer than steps that build one, so long runs
+ * reach deep states; measured by hit rate on the rarest violated cells.
+ */
 const weights: Readonly<Record<ActionKind, number>> = {
-  proc_mmap: 6,
+  proc_mmap: 4,
   proc_munmap: 1,
-  proc_fork: 2,
+  proc_fork: 1,
   proc_exit: 1,
-  proc_touch: 2,
+  proc_touch: 1,
   proc_odirect: 5,
-  proc_kernel_copy: 2,
+  proc_kernel_copy: 1,
   proc_reg_mr: 4,
   proc_dereg_mr: 1,
-  dev_io_dma: 5,
+  dev_io_dma: 6,
   dev_io_complete: 2,
-  dev_mr_dma: 5,
-  importer_ack_invalidate: 2,
+  dev_mr_dma: 6,
+  importer_ack_invalidate: 1,
   exporter_evict: 1,
-  exporter_evict_finish: 2,
+  exporter_evict_finish: 3,
   exporter_unbind: 1,
-  exporter_unbind_finish: 2,
+  exporter_unbind_finish: 3,
   inject_insert_fail: 1,
 };
 
@@ -41,7 +45,8 @@ const pickArb: fc.Arbitrary<Pick> = fc.oneof(
   })),
 );
 
-export const picksArb = (maxLength: number): fc.Arbitrary<Pick[]> => fc.array(pickArb, { maxLength });
+// size 'max': fast-check's default size would cap runs near 10 steps.
+export const picksArb = (maxLength: number): fc.Arbitrary<Pick[]> => fc.array(pickArb, { maxLength, size: 'max' });
 
 /** The action a pick stands for in `state`, or null when its kind has none enabled. */
 export function resolvePick<S>(design: Design<S>, state: S, pick: Pick): Action | null {

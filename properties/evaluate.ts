@@ -33,7 +33,7 @@ export interface Evaluation {
 
 /**
  * Fold the source through `step`; stop when the source ends (undefined)
- * or every wanted property has a finding. A null action is skipped.
+ * or every wanted property (if any) has a finding. A null action is skipped.
  */
 export function evaluate<S>(
   design: Design<S>,
@@ -57,7 +57,10 @@ export function evaluate<S>(
     state = result.state;
     steps.push({ action, ret: result.ret });
     const pending = open();
-    if (pending.length === 0) break;
+    if (pending.length === 0) {
+      if (wanted.length > 0) break;
+      continue;
+    }
     const needsView = pending.some((p) => p.kind !== 'liveness');
     const stepView = needsView
       ? { events: result.events, view: design.view(state), audit: design.audit(state) }

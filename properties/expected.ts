@@ -31,6 +31,20 @@ const mainline: Readonly<Record<PropertyId, Expectation>> = {
   'p2p-dma': sometimes('O_DIRECT through a P2P-capable queue'),
 };
 
+const rfc2019: Readonly<Record<PropertyId, Expectation>> = {
+  'dma-to-live-allocation': holds('munmap/exit fence in the notifier; eviction and unbind wait for every p2p_unmap'),
+  'dma-to-bound-exporter': holds('remove() finishes only once every p2p_map of the BAR is p2p_unmapped'),
+  'no-kernel-cpu-access': holds('GUP refuses VM_PFNMAP (check_vma_flags -EFAULT): no kernel path gets the BAR'),
+  'route-supported': holds('p2p_map checks pci_test_p2p() (upstream_bridge_distance) and fails -EREMOTEIO'),
+  'accounting-consistent': holds('every p2p_map is held by one MR page and undone once, even on error and dereg'),
+  'unbind-completes': holds('the importer fences each notified MR by itself; nothing waits on user space'),
+  'evict-completes': holds('the move waits only for notified importers, which fence without user space'),
+  'no-leak': holds('exit fences every MR in mmu_notifier_release, frees every object, deregisters every MR'),
+  'odirect-to-bar': never('GUP on a VM_IO|VM_PFNMAP VMA fails -EFAULT (20190130080006.GB29665)'),
+  'rdma-mr-on-bar': sometimes('an ODP MR faults through hmm_range_dma_map() -> p2p_map() and the NIC DMAs'),
+  'p2p-dma': sometimes('an ODP MR on a NIC with a supported route'),
+};
+
 export const expected: Readonly<Record<DesignId, Table>> = {
   'struct-page': {
     mainline,
@@ -54,7 +68,29 @@ export const expected: Readonly<Record<DesignId, Table>> = {
       'accounting-consistent': violated('mapped pages hold no pgmap ref, so pgmap_ref != base + allocated'),
     },
   },
-  'vma-p2p': {},
+  'vma-p2p': {
+    'rfc-2019': rfc2019,
+    'legacy-importer': {
+      ...rfc2019,
+      'dma-to-live-allocation': violated('munmap frees the object; the ignoring NIC DMAs through its old p2p_map into the freed page'),
+      'unbind-completes': violated('remove() waits for a p2p_unmap that the ignoring importer only issues at ibv_dereg_mr'),
+      'evict-completes': violated('the move waits for a p2p_unmap that the ignoring importer only issues at ibv_dereg_mr'),
+    },
+    'exporter-no-wait': {
+      ...rfc2019,
+      'dma-to-live-allocation': violated('eviction frees the BAR pages while the notified NIC has not fenced yet; it DMAs into them'),
+      'dma-to-bound-exporter': violated('unbind finishes before the notified NIC fences; it DMAs into the gone BAR'),
+      'unbind-completes': holds('remove() does not wait for p2p_unmap at all'),
+      'evict-completes': holds('the object moves to RAM in the evicting step itself'),
+    },
+    'as-posted': {
+      ...rfc2019,
+      'accounting-consistent': holds('no BAR p2p_map ever succeeds, so neither the unwind leak nor the dereg BUG() is reached'),
+      'no-leak': holds('no BAR p2p_map ever succeeds; exit frees every object'),
+      'rdma-mr-on-bar': never('pci_test_p2p() returns false, so p2p_map fails -EREMOTEIO on every BAR object'),
+      'p2p-dma': never('pci_test_p2p() always returns false (20190129195302.GI3176)'),
+    },
+  },
 };
 
 export function expectationOf(design: DesignId, preset: string, property: PropertyId): Expectation | undefined {

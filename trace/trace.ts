@@ -38,6 +38,6 @@ export function traceFromResult(run: ExploreResult, result: PropertyResult): Tra
     links: findProperty(result.property)?.links ?? [],
     command:
       `p2pmodel explore --design ${run.design.id} --preset ${run.preset}${knobArgs}` +
-      ` --property ${result.property} --seed ${run.seed} --path ${result.path ?? ''}`,
+      ` --property ${result.property} --seed ${run.seed}${result.path ? ` --path ${result.path}` : ''}`,
   };
 }

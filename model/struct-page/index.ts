@@ -26,6 +26,7 @@
 import type { Design } from '../design.js';
 import { enumerateActions } from '../enumerate.js';
 import type { GhostView } from '../vocabulary.js';
+import { structPageKey } from './key.js';
 import { structPageKnobs, structPagePresets } from './knobs.js';
 import { initState, type SpState } from './state.js';
 import { step } from './step.js';
@@ -129,4 +130,5 @@ export const structPage: Design<SpState> = {
   view,
   audit,
   held,
+  key: structPageKey,
 };

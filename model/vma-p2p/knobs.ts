@@ -1,0 +1,78 @@
+// vma-p2p design decisions, one knob each, and the presets of
+// DESIGN.md §4 as knob sets.
+import type { KnobSpec, PresetSpec } from '../design.js';
+
+const rfc = (n: number) => `https://lore.kernel.org/r/20190129174728.6430-${n}-jglisse@redhat.com`;
+const lore = (id: string) => `https://lore.kernel.org/r/${id}`;
+
+export const vmaP2pKnobs: readonly KnobSpec[] = [
+  {
+    name: 'importer',
+    values: ['obeys', 'ignores'],
+    default: 'obeys',
+    doc: 'the importer fences its device and calls p2p_unmap() on every mmu_notifier invalidation, or ignores them (legacy)',
+    cite: `${rfc(4)} ("IMPORTER MUST OBEY mmu_notifier NOTIFICATION"); DOMAIN.md §7`,
+  },
+  {
+    name: 'exporter_waits',
+    values: ['revoke', 'always', 'never'],
+    default: 'revoke',
+    doc: 'the exporter holds BAR memory until p2p_unmap() on eviction/unbind (revoke), also on the last close (always), or never',
+    cite: `${lore('20190129202000.GM3176@redhat.com')} (exporter serialises p2p_map against invalidation); DOMAIN.md §3 hot-unplug`,
+  },
+  {
+    name: 'revoke_fence',
+    values: ['deferred', 'in-notifier'],
+    default: 'deferred',
+    doc: 'on eviction/unbind the importer fences and p2p_unmaps in a later step (deferred) or inside the notifier callback',
+    cite: `${rfc(4)} ("THIS CAN HAPPEN AT ANY POINT IN TIME WITH NO LOCK HELD"); DOMAIN.md §7`,
+  },
+  {
+    name: 'pci_test_p2p',
+    values: ['distance', 'as-posted'],
+    default: 'distance',
+    doc: 'pci_test_p2p() answers from upstream_bridge_distance() (distance) or always false (as posted)',
+    cite: `${rfc(2)}; ${lore('20190129195302.GI3176@redhat.com')}`,
+  },
+  {
+    name: 'dma_unmap_without_vma',
+    values: ['unmaps', 'bug'],
+    default: 'unmaps',
+    doc: 'hmm_range_dma_unmap() on a range whose VMA is gone unmaps by device address (fixed) or BUG()s (as posted)',
+    cite: `${rfc(6)} (hmm_vma_p2p_unmap: "if (!vma) BUG()")`,
+  },
+  {
+    name: 'dma_map_error_unwind',
+    values: ['unmaps', 'leaks'],
+    default: 'unmaps',
+    doc: 'a failed hmm_range_dma_map() p2p_unmaps the pages it already mapped (fixed) or skips them (as posted: mapped--; continue)',
+    cite: `${rfc(6)} (hmm_range_dma_map error unwind; inference from the code, research §11)`,
+  },
+];
+
+export const vmaP2pPresets: readonly PresetSpec[] = [
+  {
+    name: 'rfc-2019',
+    doc: 'the RFC with importers obeying mmu notifiers and exporters waiting for p2p_unmap',
+    cite: rfc(1),
+    knobs: {},
+  },
+  {
+    name: 'legacy-importer',
+    doc: 'an importer that ignores invalidation',
+    cite: `${rfc(4)}; DOMAIN.md §7`,
+    knobs: { importer: 'ignores' },
+  },
+  {
+    name: 'exporter-no-wait',
+    doc: 'an exporter that reuses BAR memory without waiting for p2p_unmap',
+    cite: lore('20190129202000.GM3176@redhat.com'),
+    knobs: { exporter_waits: 'never' },
+  },
+  {
+    name: 'as-posted',
+    doc: 'pci_test_p2p() always false, as posted',
+    cite: `${rfc(2)}; ${lore('20190129195302.GI3176@redhat.com')}`,
+    knobs: { pci_test_p2p: 'as-posted', dma_unmap_without_vma: 'bug', dma_map_error_unwind: 'leaks' },
+  },
+];

@@ -1,0 +1,101 @@
+// Bounded exhaustive checking, as TLC or Spin would: breadth-first over
+// enabled() from the initial state, states deduplicated by the design's
+// canonical key, parent links kept so every counterexample is a shortest
+// one. Safety and capabilities are judged on every transition, liveness
+// on every new state (the same drain as the random search).
+import type { Design, Knobs } from '../model/design.js';
+import type { Config } from '../model/vocabulary.js';
+import { catalogue, type Property, type PropertyId } from './catalogue.js';
+import type { Finding, TraceStep } from './evaluate.js';
+import type { PropertyResult } from './explore.js';
+import { verdictOf } from './explore.js';
+import { evictStuck, leftBehind, unbindStuck } from './liveness.js';
+
+export interface CheckOptions {
+  readonly depth: number;
+  readonly symmetry: boolean;
+  /** Stop cleanly past this many distinct states (the memory bound). */
+  readonly maxStates: number;
+  readonly properties?: readonly PropertyId[];
+}
+
+export interface CheckResult {
+  readonly results: readonly Omit<PropertyResult, 'runs' | 'path'>[];
+  readonly states: number;
+  readonly transitions: number;
+  /** Deepest level fully explored. */
+  readonly depth: number;
+  /** False when the memory bound stopped the search early. */
+  readonly complete: boolean;
+  readonly seconds: number;
+}
+
+interface Node<S> {
+  readonly state: S;
+  readonly parent: Node<S> | null;
+  readonly step: TraceStep | null;
+}
+
+function pathTo<S>(node: Node<S>): TraceStep[] {
+  const steps: TraceStep[] = [];
+  for (let n: Node<S> | null = node; n?.step; n = n.parent) steps.push(n.step);
+  return steps.reverse();
+}
+
+export function checkExhaustive<S>(design: Design<S>, config: Config, knobs: Knobs, opts: CheckOptions): CheckResult {
+  const started = performance.now();
+  const key = (s: S) => design.key!(s, opts.symmetry);
+  const wanted = catalogue.filter((p) => !opts.properties || opts.properties.includes(p.id));
+  const found = new Map<PropertyId, Finding>();
+  const open = (kind: Property['kind']) => wanted.filter((p) => p.kind === kind && !found.has(p.id));
+
+  const judgeState = (node: Node<S>) => {
+    for (const p of open('liveness')) {
+      if (p.kind !== 'liveness') continue;
+      const stuck =
+        p.goal === 'unbind' ? unbindStuck(design, node.state) : p.goal === 'evict' ? evictStuck(design, node.state) : leftBehind(design, node.state);
+      if (stuck) found.set(p.id, { property: p.id, detail: stuck.detail, steps: [...pathTo(node), ...stuck.tail] });
+    }
+  };
+
+  const root: Node<S> = { state: design.init(config, knobs), parent: null, step: null };
+  const seen = new Set<string>([key(root.state)]);
+  judgeState(root);
+  let frontier = [root];
+  let transitions = 0;
+  let depth = 0;
+  let complete = true;
+  search: for (; depth < opts.depth && frontier.length > 0; depth++) {
+    const next: Node<S>[] = [];
+    for (const node of frontier) {
+      for (const action of design.enabled(node.state)) {
+        const r = design.step(node.state, action);
+        transitions++;
+        const child: Node<S> = { state: r.state, parent: node, step: { action, ret: r.ret } };
+        const checks = [...open('safety'), ...open('capability')];
+        if (checks.length > 0) {
+          const view = { events: r.events, view: design.view(r.state), audit: design.audit(r.state) };
+          for (const p of checks) {
+            const detail = p.kind === 'safety' ? p.violation(view) : p.kind === 'capability' && p.witnessed(view) ? 'witnessed' : null;
+            if (detail) found.set(p.id, { property: p.id, detail, steps: pathTo(child) });
+          }
+        }
+        const k = key(r.state);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        next.push(child);
+        judgeState(child);
+        if (seen.size >= opts.maxStates) {
+          complete = false;
+          break search;
+        }
+      }
+    }
+    frontier = next;
+  }
+  const results = wanted.map((p) => {
+    const finding = found.get(p.id);
+    return { property: p.id, kind: p.kind, verdict: verdictOf(p.kind, finding !== undefined), ...(finding ? { finding } : {}) };
+  });
+  return { results, states: seen.size, transitions, depth, complete, seconds: (performance.now() - started) / 1000 };
+}

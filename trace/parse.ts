@@ -1,0 +1,546 @@
+// Reading a trace back (DESIGN.md §5): the inverse of trace/print.ts,
+// tolerant of what mail does to text. Quoting of any depth (`> `, `>>`,
+// `> > `), CRLF, trailing spaces, prose before the trace (the header
+// line `P2P <design> <preset>` marks its start) and anything after its
+// last trailer (`Reproduce:`) or after a `-- ` signature line are all
+// accepted. Anything else wrong is a TraceSyntaxError naming the line of
+// the input, as given, and what was expected there.
+import { match, P } from 'ts-pattern';
+import type { Design, Knobs } from '../model/design.js';
+import { designs, findDesign } from '../model/designs.js';
+import { formatCall } from '../model/format.js';
+import type {
+  Action,
+  Config,
+  Errno,
+  ExporterConfig,
+  ImporterConfig,
+  Ret,
+  Route,
+  Signal,
+} from '../model/vocabulary.js';
+import { findProperty, type Property } from '../properties/catalogue.js';
+import type { TraceStep } from '../properties/evaluate.js';
+import type { Verdict } from '../properties/explore.js';
+import { COLUMNS_NOTE, unfold } from './layout.js';
+import { HEADER_WORD } from './print.js';
+import type { Trace } from './trace.js';
+
+export class TraceSyntaxError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly expected: string,
+  ) {
+    super(`${file}:${line}: expected ${expected}`);
+    this.name = 'TraceSyntaxError';
+  }
+}
+
+export interface ParsedTrace {
+  readonly trace: Trace;
+  /** Input line (1-based, as given) of the header, `Result:` and each step's first line. */
+  readonly lines: { readonly header: number; readonly result: number; readonly steps: readonly number[] };
+}
+
+interface Line {
+  /** 1-based line number in the input as given. */
+  readonly no: number;
+  /** The text with quoting, CR and trailing whitespace removed. */
+  readonly text: string;
+}
+
+/** Undo mail: split lines (CRLF, CR or LF), strip `>` quoting of any depth and trailing whitespace. */
+export function unmail(text: string): Line[] {
+  return text.split(/\r\n|\r|\n/).map((raw, i) => ({
+    no: i + 1,
+    text: raw.replace(/^(?:> ?)*/, '').replace(/\s+$/, ''),
+  }));
+}
+
+// --- vocabulary words ----------------------------------------------------
+
+const errnos: Record<Errno, true> = {
+  '-EINVAL': true,
+  '-EFAULT': true,
+  '-EREMOTEIO': true,
+  '-ENODEV': true,
+  '-ENOMEM': true,
+  '-EOPNOTSUPP': true,
+  '-EBUSY': true,
+  '-EAGAIN': true,
+  '-ESRCH': true,
+  '-ENOENT': true,
+  '-EBADF': true,
+};
+const signals: Record<Signal, true> = { SIGBUS: true, SIGSEGV: true };
+const routes: Record<Route, true> = { 'bus-addr': true, 'host-bridge': true, none: true };
+
+export function parseRet(word: string): Ret | null {
+  if (/^(?:0|(?:vma|io|mr|p)(?:0|[1-9]\d*))$/.test(word)) return word as Ret;
+  if (Object.hasOwn(errnos, word) || Object.hasOwn(signals, word)) return word as Ret;
+  return null;
+}
+
+const verdictsOf = (p: Property): readonly Verdict[] =>
+  p.kind === 'capability' ? ['sometimes', 'never'] : ['holds', 'violated'];
+
+const NAME = '[A-Za-z][A-Za-z0-9_.-]*';
+const configKeywords = ['exporter', 'importer', 'iommu'];
+const num = (s: string) => Number(s);
+const isCount = (s: string) => /^\d+$/.test(s) && Number.isSafeInteger(Number(s));
+
+// --- calls: the inverse of model/format.ts formatCall ----------------------
+
+/** Invert formatCall: the actor and call as printed, names resolved through `config`. */
+export function parseCall(actor: string, call: string, config: Config): Action | string {
+  const compact = call.replace(/\s+/g, '');
+  const m = /^([a-z_]+)\((.*)\)$/.exec(compact);
+  if (!m) return `a call 'name(args)', got '${call}'`;
+  const [, fn, argText] = m as unknown as [string, string, string];
+  const args = argText === '' ? [] : argText.split(',');
+  const proc = /^p(0|[1-9]\d*)$/.exec(actor);
+  const importer = indexOf(
+    config.importers.map((i) => i.name),
+    actor,
+    'importer',
+  );
+  const exporter = indexOf(
+    config.exporters.map((e) => e.name),
+    actor,
+    'exporter',
+  );
+  const int = (s: string | undefined) => (s !== undefined && /^(?:0|[1-9]\d*)$/.test(s) ? num(s) : null);
+  const id = (prefix: string, s: string | undefined) =>
+    s !== undefined && s.startsWith(prefix) ? int(s.slice(prefix.length)) : null;
+  const need = (n: number) => args.length === n;
+  const imp = (s: string | undefined) => (s === undefined ? null : indexOf(config.importers.map((i) => i.name), s, 'importer'));
+  const exp = (s: string | undefined) => (s === undefined ? null : indexOf(config.exporters.map((e) => e.name), s, 'exporter'));
+
+  const procCall = (build: (proc: number) => Action | null): Action | string => {
+    if (!proc) return `a process (p0, p1, ...) as the actor of ${fn}(), got '${actor}'`;
+    return build(num(proc[1]!)) ?? `${fn}() arguments as p2pmodel prints them, got '${call}'`;
+  };
+  const importerCall = (build: (importer: number) => Action | null): Action | string => {
+    if (importer === null)
+      return `an importer (${names(config.importers)}) as the actor of ${fn}(), got '${actor}'`;
+    return build(importer) ?? `${fn}() arguments as p2pmodel prints them, got '${call}'`;
+  };
+  const exporterCall = (build: (exporter: number) => Action | null): Action | string => {
+    if (exporter === null)
+      return `an exporter (${names(config.exporters)}) as the actor of ${fn}(), got '${actor}'`;
+    return build(exporter) ?? `${fn}() arguments as p2pmodel prints them, got '${call}'`;
+  };
+  const all = (...xs: (number | null)[]) => xs.every((x) => x !== null);
+
+  const action: Action | string = match(fn)
+    .with('mmap', () =>
+      procCall((p) => {
+        const [e, pages, flags, offset] = [exp(args[0]), int(args[1]), args[2], int(args[3])];
+        if (!need(4) || !all(e, pages, offset) || (flags !== 'MAP_SHARED' && flags !== 'MAP_PRIVATE')) return null;
+        return { kind: 'proc_mmap', proc: p, exporter: e!, pages: pages!, shared: flags === 'MAP_SHARED', offset: offset! };
+      }),
+    )
+    .with('munmap', () =>
+      procCall((p) => {
+        const vma = id('vma', args[0]);
+        return need(1) && vma !== null ? { kind: 'proc_munmap', proc: p, vma } : null;
+      }),
+    )
+    .with('fork', () => procCall((p) => (need(0) ? { kind: 'proc_fork', proc: p } : null)))
+    .with('exit', () => procCall((p) => (need(0) ? { kind: 'proc_exit', proc: p } : null)))
+    .with('touch', () =>
+      procCall((p) => {
+        const [vma, page] = [id('vma', args[0]), int(args[1])];
+        return need(2) && vma !== null && page !== null ? { kind: 'proc_touch', proc: p, vma, page } : null;
+      }),
+    )
+    .with(P.union('pread', 'pwrite'), () =>
+      procCall((p) => {
+        const [i, vma, page] = [imp(args[0]), id('vma', args[1]), int(args[2])];
+        if (!need(4) || i === null || vma === null || page === null || args[3] !== 'O_DIRECT') return null;
+        return { kind: 'proc_odirect', proc: p, importer: i, vma, page, read: fn === 'pread' };
+      }),
+    )
+    .with('process_vm_readv', () =>
+      procCall((p) => {
+        const [vma, page] = [id('vma', args[0]), int(args[1])];
+        return need(2) && vma !== null && page !== null ? { kind: 'proc_kernel_copy', proc: p, vma, page } : null;
+      }),
+    )
+    .with('ibv_reg_mr', () =>
+      procCall((p) => {
+        const [i, vma] = [imp(args[0]), id('vma', args[1])];
+        const odp = args.length === 3 && args[2] === 'ODP';
+        if (!(need(2) || odp) || i === null || vma === null) return null;
+        return { kind: 'proc_reg_mr', proc: p, importer: i, vma, odp };
+      }),
+    )
+    .with('ibv_dereg_mr', () =>
+      procCall((p) => {
+        const mr = id('mr', args[0]);
+        return need(1) && mr !== null ? { kind: 'proc_dereg_mr', proc: p, mr } : null;
+      }),
+    )
+    .with('dma', () =>
+      importerCall((i) => {
+        const io = id('io', args[0]);
+        if (need(1) && io !== null) return { kind: 'dev_io_dma', importer: i, io };
+        const [mr, page] = [id('mr', args[0]), int(args[1])];
+        return need(2) && mr !== null && page !== null ? { kind: 'dev_mr_dma', importer: i, mr, page } : null;
+      }),
+    )
+    .with('complete', () =>
+      importerCall((i) => {
+        const io = id('io', args[0]);
+        return need(1) && io !== null ? { kind: 'dev_io_complete', importer: i, io } : null;
+      }),
+    )
+    .with('ack_invalidate', () =>
+      importerCall((i) => {
+        const mr = id('mr', args[0]);
+        return need(1) && mr !== null ? { kind: 'importer_ack_invalidate', importer: i, mr } : null;
+      }),
+    )
+    .with('evict', () =>
+      exporterCall((e) => {
+        const alloc = id('a', args[0]);
+        return need(1) && alloc !== null ? { kind: 'exporter_evict', exporter: e, alloc } : null;
+      }),
+    )
+    .with('evict_finish', () =>
+      exporterCall((e) => {
+        const alloc = id('a', args[0]);
+        return need(1) && alloc !== null ? { kind: 'exporter_evict_finish', exporter: e, alloc } : null;
+      }),
+    )
+    .with('unbind', () => exporterCall((e) => (need(0) ? { kind: 'exporter_unbind', exporter: e } : null)))
+    .with('unbind_finish', () =>
+      exporterCall((e) => (need(0) ? { kind: 'exporter_unbind_finish', exporter: e } : null)),
+    )
+    .with('fail_vm_insert_page', () => {
+      if (actor !== 'fault') return `'fault' as the actor of fail_vm_insert_page(), got '${actor}'`;
+      const nth = int(args[0]);
+      return need(1) && nth !== null
+        ? ({ kind: 'inject_insert_fail', nth } as const)
+        : `fail_vm_insert_page(N), got '${call}'`;
+    })
+    .otherwise(
+      () =>
+        `a call of the model (mmap, munmap, fork, exit, touch, pread, pwrite, process_vm_readv, ` +
+        `ibv_reg_mr, ibv_dereg_mr, dma, complete, ack_invalidate, evict, evict_finish, unbind, ` +
+        `unbind_finish, fail_vm_insert_page), got '${fn}()'`,
+    );
+  if (typeof action === 'string') return action;
+  // The call must be exactly what formatCall prints (modulo spaces), or it is not this action.
+  const again = formatCall(action, config);
+  if (again.actor !== actor || again.call.replace(/\s+/g, '') !== compact)
+    return `the call as p2pmodel prints it: '${again.actor}  ${again.call}', got '${actor}  ${call}'`;
+  return action;
+}
+
+/** Index of `name` among `names`, or formatCall's fallback `<kind>N` for an index beyond them. */
+function indexOf(list: readonly string[], name: string, fallback: string): number | null {
+  const i = list.indexOf(name);
+  if (i >= 0) return i;
+  const m = new RegExp(`^${fallback}(0|[1-9]\\d*)$`).exec(name);
+  return m && num(m[1]!) >= list.length ? num(m[1]!) : null;
+}
+
+const names = (xs: readonly { readonly name: string }[]) => xs.map((x) => x.name).join(', ') || 'none in the config';
+
+// --- the parser ----------------------------------------------------------
+
+class Reader {
+  private i: number;
+  /** Where input ends: a `-- ` signature line, or past the last line. */
+  private readonly end: number;
+  readonly eofLine: number;
+
+  constructor(
+    private readonly lines: readonly Line[],
+    start: number,
+    readonly file: string,
+  ) {
+    this.i = start;
+    const sig = lines.findIndex((l, k) => k > start && l.text === '--');
+    this.end = sig < 0 ? lines.length : sig;
+    this.eofLine = sig < 0 ? lines.length + (lines.at(-1)?.text === '' ? 0 : 1) : lines[sig]!.no;
+  }
+
+  peek(): Line | undefined {
+    return this.i < this.end ? this.lines[this.i] : undefined;
+  }
+
+  next(): Line | undefined {
+    const l = this.peek();
+    if (l) this.i++;
+    return l;
+  }
+
+  fail(expected: string, at?: Line): never {
+    const line = at ?? this.peek();
+    const got = line ? '' : this.i < this.lines.length ? ', got the signature' : ', got end of input';
+    throw new TraceSyntaxError(this.file, line?.no ?? this.eofLine, expected + got);
+  }
+
+  /** Blank lines and `(* ... *)` comments. */
+  skip(): void {
+    for (;;) {
+      const l = this.peek();
+      if (l?.text.trim() === '') this.i++;
+      else if (l?.text.trimStart().startsWith('(*')) {
+        for (;;) {
+          const c = this.next();
+          if (!c) this.fail(`'*)' closing the comment opened on line ${l.no}`);
+          if (c.text.includes('*)')) break;
+        }
+      } else return;
+    }
+  }
+
+  /** `Label: value` and its continuation lines (indented; for `shell`, only after a line ending in `\`). */
+  field(label: string, what: string, shell = false): { value: string; line: Line } {
+    const line = this.peek();
+    if (!line || !line.text.startsWith(label)) this.fail(`${label} ${what}`);
+    this.i++;
+    const segments = [line.text.slice(label.length).trim()];
+    for (;;) {
+      const l = this.peek();
+      if (!l || !/^\s+\S/.test(l.text)) break;
+      if (shell && !segments.at(-1)!.endsWith('\\')) break;
+      segments.push(l.text.trim());
+      this.i++;
+    }
+    return { value: unfold(segments), line };
+  }
+}
+
+/** Where the trace starts: a `P2P <design> <preset>` line naming a design or followed by its body. */
+function findHeader(lines: readonly Line[], file: string): number {
+  const headerRe = new RegExp(`^(\\s*)${HEADER_WORD}\\s+(\\S+)\\s+(\\S+)$`);
+  for (let i = 0; i < lines.length; i++) {
+    const m = headerRe.exec(lines[i]!.text);
+    if (!m) continue;
+    if (findDesign(m[2]!)) return i;
+    const following = lines.slice(i + 1).find((l) => l.text.trim() !== '' && !l.text.trimStart().startsWith('(*'));
+    if (following?.text.startsWith(m[1]!) && /^(?:Knobs:|\{$)/.test(following.text.slice(m[1]!.length))) return i;
+  }
+  const hint = lines.find((l) => /^(?:\{$|Knobs:|Result:|Detail:)/.test(l.text));
+  throw new TraceSyntaxError(
+    file,
+    hint?.no ?? 1,
+    `a trace starting with a '${HEADER_WORD} <design> <preset>' header line` +
+      (hint ? ' before this line' : ', found none'),
+  );
+}
+
+export function parseTraceDetailed(text: string, file = '<input>'): ParsedTrace {
+  const mailed = unmail(text);
+  const start = findHeader(mailed, file);
+  // A trace indented as a whole (a code block in a mail or a web page) is read without that indent.
+  const indent = /^\s*/.exec(mailed[start]!.text)![0];
+  const lines = mailed.map((l, i) =>
+    i >= start && l.text.startsWith(indent) ? { no: l.no, text: l.text.slice(indent.length) } : l,
+  );
+  const note = lines.slice(0, start).find((l) => l.text === COLUMNS_NOTE);
+  if (note)
+    throw new TraceSyntaxError(file, note.no, "a plain trace, not the columns view (use 'p2pmodel cite' without --columns)");
+  const r: Reader = new Reader(lines, start, file);
+
+  // P2P <design> <preset>
+  const headerLine = r.next()!;
+  const [, designId, presetName] = new RegExp(`^${HEADER_WORD}\\s+(\\S+)\\s+(\\S+)$`).exec(headerLine.text)!;
+  const design = findDesign(designId!);
+  if (!design) r.fail(`a design (one of: ${designs.map((d) => d.id).join(', ')}), got '${designId}'`, headerLine);
+  const preset = design.presets.find((p) => p.name === presetName);
+  if (!preset)
+    r.fail(
+      `a preset of ${design.id} (one of: ${design.presets.map((p) => p.name).join(', ')}), got '${presetName}'`,
+      headerLine,
+    );
+
+  // Knobs: name=value ...
+  r.skip();
+  let overrides: Knobs = {};
+  if (r.peek()?.text.startsWith('Knobs:')) {
+    const { value, line } = r.field('Knobs:', 'name=value ...');
+    overrides = parseKnobs(design, value, (e) => r.fail(e, line));
+  }
+
+  // { config }
+  r.skip();
+  const config = parseConfig(r);
+
+  // (* statement *) Result: <property> <verdict> (<kind>)
+  r.skip();
+  const resultLine = r.peek();
+  const rm = resultLine && /^Result:\s+(\S+)\s+(\S+)(?:\s+\((\S+)\))?$/.exec(resultLine.text);
+  if (!resultLine || !rm) r.fail(`'Result: <property> <verdict> (<kind>)'`);
+  r.next();
+  const property = findProperty(rm[1]!);
+  if (!property) r.fail(`a property id (see 'p2pmodel list'), got '${rm[1]}'`, resultLine);
+  if (rm[3] !== undefined && rm[3] !== property.kind)
+    r.fail(`the kind of ${property.id}, '(${property.kind})', got '(${rm[3]})'`, resultLine);
+  const verdict = rm[2] as Verdict;
+  if (!verdictsOf(property).includes(verdict))
+    r.fail(`a verdict of a ${property.kind} property (${verdictsOf(property).join(' or ')}), got '${rm[2]}'`, resultLine);
+
+  // Detail: ...
+  r.skip();
+  const detail = r.field('Detail:', '<what the property check saw>').value;
+
+  // numbered steps
+  const steps: TraceStep[] = [];
+  const stepLineNos: number[] = [];
+  for (;;) {
+    r.skip();
+    const l = r.peek();
+    const n = steps.length + 1;
+    if (!l) r.fail(`step ${n} or a Link:/Reproduce: trailer`);
+    if (/^(?:Link|Reproduce):/.test(l.text)) break;
+    steps.push(parseStep(r, n, config));
+    stepLineNos.push(l.no);
+  }
+
+  // trailers
+  const links: string[] = [];
+  let command: string | undefined;
+  while (command === undefined) {
+    r.skip();
+    const l = r.peek();
+    if (l?.text.startsWith('Link:')) links.push(r.field('Link:', '<url or commit>').value);
+    else if (l?.text.startsWith('Reproduce:')) command = r.field('Reproduce:', '<command>', true).value;
+    else r.fail(`a Link: or Reproduce: trailer`);
+  }
+
+  const trace: Trace = {
+    design: design.id,
+    preset: preset.name,
+    overrides,
+    config,
+    property: property.id,
+    verdict,
+    detail,
+    steps,
+    links,
+    command,
+  };
+  return { trace, lines: { header: headerLine.no, result: resultLine.no, steps: stepLineNos } };
+}
+
+/** Parse a trace; throws TraceSyntaxError naming the line. */
+export function parseTrace(text: string, file = '<input>'): Trace {
+  return parseTraceDetailed(text, file).trace;
+}
+
+function parseKnobs(design: Design, value: string, fail: (expected: string) => never): Knobs {
+  const knobs: Record<string, string> = {};
+  for (const word of value.split(/\s+/).filter(Boolean)) {
+    const m = /^([^=\s]+)=(\S+)$/.exec(word);
+    if (!m) fail(`knob overrides 'name=value', got '${word}'`);
+    const [, name, v] = m as unknown as [string, string, string];
+    const spec = design.knobs.find((k) => k.name === name);
+    if (!spec) fail(`a knob of ${design.id} (one of: ${design.knobs.map((k) => k.name).join(', ')}), got '${name}'`);
+    if (!spec.values.includes(v)) fail(`${name}=${spec.values.join('|')}, got '${word}'`);
+    if (Object.hasOwn(knobs, name)) fail(`each knob once, got ${name} twice`);
+    knobs[name] = v;
+  }
+  return knobs;
+}
+
+function parseStep(r: Reader, n: number, config: Config): TraceStep {
+  const first = r.next()!;
+  const segments = [first.text.trim()];
+  const complete = () => /->\s*\S+$/.test(unfold(segments));
+  while (!complete()) {
+    // a folded call continues on indented lines; a new step or anything else ends it
+    const l = r.peek();
+    if (!l || !/^\s+\S/.test(l.text) || /^\s*\d+\s+\S+\s+\S/.test(l.text))
+      r.fail(`'-> <return value>' ending step ${n}`, first);
+    segments.push(l.text.trim());
+    r.next();
+  }
+  const m = /^(\S+)\s+(\S+)\s+(.*?)\s*->\s*(\S+)$/.exec(unfold(segments));
+  if (!m || !/^\d+$/.test(m[1]!)) r.fail(`step ${n} as '${n}  <actor>  <call>  -> <return value>'`, first);
+  const [, numText, actor, call, retText] = m as unknown as [string, string, string, string, string];
+  if (num(numText) !== n) r.fail(`step ${n}, got step ${numText}`, first);
+  const action = parseCall(actor, call, config);
+  if (typeof action === 'string') r.fail(action, first);
+  const ret = parseRet(retText);
+  if (ret === null)
+    r.fail(
+      `a return value (0, vmaN, ioN, mrN, pN, an errno such as -EREMOTEIO, SIGBUS or SIGSEGV), got '${retText}'`,
+      first,
+    );
+  return { action, ret };
+}
+
+function parseConfig(r: Reader): Config {
+  const open = r.peek();
+  if (open?.text !== '{') r.fail(`'{' opening the config`);
+  r.next();
+  const statements: { line: Line; segments: string[] }[] = [];
+  let close: Line;
+  for (;;) {
+    const l = r.next();
+    if (!l) r.fail(`'}' closing the config opened on line ${open.no}`);
+    const t = l.text.trim();
+    if (t === '}') {
+      close = l;
+      break;
+    }
+    if (t === '') continue;
+    if (configKeywords.includes(t.split(/[\s:;]/)[0]!)) statements.push({ line: l, segments: [t] });
+    else if (/^\s/.test(l.text) && statements.length > 0) statements.at(-1)!.segments.push(t);
+    else r.fail(`an exporter, importer or iommu line, or '}'`, l);
+  }
+  const exporters: ExporterConfig[] = [];
+  const importers: { line: Line; text: string }[] = [];
+  let world: { iommu: boolean; processes: number } | undefined;
+  for (const { line, segments } of statements) {
+    const text = unfold(segments);
+    const kw = text.split(/[\s:;]/)[0];
+    if (kw === 'exporter') {
+      const m = new RegExp(`^exporter\\s+(${NAME})\\s*:\\s*(\\d+)\\s+pages?$`).exec(text);
+      if (!m || !isCount(m[2]!)) r.fail(`'exporter <name>: <n> pages', got '${text}'`, line);
+      if (configKeywords.includes(m[1]!)) r.fail(`an exporter name other than '${m[1]}'`, line);
+      if (exporters.some((e) => e.name === m[1])) r.fail(`a new exporter name, got '${m[1]}' twice`, line);
+      exporters.push({ name: m[1]!, pages: num(m[2]!) });
+    } else if (kw === 'importer') importers.push({ line, text });
+    else {
+      const m = /^iommu\s+(on|off)\s*;\s*(\d+)\s+process(?:es)?$/.exec(text);
+      if (!m || !isCount(m[2]!)) r.fail(`'iommu on|off; <n> processes', got '${text}'`, line);
+      if (world) r.fail(`one iommu line, got a second`, line);
+      world = { iommu: m[1] === 'on', processes: num(m[2]!) };
+    }
+  }
+  const parsedImporters: ImporterConfig[] = [];
+  const routeTable: Route[][] = [];
+  for (const { line, text } of importers) {
+    const m = new RegExp(`^importer\\s+(${NAME})\\s*:\\s*(nvme|rdma)\\s+([a-z0-9-]+)\\s*(?:;\\s*route\\s+(.*))?$`).exec(text);
+    if (!m) r.fail(`'importer <name>: nvme p2pdma|no-p2pdma|rdma odp|no-odp; route <exporter> <route>, ...', got '${text}'`, line);
+    const [, name, kind, quality, routeText] = m as unknown as [string, string, 'nvme' | 'rdma', string, string | undefined];
+    if (parsedImporters.some((i) => i.name === name)) r.fail(`a new importer name, got '${name}' twice`, line);
+    const qualities = kind === 'nvme' ? ['p2pdma', 'no-p2pdma'] : ['odp', 'no-odp'];
+    if (!qualities.includes(quality)) r.fail(`${kind} ${qualities.join(' or ')}, got '${kind} ${quality}'`, line);
+    parsedImporters.push(
+      kind === 'nvme' ? { kind, name, p2pQueue: quality === 'p2pdma' } : { kind, name, odp: quality === 'odp' },
+    );
+    const row: (Route | undefined)[] = exporters.map(() => undefined);
+    const entries = routeText === undefined ? [] : routeText.split(/\s*,\s*/);
+    for (const entry of entries) {
+      const rm = /^(\S+)\s+(\S+)$/.exec(entry);
+      const x = rm ? exporters.findIndex((e) => e.name === rm[1]) : -1;
+      if (!rm || x < 0) r.fail(`a route '<exporter> bus-addr|host-bridge|none' (exporters: ${names(exporters)}), got '${entry}'`, line);
+      if (!Object.hasOwn(routes, rm[2]!)) r.fail(`a route bus-addr, host-bridge or none, got '${rm[2]}'`, line);
+      if (row[x] !== undefined) r.fail(`one route to ${rm[1]}, got two`, line);
+      row[x] = rm[2] as Route;
+    }
+    const missing = exporters.findIndex((_, x) => row[x] === undefined);
+    if (missing >= 0) r.fail(`a route from ${name} to ${exporters[missing]!.name} ('; route ${exporters[missing]!.name} bus-addr|host-bridge|none')`, line);
+    routeTable.push(row as Route[]);
+  }
+  if (!world) r.fail(`an 'iommu on|off; <n> processes' line before '}'`, close);
+  return { exporters, importers: parsedImporters, routes: routeTable, iommu: world.iommu, processes: world.processes };
+}
