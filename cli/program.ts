@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import type { Ctx, Io } from './context.js';
 import { UsageError } from './errors.js';
+import { registerCheck } from './check.js';
 import { registerExplore } from './explore.js';
 import { registerList } from './list.js';
 import { registerCite } from './cite.js';
@@ -14,7 +15,7 @@ function buildProgram(ctx: Ctx): Command {
     .description('Judge the struct-page and vma-p2p designs for P2P DMA to user-mapped PCI BAR memory')
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: () => {} });
-  for (const register of [registerList, registerExplore, registerMatrix, registerReplay, registerCite]) register(program, ctx);
+  for (const register of [registerList, registerExplore, registerCheck, registerReplay, registerCite, registerMatrix]) register(program, ctx);
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: () => {} });
   return program;
 }

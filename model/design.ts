@@ -48,7 +48,7 @@ export interface Design<S = unknown> {
    * exhaustive search. With `symmetry`, dead entities are dropped, ids
    * renamed canonically and interchangeable processes sorted.
    */
-  key?(state: S, symmetry: boolean): string;
+  key(state: S, symmetry: boolean): string;
 }
 
 /** Resolve a preset plus overrides into a full knob set, defaults filled in. */

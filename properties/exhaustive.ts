@@ -44,7 +44,7 @@ function pathTo<S>(node: Node<S>): TraceStep[] {
 
 export function checkExhaustive<S>(design: Design<S>, config: Config, knobs: Knobs, opts: CheckOptions): CheckResult {
   const started = performance.now();
-  const key = (s: S) => design.key!(s, opts.symmetry);
+  const key = (s: S) => design.key(s, opts.symmetry);
   const wanted = catalogue.filter((p) => !opts.properties || opts.properties.includes(p.id));
   const found = new Map<PropertyId, Finding>();
   const open = (kind: Property['kind']) => wanted.filter((p) => p.kind === kind && !found.has(p.id));

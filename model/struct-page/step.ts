@@ -1,6 +1,5 @@
 // struct-page transitions, one function per action: guard first (the
 // errno the kernel returns, state untouched), then the update.
-import { match } from 'ts-pattern';
 import type { Action, Errno, Route, Step } from '../vocabulary.js';
 import { SpDraft } from './draft.js';
 import type { SpPin, SpState, SpVma } from './state.js';
@@ -9,28 +8,31 @@ type A<K extends Action['kind']> = Extract<Action, { kind: K }>;
 
 const refuse = (state: SpState, ret: Errno | 'SIGBUS' | 'SIGSEGV'): Step<SpState> => ({ state, ret, events: [] });
 
+/** One handler per action kind: the mapped type makes a forgotten kind a compile error. */
+const handlers: { [K in Action['kind']]: (s: SpState, a: A<K>) => Step<SpState> } = {
+  proc_mmap: procMmap,
+  proc_munmap: procMunmap,
+  proc_fork: procFork,
+  proc_exit: procExit,
+  proc_touch: procTouch,
+  proc_odirect: procOdirect,
+  proc_kernel_copy: procKernelCopy,
+  proc_reg_mr: procRegMr,
+  proc_dereg_mr: procDeregMr,
+  dev_io_dma: devIoDma,
+  dev_io_complete: devIoComplete,
+  dev_mr_dma: devMrDma,
+  // ODP invalidation is fenced inside the notifier: nothing is ever pending.
+  importer_ack_invalidate: (s) => refuse(s, '-ENOENT'),
+  exporter_evict: exporterEvict,
+  exporter_evict_finish: exporterEvictFinish,
+  exporter_unbind: exporterUnbind,
+  exporter_unbind_finish: exporterUnbindFinish,
+  inject_insert_fail: injectInsertFail,
+};
+
 export function step(state: SpState, action: Action): Step<SpState> {
-  return match(action)
-    .with({ kind: 'proc_mmap' }, (a) => procMmap(state, a))
-    .with({ kind: 'proc_munmap' }, (a) => procMunmap(state, a))
-    .with({ kind: 'proc_fork' }, (a) => procFork(state, a))
-    .with({ kind: 'proc_exit' }, (a) => procExit(state, a))
-    .with({ kind: 'proc_touch' }, (a) => procTouch(state, a))
-    .with({ kind: 'proc_odirect' }, (a) => procOdirect(state, a))
-    .with({ kind: 'proc_kernel_copy' }, (a) => procKernelCopy(state, a))
-    .with({ kind: 'proc_reg_mr' }, (a) => procRegMr(state, a))
-    .with({ kind: 'proc_dereg_mr' }, (a) => procDeregMr(state, a))
-    .with({ kind: 'dev_io_dma' }, (a) => devIoDma(state, a))
-    .with({ kind: 'dev_io_complete' }, (a) => devIoComplete(state, a))
-    .with({ kind: 'dev_mr_dma' }, (a) => devMrDma(state, a))
-    // ODP invalidation is fenced inside the notifier: nothing is ever pending.
-    .with({ kind: 'importer_ack_invalidate' }, () => refuse(state, '-ENOENT'))
-    .with({ kind: 'exporter_evict' }, (a) => exporterEvict(state, a))
-    .with({ kind: 'exporter_evict_finish' }, (a) => exporterEvictFinish(state, a))
-    .with({ kind: 'exporter_unbind' }, (a) => exporterUnbind(state, a))
-    .with({ kind: 'exporter_unbind_finish' }, (a) => exporterUnbindFinish(state, a))
-    .with({ kind: 'inject_insert_fail' }, (a) => injectInsertFail(state, a))
-    .exhaustive();
+  return (handlers[action.kind] as (s: SpState, a: Action) => Step<SpState>)(state, action);
 }
 
 // --- shared guards and effects -------------------------------------------

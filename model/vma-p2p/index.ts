@@ -44,6 +44,7 @@
 import type { Design } from '../design.js';
 import { enumerateActions } from '../enumerate.js';
 import type { GhostView } from '../vocabulary.js';
+import { vmaP2pKey } from './key.js';
 import { vmaP2pKnobs, vmaP2pPresets } from './knobs.js';
 import { initState, type VpP2pMap, type VpState } from './state.js';
 import { step } from './step.js';
@@ -157,4 +158,5 @@ export const vmaP2p: Design<VpState> = {
   view,
   audit,
   held,
+  key: vmaP2pKey,
 };

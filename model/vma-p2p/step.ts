@@ -1,6 +1,5 @@
 // vma-p2p transitions, one function per action: guard first (the errno
 // the kernel returns, state untouched), then the update.
-import { match } from 'ts-pattern';
 import type { Action, DmaTarget, Errno, Event, Route, Step } from '../vocabulary.js';
 import { VpDraft } from './draft.js';
 import type { VpMapping, VpMr, VpState, VpVma } from './state.js';
@@ -9,28 +8,31 @@ type A<K extends Action['kind']> = Extract<Action, { kind: K }>;
 
 const refuse = (state: VpState, ret: Errno | 'SIGBUS' | 'SIGSEGV'): Step<VpState> => ({ state, ret, events: [] });
 
+/** One handler per action kind: the mapped type makes a forgotten kind a compile error. */
+const handlers: { [K in Action['kind']]: (s: VpState, a: A<K>) => Step<VpState> } = {
+  proc_mmap: procMmap,
+  proc_munmap: procMunmap,
+  proc_fork: procFork,
+  proc_exit: procExit,
+  proc_touch: procTouch,
+  proc_odirect: procOdirect,
+  proc_kernel_copy: procKernelCopy,
+  proc_reg_mr: procRegMr,
+  proc_dereg_mr: procDeregMr,
+  // O_DIRECT never gets past GUP on a VM_PFNMAP VMA: no request is ever in flight.
+  dev_io_dma: (s) => refuse(s, '-EBADF'),
+  dev_io_complete: (s) => refuse(s, '-EBADF'),
+  dev_mr_dma: devMrDma,
+  importer_ack_invalidate: importerAckInvalidate,
+  exporter_evict: exporterEvict,
+  exporter_evict_finish: exporterEvictFinish,
+  exporter_unbind: exporterUnbind,
+  exporter_unbind_finish: exporterUnbindFinish,
+  inject_insert_fail: injectInsertFail,
+};
+
 export function step(state: VpState, action: Action): Step<VpState> {
-  return match(action)
-    .with({ kind: 'proc_mmap' }, (a) => procMmap(state, a))
-    .with({ kind: 'proc_munmap' }, (a) => procMunmap(state, a))
-    .with({ kind: 'proc_fork' }, (a) => procFork(state, a))
-    .with({ kind: 'proc_exit' }, (a) => procExit(state, a))
-    .with({ kind: 'proc_touch' }, (a) => procTouch(state, a))
-    .with({ kind: 'proc_odirect' }, (a) => procOdirect(state, a))
-    .with({ kind: 'proc_kernel_copy' }, (a) => procKernelCopy(state, a))
-    .with({ kind: 'proc_reg_mr' }, (a) => procRegMr(state, a))
-    .with({ kind: 'proc_dereg_mr' }, (a) => procDeregMr(state, a))
-    // O_DIRECT never gets past GUP on a VM_PFNMAP VMA: no request is ever in flight.
-    .with({ kind: 'dev_io_dma' }, () => refuse(state, '-EBADF'))
-    .with({ kind: 'dev_io_complete' }, () => refuse(state, '-EBADF'))
-    .with({ kind: 'dev_mr_dma' }, (a) => devMrDma(state, a))
-    .with({ kind: 'importer_ack_invalidate' }, (a) => importerAckInvalidate(state, a))
-    .with({ kind: 'exporter_evict' }, (a) => exporterEvict(state, a))
-    .with({ kind: 'exporter_evict_finish' }, (a) => exporterEvictFinish(state, a))
-    .with({ kind: 'exporter_unbind' }, (a) => exporterUnbind(state, a))
-    .with({ kind: 'exporter_unbind_finish' }, (a) => exporterUnbindFinish(state, a))
-    .with({ kind: 'inject_insert_fail' }, (a) => injectInsertFail(state, a))
-    .exhaustive();
+  return (handlers[action.kind] as (s: VpState, a: Action) => Step<VpState>)(state, action);
 }
 
 // --- shared guards and effects -------------------------------------------

@@ -7,7 +7,7 @@ import type { SpState } from '../../../model/struct-page/state.js';
 import { type Action, defaultConfig, type Event, type Ret } from '../../../model/vocabulary.js';
 
 // Default config: e0 has 2 pages; nvme0 (P2P queue, bus-addr), nvme1 (no
-// P2P queue), nic0 (ODP, host-bridge), nic1 (ODP, route none); 2 slots.
+// P2P queue), nic0 (ODP, host-bridge), nic1 (no ODP, route none); 2 slots.
 const mmap = (pages = 1, proc = 0): Action => ({ kind: 'proc_mmap', proc, exporter: 0, pages, shared: true, offset: 0 });
 const munmap = (vma: number, proc = 0): Action => ({ kind: 'proc_munmap', proc, vma });
 const touch = (vma: number, page = 0, proc = 0): Action => ({ kind: 'proc_touch', proc, vma, page });

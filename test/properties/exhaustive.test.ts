@@ -1,0 +1,55 @@
+// Cross-checks between the random search and the exhaustive one: every
+// holds/never cell is confirmed by breadth-first search to the default
+// depth, and every violated/sometimes cell's shrunk random trace is as
+// short as the exhaustive shortest. Symmetry changes counts, not verdicts.
+import { describe, expect, it } from 'vitest';
+import { resolveKnobs } from '../../model/design.js';
+import { designs } from '../../model/designs.js';
+import { defaultConfig } from '../../model/vocabulary.js';
+import { defaultRuns, fixedSeed } from '../../properties/defaults.js';
+import { checkExhaustive } from '../../properties/exhaustive.js';
+import { expected } from '../../properties/expected.js';
+import { explore } from '../../properties/explore.js';
+
+/** Deep enough for every violated cell (the deepest needs 6 steps). */
+const depth = process.env.P2P_DEEP === '1' ? 7 : 6;
+
+describe.each(designs.flatMap((d) => d.presets.map((p) => [`${d.id}/${p.name}`, d, p] as const)))('%s', (_name, design, preset) => {
+  const knobs = resolveKnobs(design, preset);
+  const bfs = checkExhaustive(design, defaultConfig, knobs, { depth, symmetry: true, maxStates: 2_000_000 });
+  const random = explore({ design, preset: preset.name, runs: defaultRuns, seed: fixedSeed });
+
+  it(`agrees with the expected table to depth ${depth}`, () => {
+    expect(bfs.complete).toBe(true);
+    for (const r of bfs.results) expect(r.verdict, r.property).toBe(expected[design.id][preset.name]![r.property]!.verdict);
+  });
+
+  it('the shrunk random traces are as short as the shortest', () => {
+    for (const r of random.results) {
+      if (!r.finding) continue;
+      const shortest = bfs.results.find((b) => b.property === r.property)!.finding!;
+      expect(r.finding.steps.length, r.property).toBe(shortest.steps.length);
+    }
+  });
+});
+
+describe('exhaustive search mechanics', () => {
+  const [design] = designs;
+  const knobs = resolveKnobs(design!, design!.presets[1]!);
+
+  it('symmetry reduction merges states without changing a verdict', () => {
+    const on = checkExhaustive(design!, defaultConfig, knobs, { depth: 4, symmetry: true, maxStates: 1e6 });
+    const off = checkExhaustive(design!, defaultConfig, knobs, { depth: 4, symmetry: false, maxStates: 1e6 });
+    expect(on.states).toBeLessThan(off.states);
+    expect(on.results.map((r) => [r.verdict, r.finding?.steps.length])).toEqual(
+      off.results.map((r) => [r.verdict, r.finding?.steps.length]),
+    );
+  });
+
+  it('the memory bound stops cleanly with the depth reached', () => {
+    const r = checkExhaustive(design!, defaultConfig, knobs, { depth: 10, symmetry: true, maxStates: 500 });
+    expect(r.complete).toBe(false);
+    expect(r.states).toBe(500);
+    expect(r.depth).toBeLessThan(10);
+  });
+});
