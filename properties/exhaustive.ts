@@ -80,6 +80,7 @@ export function checkExhaustive<S>(design: Design<S>, config: Config, knobs: Kno
             if (detail) found.set(p.id, { property: p.id, detail, steps: pathTo(child) });
           }
         }
+        if (r.state === node.state) continue; // a refusal: nothing new
         const k = key(r.state);
         if (seen.has(k)) continue;
         seen.add(k);

@@ -43,7 +43,7 @@ export interface ParsedTrace {
   readonly lines: { readonly header: number; readonly result: number; readonly steps: readonly number[] };
 }
 
-interface Line {
+export interface Line {
   /** 1-based line number in the input as given. */
   readonly no: number;
   /** The text with quoting, CR and trailing whitespace removed. */
@@ -543,4 +543,15 @@ function parseConfig(r: Reader): Config {
   }
   if (!world) r.fail(`an 'iommu on|off; <n> processes' line before '}'`, close);
   return { exporters, importers: parsedImporters, routes: routeTable, iommu: world.iommu, processes: world.processes };
+}
+
+/**
+ * The `{ ... }` config block of a trace, for formats built on the trace
+ * text (scenarios/): `lines` (from unmail()) hold the block from its `{`
+ * to its `}`. Throws TraceSyntaxError naming the line.
+ */
+export function parseConfigBlock(lines: readonly Line[], file: string): Config {
+  const r = new Reader(lines, 0, file);
+  r.skip();
+  return parseConfig(r);
 }

@@ -3,48 +3,64 @@
 // that bit; with symmetry, dead entities go and ids are renamed: processes
 // by what they hold, VMAs by process, allocations by first page.
 // BAR pages are not interchangeable: gen_pool first fit makes order observable.
+// A hot path of `p2pmodel check`: plain loops and string building.
 import type { SpPin, SpState } from './state.js';
 
-const pinKey = (s: SpState, pin: SpPin) => {
-  const page = s.exporters[pin.exporter]!.pages[pin.page]!;
-  return `${pin.exporter}.${pin.page}${page.gen === pin.gen ? '' : '~'}`;
-};
+function pinKey(s: SpState, pin: SpPin | null): string {
+  if (pin === null) return '-';
+  const stale = s.exporters[pin.exporter]!.pages[pin.page]!.gen === pin.gen ? '' : '~';
+  return `${pin.exporter}.${pin.page}${stale}`;
+}
+
+function exportersKey(s: SpState, alloc: (id: number) => number): string {
+  let out = '';
+  for (const e of s.exporters) {
+    out += `${e.driver}/${e.pgmap_ref}/${e.ref_dead ? 'd' : 'l'}:`;
+    for (const p of e.pages) out += `${p.refcount}${p.owner === null ? '' : `a${alloc(p.owner)}`},`;
+    out += '|';
+  }
+  return out;
+}
+
+function exactKey(s: SpState): string {
+  let out = exportersKey(s, (id) => id) + s.injectInsertFail;
+  for (const p of s.procs) out += p.alive ? 'A' : p.born ? 'D' : 'U';
+  for (const v of s.vmas) out += `v${v.proc}${v.alloc}${v.mapped ? 'm' : ''}${v.ptes ? 'p' : ''}`;
+  for (const io of s.ios) out += `i${io.importer}${io.read ? 'r' : 'w'}${io.inflight ? 'f' : ''}${pinKey(s, io.pin)}`;
+  for (const mr of s.mrs) {
+    out += `r${mr.importer}${mr.proc}${mr.vma}${mr.odp ? 'o' : ''}${mr.live ? 'l' : ''}`;
+    for (const p of mr.pinned) out += pinKey(s, p);
+    for (const p of mr.odpMapped) out += pinKey(s, p);
+  }
+  for (const a of s.allocs) out += a.evicting ? 'E' : 'e';
+  return out;
+}
 
 export function structPageKey(s: SpState, symmetry: boolean): string {
-  if (!symmetry) {
-    const pages = s.exporters.map((e) => [e.driver, e.pgmap_ref, e.ref_dead, e.pages.map((p) => [p.refcount, p.owner])]);
-    const ios = s.ios.map((io) => [io.importer, io.read, io.inflight, pinKey(s, io.pin)]);
-    const mrs = s.mrs.map((mr) => [mr.importer, mr.proc, mr.vma, mr.odp, mr.live, mr.pinned.map((p) => pinKey(s, p)), mr.odpMapped.map((p) => p && pinKey(s, p))]);
-    return JSON.stringify([pages, s.procs, s.vmas, s.allocs, ios, mrs, s.injectInsertFail]);
-  }
-  // allocations renamed by the order their pages appear; dead ones dropped
+  if (!symmetry) return exactKey(s);
+  // allocations renamed by the order their pages appear, then evicting ones
   const allocName = new Map<number, number>();
-  s.exporters.forEach((e) => e.pages.forEach((p) => p.owner !== null && !allocName.has(p.owner) && allocName.set(p.owner, allocName.size)));
-  s.allocs.forEach((a, id) => a.evicting && !allocName.has(id) && allocName.set(id, allocName.size));
+  for (const e of s.exporters) for (const p of e.pages) if (p.owner !== null && !allocName.has(p.owner)) allocName.set(p.owner, allocName.size);
+  s.allocs.forEach((a, id) => {
+    if (a.evicting && !allocName.has(id)) allocName.set(id, allocName.size);
+  });
   const alloc = (id: number) => allocName.get(id) ?? -1;
 
-  const vmaSig = (id: number) => {
-    const v = s.vmas[id]!;
-    return `${v.exporter}:${alloc(v.alloc)}:${v.pages.join(',')}:${v.ptes ? 'P' : 'z'}`;
-  };
-  const mrSig = (id: number) => {
-    const mr = s.mrs[id]!;
-    const pins = mr.pinned.map((p) => pinKey(s, p)).join(',');
-    const odp = mr.odpMapped.map((p) => (p ? pinKey(s, p) : '-')).join(',');
-    return `${mr.importer}:${mr.odp ? 'odp' : 'pin'}:${vmaSig(mr.vma)}:${pins}:${odp}`;
-  };
-  const liveVmas = s.vmas.flatMap((v, id) => (v.mapped ? [id] : []));
-  const liveMrs = s.mrs.flatMap((mr, id) => (mr.live ? [id] : []));
-  const procSig = s.procs.map((p, proc) =>
-    JSON.stringify([
-      p.alive,
-      p.born,
-      liveVmas.filter((id) => s.vmas[id]!.proc === proc).map(vmaSig).sort(),
-      liveMrs.filter((id) => s.mrs[id]!.proc === proc).map(mrSig).sort(),
-    ]),
-  );
-  const exporters = s.exporters.map((e) => [e.driver, e.pgmap_ref, e.ref_dead, e.pages.map((p) => [p.refcount, p.owner === null ? -1 : alloc(p.owner)])]);
-  const ios = s.ios.flatMap((io) => (io.inflight ? [`${io.importer}:${io.read}:${pinKey(s, io.pin)}`] : [])).sort();
-  const evicting = s.allocs.flatMap((a, id) => (a.evicting ? [alloc(id)] : [])).sort();
-  return JSON.stringify([exporters, procSig.sort(), ios, evicting, s.injectInsertFail]);
+  const vmaSig: string[] = s.vmas.map((v) => `${v.exporter}:${alloc(v.alloc)}:${v.pages.join(',')}:${v.ptes ? 'P' : 'z'}`);
+  const procVmas: string[][] = s.procs.map(() => []);
+  s.vmas.forEach((v, id) => v.mapped && procVmas[v.proc]!.push(vmaSig[id]!));
+  const procMrs: string[][] = s.procs.map(() => []);
+  for (const mr of s.mrs) {
+    if (!mr.live) continue;
+    let sig = `${mr.importer}:${mr.odp ? 'o' : 'p'}:${vmaSig[mr.vma]}:`;
+    for (const p of mr.pinned) sig += pinKey(s, p);
+    for (const p of mr.odpMapped) sig += pinKey(s, p);
+    procMrs[mr.proc]!.push(sig);
+  }
+  const procs = s.procs.map((p, i) => `${p.alive ? 'A' : p.born ? 'D' : 'U'}[${procVmas[i]!.sort().join(';')}][${procMrs[i]!.sort().join(';')}]`);
+  const ios: string[] = [];
+  for (const io of s.ios) if (io.inflight) ios.push(`${io.importer}${io.read ? 'r' : 'w'}${pinKey(s, io.pin)}`);
+  const evicting: number[] = [];
+  s.allocs.forEach((a, id) => a.evicting && evicting.push(alloc(id)));
+  return `${exportersKey(s, alloc)}${s.injectInsertFail}#${procs.sort().join('#')}#${ios.sort().join(',')}#${evicting.sort()}`;
 }
