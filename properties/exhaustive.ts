@@ -4,7 +4,7 @@
 // one. Safety and capabilities are judged on every transition, liveness
 // on every new state (the same drain as the random search).
 import type { Design, Knobs } from '../model/design.js';
-import type { Config } from '../model/vocabulary.js';
+import type { Config, GhostView } from '../model/vocabulary.js';
 import { catalogue, type Property, type PropertyId } from './catalogue.js';
 import type { Finding, TraceStep } from './evaluate.js';
 import type { PropertyResult } from './explore.js';
@@ -68,19 +68,25 @@ export function checkExhaustive<S>(design: Design<S>, config: Config, knobs: Kno
   search: for (; depth < opts.depth && frontier.length > 0; depth++) {
     const next: Node<S>[] = [];
     for (const node of frontier) {
+      const checks = [...open('safety'), ...open('capability')];
+      let nodeView: { view: GhostView; audit: string[] } | undefined;
       for (const action of design.enabled(node.state)) {
         const r = design.step(node.state, action);
         transitions++;
+        const unchanged = r.state === node.state;
+        // an unchanged state with no events was judged when it was reached
+        if (unchanged && r.events.length === 0) continue;
         const child: Node<S> = { state: r.state, parent: node, step: { action, ret: r.ret } };
-        const checks = [...open('safety'), ...open('capability')];
         if (checks.length > 0) {
-          const view = { events: r.events, view: design.view(r.state), audit: design.audit(r.state) };
+          const seenView = unchanged ? (nodeView ??= { view: design.view(node.state), audit: design.audit(node.state) }) : undefined;
+          const judged = { events: r.events, ...(seenView ?? { view: design.view(r.state), audit: design.audit(r.state) }) };
           for (const p of checks) {
-            const detail = p.kind === 'safety' ? p.violation(view) : p.kind === 'capability' && p.witnessed(view) ? 'witnessed' : null;
+            if (found.has(p.id)) continue;
+            const detail = p.kind === 'safety' ? p.violation(judged) : p.kind === 'capability' && p.witnessed(judged) ? 'witnessed' : null;
             if (detail) found.set(p.id, { property: p.id, detail, steps: pathTo(child) });
           }
         }
-        if (r.state === node.state) continue; // a refusal: nothing new
+        if (unchanged) continue;
         const k = key(r.state);
         if (seen.has(k)) continue;
         seen.add(k);

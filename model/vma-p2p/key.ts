@@ -3,67 +3,83 @@
 // objects, VMAs, MRs and undone p2p_maps go, processes are sorted by what
 // they hold, and objects are renamed in the order a traversal meets them:
 // a relabelling, so equal keys mean isomorphic states.
-import type { VpMapping, VpP2pMap, VpState } from './state.js';
+// A hot path of `p2pmodel check`: plain loops and string building.
+import type { VpMr, VpState } from './state.js';
 
-const mapKey = (s: VpState, m: VpP2pMap, alloc: (id: number) => number) => {
-  const stale = s.exporters[m.exporter]!.pages[m.page]!.gen !== m.gen ? '~' : '';
-  return `${m.importer}>${m.exporter}.${m.page}:a${alloc(m.alloc)}${stale}${m.outstanding ? '' : 'u'}`;
-};
+/** Each p2p_map record without its object: importer, page, stale, undone. */
+function mapTexts(s: VpState): string[] {
+  return s.p2pMaps.map((m) => {
+    const stale = s.exporters[m.exporter]!.pages[m.page]!.gen !== m.gen ? '~' : '';
+    return `${m.importer}>${m.exporter}.${m.page}${stale}${m.outstanding ? '' : 'u'}`;
+  });
+}
+
+function mrText(mr: VpMr, maps: readonly string[], mapAlloc: readonly string[]): string {
+  let out = `${mr.importer}${mr.pendingInvalidation ? 'P' : ''}[`;
+  for (const m of mr.mapped) out += m === null ? '-,' : m.mem === 'ram' ? 'ram,' : `${maps[m.p2p]}:${mapAlloc[m.p2p]},`;
+  return `${out}]`;
+}
+
+function exactKey(s: VpState): string {
+  const maps = mapTexts(s);
+  const mapAlloc = s.p2pMaps.map((m) => `a${m.alloc}`);
+  let out = `${s.injectInsertFail}|`;
+  for (const e of s.exporters) out += `${e.driver}:${e.pages.map((p) => p.owner).join(',')}|`;
+  for (const p of s.procs) out += p.alive ? 'A' : p.born ? 'D' : 'U';
+  for (const v of s.vmas) out += `v${v.proc}.${v.alloc}.${v.npages}${v.mapped ? 'm' : ''}${v.ptes ? 'p' : ''}`;
+  for (const o of s.objects) out += `o${o.exporter}.${o.npages}.${o.placement}.${o.pages.join(',')}.${o.vmas}${o.evicting ? 'E' : ''}${o.live ? 'L' : ''}`;
+  for (const mr of s.mrs) out += `r${mr.proc}.${mr.vma}${mr.live ? 'l' : ''}${mrText(mr, maps, mapAlloc)}`;
+  for (let i = 0; i < maps.length; i++) out += `${maps[i]}:${mapAlloc[i]};`;
+  return out;
+}
 
 export function vmaP2pKey(s: VpState, symmetry: boolean): string {
-  if (!symmetry) {
-    const maps = s.p2pMaps.map((m) => mapKey(s, m, (id) => id));
-    const pages = s.exporters.map((e) => [e.driver, e.pages.map((p) => p.owner)]);
-    return JSON.stringify([pages, s.procs, s.vmas, s.objects, s.mrs, maps, s.injectInsertFail]);
+  if (!symmetry) return exactKey(s);
+  const maps = mapTexts(s);
+  const objContent = s.objects.map(
+    (o) => `${o.exporter}:${o.npages}:${o.placement}:${o.pages.join(',')}:${o.vmas}${o.evicting ? 'E' : ''}`,
+  );
+  // the text of each VMA and of each process's MRs, with objects written as `objName`
+  const procText = (objName: readonly string[]) => {
+    const mapAlloc = s.p2pMaps.map((m) => objName[m.alloc]!);
+    const vmaText: string[] = s.vmas.map((v) => `${v.exporter}:${objName[v.alloc]}:${v.npages}:${v.ptes ? 'P' : 'z'}:`);
+    const mrsOn: string[][] = s.vmas.map(() => []);
+    const orphans: string[][] = s.procs.map(() => []);
+    for (const mr of s.mrs) {
+      if (!mr.live) continue;
+      if (s.vmas[mr.vma]!.mapped) mrsOn[mr.vma]!.push(mrText(mr, maps, mapAlloc));
+      else orphans[mr.proc]!.push(mrText(mr, maps, mapAlloc)); // an ignoring importer's MR outlives its VMA
+    }
+    const full = s.vmas.map((_, id) => vmaText[id] + mrsOn[id]!.sort().join(';'));
+    const vmas: string[][] = s.procs.map(() => []);
+    s.vmas.forEach((v, id) => v.mapped && vmas[v.proc]!.push(full[id]!));
+    return { full, text: s.procs.map((p, i) => `${p.alive ? 'A' : p.born ? 'D' : 'U'}[${vmas[i]!.sort().join('|')}][${orphans[i]!.sort().join('|')}]`) };
+  };
+
+  // order processes by content, then name objects: BAR owners by page, then as the processes meet them
+  const content = procText(objContent);
+  const byContent = content.text.map((sig, proc) => ({ sig, proc }));
+  byContent.sort((a, b) => (a.sig < b.sig ? -1 : a.sig > b.sig ? 1 : a.proc - b.proc));
+  const names: string[] = s.objects.map(() => '');
+  let next = 0;
+  const meet = (id: number) => {
+    if (names[id] === '') names[id] = `a${next++}`;
+  };
+  for (const e of s.exporters) for (const p of e.pages) if (p.owner !== null) meet(p.owner);
+  for (const { proc } of byContent) {
+    const ids = s.vmas.flatMap((v, id) => (v.mapped && v.proc === proc ? [id] : []));
+    for (const id of ids.sort((a, b) => (content.full[a]! < content.full[b]! ? -1 : 1))) meet(s.vmas[id]!.alloc);
   }
-  const objContent = (id: number) => {
-    const o = s.objects[id]!;
-    return `${o.exporter}:${o.npages}:${o.placement}:${o.pages.join(',')}:${o.vmas}:${o.evicting ? 'E' : ''}`;
-  };
-  const mapping = (m: VpMapping | null, alloc: (id: number) => number | string) =>
-    m === null ? '-' : m.mem === 'ram' ? 'ram' : mapKey(s, s.p2pMaps[m.p2p]!, alloc as (id: number) => number);
-  const vmaSig = (id: number, alloc: (id: number) => number | string) => {
-    const v = s.vmas[id]!;
-    const mrs = s.mrs
-      .filter((mr) => mr.live && mr.vma === id)
-      .map((mr) => `${mr.importer}${mr.pendingInvalidation ? 'P' : ''}[${mr.mapped.map((m) => mapping(m, alloc)).join(',')}]`)
-      .sort();
-    return `${v.exporter}:${alloc(v.alloc)}:${v.npages}:${v.ptes ? 'P' : 'z'}:${mrs.join(';')}`;
-  };
-  const liveVmas = (proc: number) => s.vmas.flatMap((v, id) => (v.mapped && v.proc === proc ? [id] : []));
-  // an ignoring importer's MR outlives its VMA
-  const orphanMrs = (proc: number, alloc: (id: number) => number | string) =>
-    s.mrs
-      .filter((mr) => mr.live && mr.proc === proc && !s.vmas[mr.vma]!.mapped)
-      .map((mr) => `${mr.importer}[${mr.mapped.map((m) => mapping(m, alloc)).join(',')}]`)
-      .sort();
+  s.objects.forEach((o, id) => (o.live || o.evicting) && meet(id));
 
-  const contentSig = new Map<number, string>();
-  const vmaContent = (id: number) => contentSig.get(id) ?? contentSig.set(id, vmaSig(id, objContent)).get(id)!;
-
-  // order processes by content (object ids replaced by their contents)
-  const byContent = s.procs
-    .map((p, proc) => ({
-      proc,
-      sig: JSON.stringify([p.alive, p.born, liveVmas(proc).map(vmaContent).sort(), orphanMrs(proc, objContent)]),
-    }))
-    .sort((a, b) => (a.sig < b.sig ? -1 : a.sig > b.sig ? 1 : a.proc - b.proc));
-
-  // name objects: BAR owners by page, then as the sorted processes meet them
-  const names = new Map<number, number>();
-  const name = (id: number) => names.get(id) ?? names.set(id, names.size).get(id)!;
-  s.exporters.forEach((e) => e.pages.forEach((p) => p.owner !== null && name(p.owner)));
-  for (const { proc } of byContent)
-    for (const id of liveVmas(proc).sort((a, b) => (vmaContent(a) < vmaContent(b) ? -1 : 1))) name(s.vmas[id]!.alloc);
-  s.objects.forEach((o, id) => (o.live || o.evicting) && name(id));
-
-  const objects = s.objects.flatMap((o, id) => (o.live || o.evicting ? [[name(id), objContent(id), o.live]] : []));
-  objects.sort((a, b) => (a[0] as number) - (b[0] as number));
-  const procs = byContent.map(({ proc }) => {
-    const p = s.procs[proc]!;
-    return [p.alive, p.born, liveVmas(proc).map((id) => vmaSig(id, name)).sort(), orphanMrs(proc, name)];
-  });
-  const orphans = s.p2pMaps.filter((m) => m.outstanding).map((m) => mapKey(s, m, name)).sort();
-  const pages = s.exporters.map((e) => [e.driver, e.pages.map((p) => (p.owner === null ? -1 : name(p.owner)))]);
-  return JSON.stringify([pages, objects, procs, orphans, s.injectInsertFail]);
+  const named = procText(names).text;
+  let out = `${s.injectInsertFail}|`;
+  for (const e of s.exporters) out += `${e.driver}:${e.pages.map((p) => (p.owner === null ? '' : names[p.owner])).join(',')}|`;
+  const objects: string[] = [];
+  s.objects.forEach((o, id) => (o.live || o.evicting) && objects.push(`${names[id]}=${objContent[id]}${o.live ? 'L' : ''}`));
+  out += objects.sort().join(',');
+  out += `#${byContent.map(({ proc }) => named[proc]).join('#')}#`;
+  const outstanding: string[] = [];
+  s.p2pMaps.forEach((m, i) => m.outstanding && outstanding.push(`${maps[i]}:${names[m.alloc]}`));
+  return out + outstanding.sort().join(',');
 }

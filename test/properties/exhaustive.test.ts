@@ -37,14 +37,18 @@ describe('exhaustive search mechanics', () => {
   const [design] = designs;
   const knobs = resolveKnobs(design!, design!.presets[1]!);
 
-  it('symmetry reduction merges states without changing a verdict', () => {
-    const on = checkExhaustive(design!, defaultConfig, knobs, { depth: 4, symmetry: true, maxStates: 1e6 });
-    const off = checkExhaustive(design!, defaultConfig, knobs, { depth: 4, symmetry: false, maxStates: 1e6 });
-    expect(on.states).toBeLessThan(off.states);
-    expect(on.results.map((r) => [r.verdict, r.finding?.steps.length])).toEqual(
-      off.results.map((r) => [r.verdict, r.finding?.steps.length]),
-    );
-  });
+  it.each(designs.flatMap((d) => d.presets.map((p) => [`${d.id}/${p.name}`, d, p] as const)))(
+    'symmetry reduction merges states without changing a verdict or a shortest length (%s)',
+    (_name, d, p) => {
+      const k = resolveKnobs(d, p);
+      const on = checkExhaustive(d, defaultConfig, k, { depth: 4, symmetry: true, maxStates: 1e6 });
+      const off = checkExhaustive(d, defaultConfig, k, { depth: 4, symmetry: false, maxStates: 1e6 });
+      expect(on.states).toBeLessThan(off.states);
+      expect(on.results.map((r) => [r.verdict, r.finding?.steps.length])).toEqual(
+        off.results.map((r) => [r.verdict, r.finding?.steps.length]),
+      );
+    },
+  );
 
   it('the memory bound stops cleanly with the depth reached', () => {
     const r = checkExhaustive(design!, defaultConfig, knobs, { depth: 10, symmetry: true, maxStates: 500 });
