@@ -25,6 +25,7 @@
 // drivers/infiniband/core/umem.c; DOMAIN.md §2.
 import type { Design } from '../design.js';
 import { enumerateActions } from '../enumerate.js';
+import { freeSlot } from '../shared.js';
 import type { GhostView } from '../vocabulary.js';
 import { structPageKey } from './key.js';
 import { structPageKnobs, structPagePresets } from './knobs.js';
@@ -101,10 +102,7 @@ function held(s: SpState): string[] {
 function enabled(s: SpState) {
   return enumerateActions(s.config, {
     alive: s.procs.flatMap((p, i) => (p.alive ? [i] : [])),
-    freeSlot: (() => {
-      const i = s.procs.findIndex((p) => !p.born);
-      return i < 0 ? null : i;
-    })(),
+    freeSlot: freeSlot(s.procs),
     vmas: s.vmas.flatMap((v, id) => (v.mapped ? [{ id, proc: v.proc, pages: v.pages.length }] : [])),
     ios: s.ios.flatMap((io, id) => (io.inflight ? [{ id, importer: io.importer }] : [])),
     mrs: s.mrs.flatMap((mr, id) =>

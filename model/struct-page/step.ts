@@ -1,12 +1,11 @@
 // struct-page transitions, one function per action: guard first (the
 // errno the kernel returns, state untouched), then the update.
-import type { Action, Errno, Route, Step } from '../vocabulary.js';
+import { firstFit, freeSlot, liveVma, procAlive, refuse, routeOf } from '../shared.js';
+import type { Action, Errno, Step } from '../vocabulary.js';
 import { SpDraft } from './draft.js';
 import type { SpPin, SpState, SpVma } from './state.js';
 
 type A<K extends Action['kind']> = Extract<Action, { kind: K }>;
-
-const refuse = (state: SpState, ret: Errno | 'SIGBUS' | 'SIGSEGV'): Step<SpState> => ({ state, ret, events: [] });
 
 /** One handler per action kind: the mapped type makes a forgotten kind a compile error. */
 const handlers: { [K in Action['kind']]: (s: SpState, a: A<K>) => Step<SpState> } = {
@@ -36,18 +35,6 @@ export function step(state: SpState, action: Action): Step<SpState> {
 }
 
 // --- shared guards and effects -------------------------------------------
-
-const procAlive = (s: SpState, proc: number) => s.procs[proc]?.alive === true;
-
-/** find_vma() in the caller's mm. */
-function liveVma(s: SpState, proc: number, vma: number): SpVma | undefined {
-  const v = s.vmas[vma];
-  return v && v.proc === proc && v.mapped ? v : undefined;
-}
-
-function routeOf(s: SpState, importer: number, exporter: number): Route {
-  return s.config.routes[importer]?.[exporter] ?? 'none';
-}
 
 /** The pin a GUP caller gets for a present page: what it was handed. */
 function pinOf(s: SpState | SpDraft, exporter: number, page: number): SpPin {
@@ -83,21 +70,11 @@ function releaseMr(d: SpDraft, mrId: number): void {
   d.mrs[mrId] = { ...mr, live: false, odpMapped: mr.odpMapped.map(() => null) };
 }
 
-/** gen_pool_alloc_owner(): first fit of `n` contiguous free pages. */
-function firstFit(s: SpState, exporter: number, n: number): number[] | null {
-  const pages = s.exporters[exporter]!.pages;
-  for (let start = 0; start + n <= pages.length; start++) {
-    const run = Array.from({ length: n }, (_, i) => start + i);
-    if (run.every((p) => pages[p]!.owner === null)) return run;
-  }
-  return null;
-}
-
 // --- user space ---------------------------------------------------------
 
 /** p2pmem_alloc_mmap(), checks in the kernel's order. */
 function procMmap(s: SpState, a: A<'proc_mmap'>): Step<SpState> {
-  if (!procAlive(s, a.proc)) return refuse(s, '-ESRCH');
+  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
   const ex = s.exporters[a.exporter];
   if (!ex) return refuse(s, '-EBADF');
   if (a.pages < 1) return refuse(s, '-EINVAL');
@@ -105,7 +82,7 @@ function procMmap(s: SpState, a: A<'proc_mmap'>): Step<SpState> {
   if (ex.driver !== 'bound') return refuse(s, '-ENODEV');
   if (!a.shared) return refuse(s, '-EINVAL'); // !(vma->vm_flags & VM_MAYSHARE)
   if (a.offset !== 0) return refuse(s, '-EINVAL'); // vma->vm_pgoff
-  const run = firstFit(s, a.exporter, a.pages);
+  const run = firstFit(s.exporters[a.exporter]!.pages, a.pages);
   if (!run) return refuse(s, '-ENOMEM');
   if (ex.ref_dead) return refuse(s, '-ENODEV'); // percpu_ref_tryget_live_rcu()
 
@@ -141,8 +118,8 @@ function mmapInsertFailed(d: SpDraft, exporter: number, run: number[], i: number
 }
 
 function procMunmap(s: SpState, a: A<'proc_munmap'>): Step<SpState> {
-  if (!procAlive(s, a.proc)) return refuse(s, '-ESRCH');
-  if (!liveVma(s, a.proc, a.vma)) return refuse(s, '-EBADF');
+  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
+  if (!liveVma(s.vmas, a.proc, a.vma)) return refuse(s, '-EBADF');
   const d = new SpDraft(s);
   unmapVma(d, a.vma);
   return d.done('0');
@@ -150,9 +127,9 @@ function procMunmap(s: SpState, a: A<'proc_munmap'>): Step<SpState> {
 
 /** dup_mmap(): vma_needs_copy() is true for VM_MIXEDMAP, so PTEs are copied. */
 function procFork(s: SpState, a: A<'proc_fork'>): Step<SpState> {
-  if (!procAlive(s, a.proc)) return refuse(s, '-ESRCH');
-  const child = s.procs.findIndex((p) => !p.born);
-  if (child < 0) return refuse(s, '-EAGAIN');
+  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
+  const child = freeSlot(s.procs);
+  if (child === null) return refuse(s, '-EAGAIN');
   const d = new SpDraft(s);
   d.procs[child] = { alive: true, born: true };
   s.vmas.forEach((vma) => {
@@ -165,7 +142,7 @@ function procFork(s: SpState, a: A<'proc_fork'>): Step<SpState> {
 
 /** do_exit(): exit_mmap() then exit_files() -> uverbs release -> ib_dereg_mr(). */
 function procExit(s: SpState, a: A<'proc_exit'>): Step<SpState> {
-  if (!procAlive(s, a.proc)) return refuse(s, '-ESRCH');
+  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
   const d = new SpDraft(s);
   s.vmas.forEach((vma, id) => {
     if (vma.proc === a.proc && vma.mapped) unmapVma(d, id);
@@ -179,7 +156,7 @@ function procExit(s: SpState, a: A<'proc_exit'>): Step<SpState> {
 
 /** A user load/store; without a PTE, kernfs_vma_fault() has no ->fault: SIGBUS. */
 function procTouch(s: SpState, a: A<'proc_touch'>): Step<SpState> {
-  if (!procAlive(s, a.proc)) return refuse(s, '-ESRCH');
+  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
   const vma = s.vmas[a.vma];
   if (!vma || vma.proc !== a.proc) return refuse(s, '-EBADF');
   if (!vma.mapped || a.page < 0 || a.page >= vma.pages.length) return refuse(s, 'SIGSEGV');
@@ -198,16 +175,16 @@ function gupPage(s: SpState, vma: SpVma | undefined, page: number, p2pdma: boole
 
 /** pci_p2pdma_map_type() at DMA-map time; NOT_SUPPORTED fails when checked. */
 function mapFails(s: SpState, importer: number, exporter: number): boolean {
-  return s.knobs.mapChecksRoute && routeOf(s, importer, exporter) === 'none';
+  return s.knobs.mapChecksRoute && routeOf(s.config, importer, exporter) === 'none';
 }
 
 /** __bio_iov_iter_get_pages(): FOLL_PCI_P2PDMA iff blk_queue_pci_p2pdma(q). */
 function procOdirect(s: SpState, a: A<'proc_odirect'>): Step<SpState> {
-  if (!procAlive(s, a.proc)) return refuse(s, '-ESRCH');
+  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
   const imp = s.config.importers[a.importer];
   if (!imp) return refuse(s, '-EBADF');
   if (imp.kind !== 'nvme') return refuse(s, '-EINVAL');
-  const vma = liveVma(s, a.proc, a.vma);
+  const vma = liveVma(s.vmas, a.proc, a.vma);
   const err = gupPage(s, vma, a.page, imp.p2pQueue);
   if (err) return refuse(s, err);
   const page = vma!.pages[a.page]!;
@@ -223,8 +200,8 @@ function procOdirect(s: SpState, a: A<'proc_odirect'>): Step<SpState> {
 
 /** process_vm_readv(): pin_user_pages_remote() without FOLL_PCI_P2PDMA, kmap, memcpy, unpin. */
 function procKernelCopy(s: SpState, a: A<'proc_kernel_copy'>): Step<SpState> {
-  if (!procAlive(s, a.proc)) return refuse(s, '-ESRCH');
-  const vma = liveVma(s, a.proc, a.vma);
+  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
+  const vma = liveVma(s.vmas, a.proc, a.vma);
   const err = gupPage(s, vma, a.page, false);
   if (err) return refuse(s, err);
   const exporter = vma!.exporter;
@@ -242,11 +219,11 @@ function procKernelCopy(s: SpState, a: A<'proc_kernel_copy'>): Step<SpState> {
 
 /** ib_umem_get(): pin_user_pages_fast(FOLL_LONGTERM); ODP: ib_umem_odp_get(), nothing pinned. */
 function procRegMr(s: SpState, a: A<'proc_reg_mr'>): Step<SpState> {
-  if (!procAlive(s, a.proc)) return refuse(s, '-ESRCH');
+  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
   const imp = s.config.importers[a.importer];
   if (!imp) return refuse(s, '-EBADF');
   if (imp.kind !== 'rdma') return refuse(s, '-EINVAL');
-  const vma = liveVma(s, a.proc, a.vma);
+  const vma = liveVma(s.vmas, a.proc, a.vma);
   if (!vma) return refuse(s, '-EFAULT');
   if (a.odp && !imp.odp) return refuse(s, '-EOPNOTSUPP');
   const mrId = s.mrs.length;
@@ -285,7 +262,7 @@ function procDeregMr(s: SpState, a: A<'proc_dereg_mr'>): Step<SpState> {
 
 function dmaTo(s: SpState, importer: number, path: 'odirect' | 'mr', pin: SpPin): Step<SpState> {
   const target = { mem: 'bar' as const, ...pin };
-  const route = routeOf(s, importer, pin.exporter);
+  const route = routeOf(s.config, importer, pin.exporter);
   return { state: s, ret: '0', events: [{ kind: 'dma', importer, path, target, route }] };
 }
 

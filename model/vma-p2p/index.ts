@@ -43,6 +43,7 @@
 // I/O, no MRs); mm/gup.c check_vma_flags(); DOMAIN.md §3, §7.
 import type { Design } from '../design.js';
 import { enumerateActions } from '../enumerate.js';
+import { freeSlot } from '../shared.js';
 import type { GhostView } from '../vocabulary.js';
 import { vmaP2pKey } from './key.js';
 import { vmaP2pKnobs, vmaP2pPresets } from './knobs.js';
@@ -129,10 +130,7 @@ function held(s: VpState): string[] {
 function enabled(s: VpState) {
   return enumerateActions(s.config, {
     alive: s.procs.flatMap((p, i) => (p.alive ? [i] : [])),
-    freeSlot: (() => {
-      const i = s.procs.findIndex((p) => !p.born);
-      return i < 0 ? null : i;
-    })(),
+    freeSlot: freeSlot(s.procs),
     vmas: s.vmas.flatMap((v, id) => (v.mapped ? [{ id, proc: v.proc, pages: v.npages }] : [])),
     ios: [],
     mrs: s.mrs.flatMap((mr, id) =>

@@ -1,12 +1,11 @@
 // vma-p2p transitions, one function per action: guard first (the errno
 // the kernel returns, state untouched), then the update.
-import type { Action, DmaTarget, Errno, Event, Route, Step } from '../vocabulary.js';
+import { firstFit, freeSlot, liveVma, procAlive, refuse, routeOf } from '../shared.js';
+import type { Action, DmaTarget, Event, Step } from '../vocabulary.js';
 import { VpDraft } from './draft.js';
-import type { VpMapping, VpMr, VpState, VpVma } from './state.js';
+import type { VpMapping, VpMr, VpState } from './state.js';
 
 type A<K extends Action['kind']> = Extract<Action, { kind: K }>;
-
-const refuse = (state: VpState, ret: Errno | 'SIGBUS' | 'SIGSEGV'): Step<VpState> => ({ state, ret, events: [] });
 
 /** One handler per action kind: the mapped type makes a forgotten kind a compile error. */
 const handlers: { [K in Action['kind']]: (s: VpState, a: A<K>) => Step<VpState> } = {
@@ -37,21 +36,9 @@ export function step(state: VpState, action: Action): Step<VpState> {
 
 // --- shared guards and effects -------------------------------------------
 
-const procAlive = (s: VpState, proc: number) => s.procs[proc]?.alive === true;
-
-/** find_vma() in the caller's mm. */
-function liveVma(s: VpState, proc: number, vma: number): VpVma | undefined {
-  const v = s.vmas[vma];
-  return v && v.proc === proc && v.mapped ? v : undefined;
-}
-
-function routeOf(s: Pick<VpState, 'config'>, importer: number, exporter: number): Route {
-  return s.config.routes[importer]?.[exporter] ?? 'none';
-}
-
 /** pci_test_p2p() (patch 1/5): upstream_bridge_distance() >= 0, or false as posted. */
 const pciTestP2p = (s: VpState, importer: number, exporter: number) =>
-  !s.knobs.testP2pAlwaysFalse && routeOf(s, importer, exporter) !== 'none';
+  !s.knobs.testP2pAlwaysFalse && routeOf(s.config, importer, exporter) !== 'none';
 
 /** p2p_map() calls of one object (or a whole BAR) that no p2p_unmap() has undone yet. */
 const outstanding = (s: Pick<VpState, 'p2pMaps'>, which: { alloc: number } | { exporter: number }) =>
@@ -124,21 +111,11 @@ function releaseMr(d: VpDraft, mrId: number): void {
   d.setMr(mrId, { live: false, mapped: mr.mapped.map(() => null), pendingInvalidation: false });
 }
 
-/** The driver's VRAM allocator: first fit of `n` contiguous free BAR pages. */
-function firstFit(s: VpState, exporter: number, n: number): number[] | null {
-  const pages = s.exporters[exporter]!.pages;
-  for (let start = 0; start + n <= pages.length; start++) {
-    const run = Array.from({ length: n }, (_, i) => start + i);
-    if (run.every((p) => pages[p]!.owner === null)) return run;
-  }
-  return null;
-}
-
 // --- user space ---------------------------------------------------------
 
 /** The exporter's f_op->mmap: a VM_IO|VM_PFNMAP VMA whose vm_ops carry p2p_map/p2p_unmap. */
 function procMmap(s: VpState, a: A<'proc_mmap'>): Step<VpState> {
-  if (!procAlive(s, a.proc)) return refuse(s, '-ESRCH');
+  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
   const ex = s.exporters[a.exporter];
   if (!ex) return refuse(s, '-EBADF');
   if (a.pages < 1) return refuse(s, '-EINVAL');
@@ -148,7 +125,7 @@ function procMmap(s: VpState, a: A<'proc_mmap'>): Step<VpState> {
 
   const d = new VpDraft(s);
   const allocId = s.objects.length;
-  const run = firstFit(s, a.exporter, a.pages);
+  const run = firstFit(s.exporters[a.exporter]!.pages, a.pages);
   // a full BAR is no error: the driver places the object in system RAM
   const obj = { exporter: a.exporter, npages: a.pages, pages: run ?? [], evicting: false };
   const placement = run ? ('bar' as const) : ('ram' as const);
@@ -168,8 +145,8 @@ function procMmap(s: VpState, a: A<'proc_mmap'>): Step<VpState> {
 }
 
 function procMunmap(s: VpState, a: A<'proc_munmap'>): Step<VpState> {
-  if (!procAlive(s, a.proc)) return refuse(s, '-ESRCH');
-  if (!liveVma(s, a.proc, a.vma)) return refuse(s, '-EBADF');
+  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
+  if (!liveVma(s.vmas, a.proc, a.vma)) return refuse(s, '-EBADF');
   const d = new VpDraft(s);
   closeVma(d, a.vma);
   return d.done('0');
@@ -177,9 +154,9 @@ function procMunmap(s: VpState, a: A<'proc_munmap'>): Step<VpState> {
 
 /** dup_mmap(): VM_PFNMAP PTEs are copied, vm_ops->open takes the object; the child's mm is not mirrored. */
 function procFork(s: VpState, a: A<'proc_fork'>): Step<VpState> {
-  if (!procAlive(s, a.proc)) return refuse(s, '-ESRCH');
-  const child = s.procs.findIndex((p) => !p.born);
-  if (child < 0) return refuse(s, '-EAGAIN');
+  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
+  const child = freeSlot(s.procs);
+  if (child === null) return refuse(s, '-EAGAIN');
   const d = new VpDraft(s);
   d.procs[child] = { alive: true, born: true };
   s.vmas.forEach((vma) => {
@@ -192,7 +169,7 @@ function procFork(s: VpState, a: A<'proc_fork'>): Step<VpState> {
 
 /** do_exit(): exit_mmap() (mmu_notifier_release, then the VMAs) and exit_files() -> ib_dereg_mr(). */
 function procExit(s: VpState, a: A<'proc_exit'>): Step<VpState> {
-  if (!procAlive(s, a.proc)) return refuse(s, '-ESRCH');
+  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
   const d = new VpDraft(s);
   s.vmas.forEach((vma, id) => {
     if (vma.proc === a.proc && vma.mapped) closeVma(d, id);
@@ -206,7 +183,7 @@ function procExit(s: VpState, a: A<'proc_exit'>): Step<VpState> {
 
 /** A user load/store; without a PTE the exporter's vm_ops->fault maps wherever the object is now. */
 function procTouch(s: VpState, a: A<'proc_touch'>): Step<VpState> {
-  if (!procAlive(s, a.proc)) return refuse(s, '-ESRCH');
+  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
   const vma = s.vmas[a.vma];
   if (!vma || vma.proc !== a.proc) return refuse(s, '-EBADF');
   if (!vma.mapped || a.page < 0 || a.page >= vma.npages) return refuse(s, 'SIGSEGV');
@@ -227,7 +204,7 @@ function procTouch(s: VpState, a: A<'proc_touch'>): Step<VpState> {
 
 /** __bio_iov_iter_get_pages() -> GUP: check_vma_flags() refuses VM_IO|VM_PFNMAP. */
 function procOdirect(s: VpState, a: A<'proc_odirect'>): Step<VpState> {
-  if (!procAlive(s, a.proc)) return refuse(s, '-ESRCH');
+  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
   const imp = s.config.importers[a.importer];
   if (!imp) return refuse(s, '-EBADF');
   if (imp.kind !== 'nvme') return refuse(s, '-EINVAL');
@@ -236,17 +213,17 @@ function procOdirect(s: VpState, a: A<'proc_odirect'>): Step<VpState> {
 
 /** process_vm_readv(): pin_user_pages_remote() -> check_vma_flags(): -EFAULT on VM_PFNMAP. */
 function procKernelCopy(s: VpState, a: A<'proc_kernel_copy'>): Step<VpState> {
-  if (!procAlive(s, a.proc)) return refuse(s, '-ESRCH');
+  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
   return refuse(s, '-EFAULT');
 }
 
 /** ib_umem_get() pins through GUP (-EFAULT here); ODP: ib_umem_odp_get() registers a notifier only. */
 function procRegMr(s: VpState, a: A<'proc_reg_mr'>): Step<VpState> {
-  if (!procAlive(s, a.proc)) return refuse(s, '-ESRCH');
+  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
   const imp = s.config.importers[a.importer];
   if (!imp) return refuse(s, '-EBADF');
   if (imp.kind !== 'rdma') return refuse(s, '-EINVAL');
-  const vma = liveVma(s, a.proc, a.vma);
+  const vma = liveVma(s.vmas, a.proc, a.vma);
   if (!vma) return refuse(s, '-EFAULT');
   if (a.odp && !imp.odp) return refuse(s, '-EOPNOTSUPP'); // no IB_ODP_SUPPORT
   if (!a.odp) return refuse(s, '-EFAULT'); // pin_user_pages_fast() -> check_vma_flags()
@@ -277,7 +254,7 @@ function dmaEvent(s: Pick<VpState, 'config' | 'p2pMaps'>, importer: number, m: V
   if (m.mem === 'ram') return { kind: 'dma', importer, path: 'mr', target: { mem: 'ram' }, route: 'host-bridge' };
   const { exporter, page, alloc, gen } = s.p2pMaps[m.p2p]!;
   const target: DmaTarget = { mem: 'bar', exporter, page, alloc, gen };
-  return { kind: 'dma', importer, path: 'mr', target, route: routeOf(s, importer, exporter) };
+  return { kind: 'dma', importer, path: 'mr', target, route: routeOf(s.config, importer, exporter) };
 }
 
 /** The NIC accesses an MR page: through its dma_list, or after an ODP page fault. */

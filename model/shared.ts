@@ -1,0 +1,42 @@
+// Kernel facts both designs model the same way: refusals, task slots,
+// find_vma, the route table and a first-fit BAR allocator.
+import type { Config, Errno, Route, Signal, Step } from './vocabulary.js';
+
+/** A refused call: the errno or signal, the state as it was, no events. */
+export const refuse = <S>(state: S, ret: Errno | Signal): Step<S> => ({ state, ret, events: [] });
+
+export interface TaskSlot {
+  readonly alive: boolean;
+  readonly born: boolean;
+}
+
+export const procAlive = (procs: readonly TaskSlot[], proc: number) => procs[proc]?.alive === true;
+
+/** The slot fork() fills (copy_process()), or null when none is left. */
+export function freeSlot(procs: readonly TaskSlot[]): number | null {
+  const i = procs.findIndex((p) => !p.born);
+  return i < 0 ? null : i;
+}
+
+/** find_vma() in the caller's mm: a VMA of `proc` still mapped. */
+export function liveVma<V extends { readonly proc: number; readonly mapped: boolean }>(
+  vmas: readonly V[],
+  proc: number,
+  vma: number,
+): V | undefined {
+  const v = vmas[vma];
+  return v && v.proc === proc && v.mapped ? v : undefined;
+}
+
+/** pci_p2pdma_map_type() of the pair, as the config classifies it. */
+export const routeOf = (config: Config, importer: number, exporter: number): Route =>
+  config.routes[importer]?.[exporter] ?? 'none';
+
+/** gen_pool_alloc_owner() / a VRAM allocator: first fit of `n` contiguous free pages. */
+export function firstFit(pages: readonly { readonly owner: number | null }[], n: number): number[] | null {
+  for (let start = 0; start + n <= pages.length; start++) {
+    const run = Array.from({ length: n }, (_, i) => start + i);
+    if (run.every((p) => pages[p]!.owner === null)) return run;
+  }
+  return null;
+}
