@@ -39,7 +39,10 @@ export interface Config {
   readonly importers: readonly ImporterConfig[];
   /** routes[importer][exporter], as pci_p2pdma_map_type() would classify them. */
   readonly routes: readonly (readonly Route[])[];
-  /** An IOMMU translates host-bridge P2P (iommu_dma_map_sg); bus-addr bypasses it. */
+  /**
+   * An IOMMU translates host-bridge P2P (iommu_dma_map_sg); bus-addr
+   * bypasses it. Carried into traces; no property observes DMA addresses.
+   */
   readonly iommu: boolean;
   /** Process slots (struct mm_struct): p0 runs at start, fork() fills the rest. */
   readonly processes: number;
