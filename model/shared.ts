@@ -40,3 +40,23 @@ export function firstFit(pages: readonly { readonly owner: number | null }[], n:
   }
   return null;
 }
+
+/**
+ * Symmetry over devices: importers alike in kind, capabilities and routes
+ * are interchangeable. Within each such class, members are renamed in the
+ * order of `signature` (what each holds, written without importer ids).
+ */
+export function importerRenaming(config: Config, signature: (importer: number) => string): number[] {
+  const classOf = config.importers.map((imp, i) => JSON.stringify([{ ...imp, name: '' }, config.routes[i]]));
+  const rename = config.importers.map((_, i) => i);
+  const seen = new Set<string>();
+  for (const cls of classOf) {
+    if (seen.has(cls)) continue;
+    seen.add(cls);
+    const members = classOf.flatMap((c, i) => (c === cls ? [i] : []));
+    if (members.length < 2) continue;
+    const ordered = members.map((i) => ({ i, sig: signature(i) })).sort((a, b) => (a.sig < b.sig ? -1 : a.sig > b.sig ? 1 : a.i - b.i));
+    ordered.forEach(({ i }, k) => (rename[i] = members[k]!));
+  }
+  return rename;
+}

@@ -1,9 +1,11 @@
 // Canonical state keys for the exhaustive search. Generations matter only
 // as "this pin's page was freed since" (stale), so they are abstracted to
 // that bit; with symmetry, dead entities go and ids are renamed: processes
-// by what they hold, VMAs by process, allocations by first page.
+// by what they hold, VMAs by process, allocations by first page, alike
+// importers by what they hold.
 // BAR pages are not interchangeable: gen_pool first fit makes order observable.
 // A hot path of `p2pmodel check`: plain loops and string building.
+import { importerRenaming } from '../shared.js';
 import type { SpPin, SpState } from './state.js';
 
 function pinKey(s: SpState, pin: SpPin | null): string {
@@ -47,19 +49,24 @@ export function structPageKey(s: SpState, symmetry: boolean): string {
   const alloc = (id: number) => allocName.get(id) ?? -1;
 
   const vmaSig: string[] = s.vmas.map((v) => `${v.exporter}:${alloc(v.alloc)}:${v.pages.join(',')}:${v.ptes ? 'P' : 'z'}`);
+  const mrText = (mr: SpState['mrs'][number]) => {
+    let sig = `${mr.odp ? 'o' : 'p'}:${vmaSig[mr.vma]}:`;
+    for (const p of mr.pinned) sig += pinKey(s, p);
+    for (const p of mr.odpMapped) sig += pinKey(s, p);
+    return sig;
+  };
+  const ioText = (io: SpState['ios'][number]) => `${io.read ? 'r' : 'w'}${pinKey(s, io.pin)}`;
+  const importer = importerRenaming(s.config, (i) => {
+    const held = [...s.mrs.filter((mr) => mr.live && mr.importer === i).map(mrText), ...s.ios.filter((io) => io.inflight && io.importer === i).map(ioText)];
+    return held.sort().join('|');
+  });
   const procVmas: string[][] = s.procs.map(() => []);
   s.vmas.forEach((v, id) => v.mapped && procVmas[v.proc]!.push(vmaSig[id]!));
   const procMrs: string[][] = s.procs.map(() => []);
-  for (const mr of s.mrs) {
-    if (!mr.live) continue;
-    let sig = `${mr.importer}:${mr.odp ? 'o' : 'p'}:${vmaSig[mr.vma]}:`;
-    for (const p of mr.pinned) sig += pinKey(s, p);
-    for (const p of mr.odpMapped) sig += pinKey(s, p);
-    procMrs[mr.proc]!.push(sig);
-  }
+  for (const mr of s.mrs) if (mr.live) procMrs[mr.proc]!.push(`${importer[mr.importer]}:${mrText(mr)}`);
   const procs = s.procs.map((p, i) => `${p.alive ? 'A' : p.born ? 'D' : 'U'}[${procVmas[i]!.sort().join(';')}][${procMrs[i]!.sort().join(';')}]`);
   const ios: string[] = [];
-  for (const io of s.ios) if (io.inflight) ios.push(`${io.importer}${io.read ? 'r' : 'w'}${pinKey(s, io.pin)}`);
+  for (const io of s.ios) if (io.inflight) ios.push(`${importer[io.importer]}${ioText(io)}`);
   const evicting: number[] = [];
   s.allocs.forEach((a, id) => a.evicting && evicting.push(alloc(id)));
   return `${exportersKey(s, alloc)}${s.injectInsertFail}#${procs.sort().join('#')}#${ios.sort().join(',')}#${evicting.sort()}`;

@@ -50,6 +50,20 @@ describe('exhaustive search mechanics', () => {
     },
   );
 
+  it.each(designs.map((d) => [d.id, d] as const))('alike importers are interchangeable (%s)', (_id, d) => {
+    const nic = (name: string) => ({ kind: 'rdma' as const, name, odp: true });
+    const twins = {
+      ...defaultConfig,
+      importers: [defaultConfig.importers[0]!, nic('nic0'), nic('nic1')],
+      routes: [['bus-addr'], ['host-bridge'], ['host-bridge']] as const,
+    };
+    const unlike = { ...twins, routes: [['bus-addr'], ['host-bridge'], ['bus-addr']] as const };
+    const k = resolveKnobs(d, d.presets[1]!);
+    const run = (config: typeof defaultConfig, symmetry: boolean) => checkExhaustive(d, config, k, { depth: 4, symmetry, maxStates: 1e6 });
+    expect(run(twins, true).states).toBeLessThan(run(unlike, true).states);
+    expect(run(twins, true).results.map((r) => r.verdict)).toEqual(run(twins, false).results.map((r) => r.verdict));
+  });
+
   it('the memory bound stops cleanly with the depth reached', () => {
     const r = checkExhaustive(design!, defaultConfig, knobs, { depth: 10, symmetry: true, maxStates: 500 });
     expect(r.complete).toBe(false);
