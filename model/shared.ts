@@ -56,7 +56,9 @@ export function importerRenaming(config: Config, signature: (importer: number) =
     const members = classOf.flatMap((c, i) => (c === cls ? [i] : []));
     if (members.length < 2) continue;
     const ordered = members.map((i) => ({ i, sig: signature(i) })).sort((a, b) => (a.sig < b.sig ? -1 : a.sig > b.sig ? 1 : a.i - b.i));
-    ordered.forEach(({ i }, k) => (rename[i] = members[k]!));
+    ordered.forEach(({ i }, k) => {
+      rename[i] = members[k]!;
+    });
   }
   return rename;
 }
