@@ -22,7 +22,7 @@ interface CheckFlags {
   json?: boolean;
 }
 
-export const defaultMaxStates = 2_000_000;
+const defaultMaxStates = 2_000_000;
 
 export function registerCheck(program: Command, ctx: Ctx): void {
   program

@@ -14,7 +14,6 @@ export function registerCite(program: Command, ctx: Ctx): void {
     .option('--columns', 'one column per actor group, like a race in a commit message (not parseable)')
     .action(async (file: string, flags: { columns?: boolean }) => {
       const input = await readTrace(ctx, file);
-      if (!input) return;
       ctx.io.out(flags.columns ? citeColumns(input.parsed.trace) : cite(input.parsed.trace));
     });
 }

@@ -2,7 +2,7 @@
 // the expected table; counterexamples and witnesses as traces.
 import type { Command } from 'commander';
 import { expectationOf } from '../properties/expected.js';
-import { type ExploreResult, explore } from '../properties/explore.js';
+import { type ExploreResult, explore, PathError } from '../properties/explore.js';
 import { printTrace } from '../trace/print.js';
 import { traceFromResult } from '../trace/trace.js';
 import type { Ctx } from './context.js';
@@ -22,14 +22,14 @@ interface ExploreFlags {
 }
 
 /** Each result beside its expectation; `met` is what the exit code reports. */
-export function judged(run: ExploreResult) {
+function judged(run: ExploreResult) {
   return run.results.map((r) => {
     const expected = expectationOf(run.design.id, run.preset, r.property);
     return { ...r, expected, met: expected === undefined || expected.verdict === r.verdict };
   });
 }
 
-export function exploreJson(run: ExploreResult) {
+function exploreJson(run: ExploreResult) {
   return {
     design: run.design.id,
     preset: run.preset,
@@ -83,15 +83,23 @@ export function registerExplore(program: Command, ctx: Ctx): void {
       const properties = propertyOptions(flags.property);
       if (flags.path !== undefined && properties?.length !== 1) usage('--path: needs exactly one --property');
       if (flags.path !== undefined && !/^\d+(:\d+)*$/.test(flags.path)) usage(`--path: malformed path '${flags.path}'`);
-      const run = explore({
-        design,
-        preset: preset.name,
-        overrides,
-        ...(properties ? { properties } : {}),
-        runs: intOption('--runs', flags.runs, defaultRuns, 1),
-        seed: intOption('--seed', flags.seed, defaultSeed()),
-        ...(flags.path !== undefined ? { path: flags.path } : {}),
-      });
+      const runs = intOption('--runs', flags.runs, defaultRuns, 1);
+      const seed = intOption('--seed', flags.seed, defaultSeed());
+      let run: ExploreResult;
+      try {
+        run = explore({
+          design,
+          preset: preset.name,
+          overrides,
+          ...(properties ? { properties } : {}),
+          runs,
+          seed,
+          ...(flags.path !== undefined ? { path: flags.path } : {}),
+        });
+      } catch (err) {
+        if (!(err instanceof PathError)) throw err;
+        usage(`--path: ${err.path} is not the path of a run with --seed ${seed} --runs ${runs} (copy it from a trace's Reproduce: line)`);
+      }
       ctx.io.out(flags.json ? JSON.stringify(exploreJson(run), null, 2) + '\n' : exploreText(run));
       ctx.exit(judged(run).every((r) => r.met) ? 0 : 1);
     });

@@ -4,7 +4,7 @@ import { designs } from '../model/designs.js';
 import { catalogue } from '../properties/catalogue.js';
 import type { Ctx } from './context.js';
 
-export function listing() {
+function listing() {
   return {
     designs: designs.map((d) => ({
       id: d.id,

@@ -1,6 +1,7 @@
 // p2pmodel matrix [--markdown|--json]: properties x design/preset, from
 // the search, and beside them the scenarios of scenarios/*.txt judged on
 // the columns each lists.
+import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { designs } from '../model/designs.js';
 import { catalogue, type PropertyId } from '../properties/catalogue.js';
@@ -11,7 +12,6 @@ import type { ScenarioOutcome } from '../scenarios/format.js';
 import { type CellJudgement, describeDifference, judgeScenario, type ScenarioJudgement } from '../scenarios/judge.js';
 import { loadScenarios, scenarioDir } from '../scenarios/load.js';
 import { foldUnits } from '../trace/layout.js';
-import { TraceSyntaxError } from '../trace/parse.js';
 import type { Ctx } from './context.js';
 import { usage } from './errors.js';
 import { intOption } from './options.js';
@@ -37,7 +37,7 @@ const letters: Readonly<Record<PropertyId, string>> = {
 };
 
 /** What a scenario shows on one column: violated then witnessed letters, '-' for nothing. */
-export const outcomeCode = (o: ScenarioOutcome) =>
+const outcomeCode = (o: ScenarioOutcome) =>
   [...o.violates, ...o.witnesses].map((id) => letters[id]).join('') || '-';
 
 export interface Scenarios {
@@ -90,7 +90,7 @@ const unfoldedDifferences = (s: Scenarios): string[] =>
 const differences = (s: Scenarios): string[] =>
   unfoldedDifferences(s).flatMap((line) => foldUnits('', line.split(' '), { indent: 4 }));
 
-export function matrixText(m: Matrix, s: Scenarios): string {
+function matrixText(m: Matrix, s: Scenarios): string {
   const codes = columnCodes(m);
   const names = s.judged.map((j) => j.parsed.scenario.name);
   const width = Math.max(...m.rows.map((r) => r.property.length), ...names.map((n) => n.length));
@@ -123,7 +123,7 @@ export function matrixText(m: Matrix, s: Scenarios): string {
   return lines.join('\n') + '\n';
 }
 
-export function matrixMarkdown(m: Matrix, s: Scenarios): string {
+function matrixMarkdown(m: Matrix, s: Scenarios): string {
   const columns = m.columns.map((c) => `${c.design.id}<br>${c.preset}`);
   const head = `| property | kind | ${columns.join(' | ')} |`;
   const rule = `|---|---|${m.columns.map(() => '---').join('|')}|`;
@@ -152,7 +152,7 @@ export function matrixMarkdown(m: Matrix, s: Scenarios): string {
 
 const outcomeJson = (o: ScenarioOutcome) => ({ returns: o.returns, violates: o.violates, witnesses: o.witnesses });
 
-export function matrixJson(m: Matrix, s: Scenarios) {
+function matrixJson(m: Matrix, s: Scenarios) {
   return {
     seed: m.seed,
     runs: m.runs,
@@ -198,18 +198,16 @@ export function registerMatrix(program: Command, ctx: Ctx): void {
       if (flags.markdown && flags.json) usage('--markdown and --json exclude each other');
       const runs = intOption('--runs', flags.runs, defaultRuns, 1);
       const seed = intOption('--seed', flags.seed, defaultSeed());
+      const dir = flags.scenarios ?? scenarioDir;
       let judged: ScenarioJudgement[];
       try {
-        judged = loadScenarios(flags.scenarios ?? scenarioDir).map(judgeScenario);
+        // a malformed file is a TraceSyntaxError naming it and its line: exit 2
+        judged = loadScenarios(dir).map(judgeScenario);
       } catch (err) {
-        if (err instanceof TraceSyntaxError) {
-          ctx.io.err(err.message + '\n');
-          ctx.exit(2);
-          return;
-        }
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || code === 'ENOTDIR') usage(`--scenarios: cannot read directory '${flags.scenarios}'`);
-        throw err;
+        const { code, path } = err as NodeJS.ErrnoException;
+        if (code === undefined) throw err;
+        if (path === undefined || path === dir) usage(`--scenarios: cannot read directory '${dir}': ${code}`);
+        usage(`${relative(process.cwd(), path) || path}: cannot read: ${code}`);
       }
       const m = computeMatrix(designs, runs, seed);
       const s = { judged };

@@ -1,8 +1,10 @@
 // The p2pmodel command (DESIGN.md §6). Each subcommand lives in its own
-// file and registers itself here; bad input is a UsageError -> exit 2.
+// file and registers itself here; bad input (a UsageError, a commander
+// error, a TraceSyntaxError) -> one line on stderr and exit 2.
 import { Command, CommanderError } from 'commander';
+import { TraceSyntaxError } from '../trace/parse.js';
 import type { Ctx, Io } from './context.js';
-import { UsageError } from './errors.js';
+import { errorLine, UsageError } from './errors.js';
 import { registerCheck } from './check.js';
 import { registerExplore } from './explore.js';
 import { registerList } from './list.js';
@@ -24,19 +26,27 @@ function buildProgram(ctx: Ctx): Command {
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   let code = 0;
   const ctx: Ctx = { io, exit: (c) => (code = Math.max(code, c)) };
+  const program = buildProgram(ctx);
   try {
-    await buildProgram(ctx).parseAsync([...argv], { from: 'user' });
+    await program.parseAsync([...argv], { from: 'user' });
     return code;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.exitCode === 0) return 0; // --help, --version
-      io.err(`p2pmodel: ${err.message.replace(/^error: /, '')}\n`);
-      return 2;
-    }
-    if (err instanceof UsageError) {
-      io.err(`p2pmodel: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    const message = badInput(err, program);
+    if (message === undefined) throw err;
+    if (message === null) return 0; // --help
+    io.err(errorLine(message));
+    return 2;
   }
+}
+
+/** The one line bad input gets, null for a help request, undefined for anything else (a bug). */
+function badInput(err: unknown, program: Command): string | null | undefined {
+  if (err instanceof TraceSyntaxError) return err.message; // FILE:LINE: expected ...
+  if (err instanceof UsageError) return `p2pmodel: ${err.message}`;
+  if (!(err instanceof CommanderError)) return undefined;
+  if (err.exitCode === 0) return null;
+  // no subcommand: commander would print the whole help on stderr
+  if (err.code === 'commander.help')
+    return `p2pmodel: a command is required (one of: ${program.commands.map((c) => c.name()).join(', ')}; see --help)`;
+  return `p2pmodel: ${err.message.replace(/^error: /, '')}`;
 }

@@ -3,17 +3,17 @@
 // or not (exit 1); a malformed trace is `FILE:LINE: expected ...`, exit 2.
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { type ParsedTrace, parseTraceDetailed, TraceSyntaxError } from '../trace/parse.js';
+import { type ParsedTrace, parseTraceDetailed } from '../trace/parse.js';
 import { replay, replayJson, replayText } from '../trace/replay.js';
 import type { Ctx } from './context.js';
 import { usage } from './errors.js';
 
 /**
  * Read and parse the trace in `file` (`-`: stdin, named `<stdin>`). A
- * malformed trace is reported as `FILE:LINE: expected ...` with exit 2
- * and gives undefined; an unreadable file is a usage error.
+ * malformed trace throws TraceSyntaxError (`FILE:LINE: expected ...`,
+ * exit 2); an unreadable file is a usage error.
  */
-export async function readTrace(ctx: Ctx, file: string): Promise<{ name: string; parsed: ParsedTrace } | undefined> {
+export async function readTrace(ctx: Ctx, file: string): Promise<{ name: string; parsed: ParsedTrace }> {
   const name = file === '-' ? '<stdin>' : file;
   let text: string;
   try {
@@ -21,14 +21,7 @@ export async function readTrace(ctx: Ctx, file: string): Promise<{ name: string;
   } catch (err) {
     return usage(`${name}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  try {
-    return { name, parsed: parseTraceDetailed(text, name) };
-  } catch (err) {
-    if (!(err instanceof TraceSyntaxError)) throw err;
-    ctx.io.err(err.message + '\n');
-    ctx.exit(2);
-    return undefined;
-  }
+  return { name, parsed: parseTraceDetailed(text, name) };
 }
 
 export function registerReplay(program: Command, ctx: Ctx): void {
@@ -40,7 +33,6 @@ export function registerReplay(program: Command, ctx: Ctx): void {
     .option('--verbose', 'after each step, show what changed in the design state and the ghost view')
     .action(async (file: string, flags: { json?: boolean; verbose?: boolean }) => {
       const input = await readTrace(ctx, file);
-      if (!input) return;
       const r = replay(input.parsed, { verbose: Boolean(flags.verbose) });
       ctx.io.out(flags.json ? JSON.stringify(replayJson(r, input.name), null, 2) + '\n' : replayText(r, input.name));
       ctx.exit(r.reproduced ? 0 : 1);

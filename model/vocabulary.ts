@@ -79,9 +79,6 @@ export type AllocId = number;
 
 // --- actions -----------------------------------------------------------
 
-/** Who takes a step; liveness may use only 'kernel' and 'device' steps. */
-export type Actor = 'user' | 'device' | 'kernel' | 'driver' | 'fault';
-
 export type Action =
   /** mmap(2) of the exporter: p2pmem_alloc_mmap() or the driver's f_op->mmap. */
   | {
@@ -163,31 +160,6 @@ export const actionKinds: readonly ActionKind[] = [
   'exporter_unbind_finish',
   'inject_insert_fail',
 ];
-
-const actorOf: Record<ActionKind, Actor> = {
-  proc_mmap: 'user',
-  proc_munmap: 'user',
-  proc_fork: 'user',
-  proc_exit: 'user',
-  proc_touch: 'user',
-  proc_odirect: 'user',
-  proc_kernel_copy: 'user',
-  proc_reg_mr: 'user',
-  proc_dereg_mr: 'user',
-  dev_io_dma: 'device',
-  dev_io_complete: 'device',
-  dev_mr_dma: 'device',
-  importer_ack_invalidate: 'kernel',
-  exporter_evict: 'driver',
-  exporter_evict_finish: 'kernel',
-  exporter_unbind: 'driver',
-  exporter_unbind_finish: 'kernel',
-  inject_insert_fail: 'fault',
-};
-
-export function actorKind(action: Action): Actor {
-  return actorOf[action.kind];
-}
 
 // --- return values -----------------------------------------------------
 

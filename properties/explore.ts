@@ -51,6 +51,13 @@ export interface ExploreResult {
 /** Long runs find deep violations far more often than short ones (measured). */
 export const defaultMaxLength = 64;
 
+/** `path` names no run of this seed: fast-check cannot replay it. */
+export class PathError extends Error {
+  constructor(readonly path: string) {
+    super(`no run of the search has the path ${path}`);
+  }
+}
+
 export function verdictOf(kind: PropertyKind, found: boolean): Verdict {
   if (kind === 'capability') return found ? 'sometimes' : 'never';
   return found ? 'violated' : 'holds';
@@ -91,10 +98,19 @@ export function explore(opts: ExploreOptions): ExploreResult {
   const results = wanted.map((p): PropertyResult => {
     const hit = firstHit.get(p.id);
     if (hit === undefined) return { property: p.id, kind: p.kind, verdict: verdictOf(p.kind, false), runs };
-    const shrunk = fc.check(
-      fc.property(arb, (picks) => !judge(picks, [p]).findings.has(p.id)),
-      { seed, numRuns: runs, path: opts.path ?? String(hit) },
-    );
+    const rerun = () =>
+      fc.check(
+        fc.property(arb, (picks) => !judge(picks, [p]).findings.has(p.id)),
+        { seed, numRuns: runs, path: opts.path ?? String(hit) },
+      );
+    let shrunk: ReturnType<typeof rerun>;
+    try {
+      shrunk = rerun();
+    } catch (err) {
+      // judge() never throws: only a path given by the caller can be wrong
+      if (opts.path === undefined) throw err;
+      throw new PathError(opts.path);
+    }
     const picks = shrunk.counterexample?.[0];
     const finding = picks ? judge(picks, [p]).findings.get(p.id) : undefined;
     return {

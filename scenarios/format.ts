@@ -33,12 +33,12 @@ import { findDesign } from '../model/designs.js';
 import { formatCall } from '../model/format.js';
 import type { Action, Config, Ret } from '../model/vocabulary.js';
 import { catalogue, findProperty, type PropertyId } from '../properties/catalogue.js';
-import { fold, foldUnits, softUnits, unfold } from '../trace/layout.js';
-import { type Line, parseCall, parseConfigBlock, parseRet, TraceSyntaxError, unmail } from '../trace/parse.js';
+import { fold, foldUnits, softUnits, unfold, widest } from '../trace/layout.js';
+import { type Line, limits, parseCall, parseConfigBlock, parseRet, TraceSyntaxError, unmail } from '../trace/parse.js';
 import { configLines, HEADER_WORD } from '../trace/print.js';
 
 /** The second word of a scenario's header line: `P2P scenario <name>`. */
-export const SCENARIO_WORD = 'scenario';
+const SCENARIO_WORD = 'scenario';
 
 /** What one run of the steps shows on one design/preset. */
 export interface ScenarioOutcome {
@@ -93,10 +93,10 @@ export function outcomeLines(e: Expectation): string[] {
   return lines;
 }
 
-export function stepLines(steps: readonly Action[], config: Config): string[] {
+function stepLines(steps: readonly Action[], config: Config): string[] {
   const cells = steps.map((a, i) => ({ n: i + 1, ...formatCall(a, config) }));
   const numW = String(cells.length).length;
-  const actorW = Math.max(0, ...cells.map((c) => c.actor.length));
+  const actorW = widest(cells.map((c) => c.actor));
   return cells.map((c) => `  ${String(c.n).padStart(numW)}  ${c.actor.padEnd(actorW)}  ${c.call}`);
 }
 
@@ -140,9 +140,12 @@ class Cursor {
     const first = this.peek();
     if (!first?.text.trimStart().startsWith('(*')) return undefined;
     const segments: string[] = [];
+    const indent = first.text.length - first.text.trimStart().length;
     for (;;) {
       const l = this.peek();
-      if (!l) this.fail(`'*)' closing the comment opened on line ${first.no}`);
+      // continuation lines are indented deeper: an unclosed comment must not swallow the Returns: after it
+      const continues = l === first || (l !== undefined && l.text.length - l.text.trimStart().length > indent);
+      if (!continues) this.fail(`'*)' closing the comment opened on line ${first.no}`, l && first);
       this.i++;
       segments.push(l.text.trim());
       if (l.text.includes('*)')) break;
@@ -156,7 +159,7 @@ class Cursor {
   field(label: string, indent: number, what: string): { value: string; line: Line } {
     const line = this.peek();
     const head = ' '.repeat(indent) + label;
-    if (!line || !line.text.startsWith(head)) this.fail(`${head} ${what}`);
+    if (!line?.text.startsWith(head)) this.fail(`${head} ${what}`);
     this.i++;
     const segments = [line.text.slice(head.length).trim()];
     for (;;) {
@@ -199,6 +202,7 @@ export function parseScenario(text: string, file = '<input>'): ParsedScenario {
     const l = c.peek();
     if (!l || l.text === '') break;
     const n = steps.length + 1;
+    if (n > limits.steps) c.fail(`at most ${limits.steps} steps, then a blank line`);
     const m = /^\s+(\d+)\s+(\S+)\s+(\S.*)$/.exec(l.text);
     if (!m) c.fail(`step ${n} as '  ${n}  <actor>  <call>'`);
     if (Number(m[1]) !== n) c.fail(`step ${n}, got step ${m[1]}`);

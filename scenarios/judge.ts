@@ -27,7 +27,7 @@ export interface ScenarioRun {
 }
 
 /** Run the steps on one design/preset and judge every catalogue property. */
-export function runScenario(s: Scenario, designId: string, presetName: string): ScenarioRun {
+function runScenario(s: Scenario, designId: string, presetName: string): ScenarioRun {
   const design = findDesign(designId);
   if (!design) throw new Error(`unknown design ${designId}`);
   const preset = design.presets.find((p) => p.name === presetName);

@@ -28,7 +28,7 @@ function groupOf(action: Action): Group {
 const tokens = (text: string) => text.match(/[^ (]*[ (]|[^ (]+$/g) ?? [];
 
 /** Wrap units greedily into lines of `width`, continuation lines indented by 2; chop what cannot fit. */
-export function wrapCell(units: readonly string[], width: number): string[] {
+function wrapCell(units: readonly string[], width: number): string[] {
   const lines: string[] = [];
   let cur = '';
   for (const unit of units) {
@@ -47,11 +47,13 @@ export function wrapCell(units: readonly string[], width: number): string[] {
   return lines;
 }
 
-export function columnLines(t: Trace): string[] {
+function columnLines(t: Trace): string[] {
   const cells = stepCells(t).map((c, i) => ({ ...c, group: groupOf(t.steps[i]!.action) }));
   if (cells.length === 0) return [];
   const present = ([0, 1, 2] as const).filter((g) => cells.some((c) => c.group === g));
-  const actorsOf = (g: Group) => [...new Set(cells.filter((c) => c.group === g).map((c) => c.actor))];
+  // once per group, not per step: a trace may have 10^5 steps
+  const actorsByGroup = ([0, 1, 2] as const).map((g) => [...new Set(cells.filter((c) => c.group === g).map((c) => c.actor))]);
+  const actorsOf = (g: Group) => actorsByGroup[g]!;
   const numW = String(cells.length).length;
   const lead = 2 + numW + 2;
   const gap = 2;

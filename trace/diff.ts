@@ -45,7 +45,7 @@ export function diff(before: unknown, after: unknown, path = ''): Change[] {
 }
 
 /** A value in one line: JSON, with Maps and Sets spelled out, cut at `max` characters. */
-export function show(value: unknown, max = 60): string {
+function show(value: unknown, max = 60): string {
   const text =
     JSON.stringify(value, (_k, v: unknown) =>
       v instanceof Map ? Object.fromEntries(v) : v instanceof Set ? [...v] : v === undefined ? null : v,

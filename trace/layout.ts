@@ -17,6 +17,9 @@
 
 export const WIDTH = 72;
 
+/** The length of the longest of `texts`, 0 for none (no spread: a trace may have 10^5 steps). */
+export const widest = (texts: readonly string[]): number => texts.reduce((w, t) => Math.max(w, t.length), 0);
+
 /** First line of `cite --columns`: a reading aid that replay refuses with this reason. */
 export const COLUMNS_NOTE = "(* columns view for reading, not parseable: replay the plain 'cite' *)";
 

@@ -54,7 +54,8 @@ export interface Line {
 export function unmail(text: string): Line[] {
   return text.split(/\r\n|\r|\n/).map((raw, i) => ({
     no: i + 1,
-    text: raw.replace(/^(?:> ?)*/, '').replace(/\s+$/, ''),
+    // trimEnd(), not /\s+$/: that regex is quadratic on a long run of inner spaces
+    text: raw.replace(/^(?:> ?)*/, '').trimEnd(),
   }));
 }
 
@@ -82,13 +83,30 @@ export function parseRet(word: string): Ret | null {
   return null;
 }
 
+/**
+ * Bounds on what a trace (or a scenario) may ask of the model, so that no
+ * input can make replay allocate or run without end: the world of a
+ * config, the pages one mmap() may ask for (vma-p2p places any size in
+ * RAM), the number of steps, and the length of one step (all its lines).
+ */
+export const limits = {
+  exporters: 8,
+  importers: 16,
+  pages: 64,
+  processes: 16,
+  mmapPages: 9999,
+  steps: 999,
+  stepChars: 1024,
+} as const;
+
 const verdictsOf = (p: Property): readonly Verdict[] =>
   p.kind === 'capability' ? ['sometimes', 'never'] : ['holds', 'violated'];
 
 const NAME = '[A-Za-z][A-Za-z0-9_.-]*';
 const configKeywords = ['exporter', 'importer', 'iommu'];
 const num = (s: string) => Number(s);
-const isCount = (s: string) => /^\d+$/.test(s) && Number.isSafeInteger(Number(s));
+/** A decimal count (digits already checked) from `min` to `max`; huge ones are out of range, not NaN. */
+const inRange = (digits: string, min: number, max: number) => num(digits) >= min && num(digits) <= max;
 
 // --- calls: the inverse of model/format.ts formatCall ----------------------
 
@@ -110,14 +128,15 @@ export function parseCall(actor: string, call: string, config: Config): Action |
     actor,
     'exporter',
   );
-  const int = (s: string | undefined) => (s !== undefined && /^(?:0|[1-9]\d*)$/.test(s) ? num(s) : null);
+  const int = (s: string | undefined) =>
+    s !== undefined && /^(?:0|[1-9]\d*)$/.test(s) && Number.isSafeInteger(num(s)) ? num(s) : null;
   const id = (prefix: string, s: string | undefined) =>
-    s !== undefined && s.startsWith(prefix) ? int(s.slice(prefix.length)) : null;
+    s?.startsWith(prefix) ? int(s.slice(prefix.length)) : null;
   const need = (n: number) => args.length === n;
   const imp = (s: string | undefined) => (s === undefined ? null : indexOf(config.importers.map((i) => i.name), s, 'importer'));
   const exp = (s: string | undefined) => (s === undefined ? null : indexOf(config.exporters.map((e) => e.name), s, 'exporter'));
 
-  const procCall = (build: (proc: number) => Action | null): Action | string => {
+  const procCall = (build: (proc: number) => Action | string | null): Action | string => {
     if (!proc) return `a process (p0, p1, ...) as the actor of ${fn}(), got '${actor}'`;
     return build(num(proc[1]!)) ?? `${fn}() arguments as p2pmodel prints them, got '${call}'`;
   };
@@ -138,6 +157,7 @@ export function parseCall(actor: string, call: string, config: Config): Action |
       procCall((p) => {
         const [e, pages, flags, offset] = [exp(args[0]), int(args[1]), args[2], int(args[3])];
         if (!need(4) || !all(e, pages, offset) || (flags !== 'MAP_SHARED' && flags !== 'MAP_PRIVATE')) return null;
+        if (pages! > limits.mmapPages) return `mmap() of at most ${limits.mmapPages} pages, got ${pages}`;
         return { kind: 'proc_mmap', proc: p, exporter: e!, pages: pages!, shared: flags === 'MAP_SHARED', offset: offset! };
       }),
     )
@@ -247,6 +267,8 @@ function indexOf(list: readonly string[], name: string, fallback: string): numbe
   return m && num(m[1]!) >= list.length ? num(m[1]!) : null;
 }
 
+const indentOf = (text: string) => text.length - text.trimStart().length;
+
 const names = (xs: readonly { readonly name: string }[]) => xs.map((x) => x.name).join(', ') || 'none in the config';
 
 // --- the parser ----------------------------------------------------------
@@ -302,7 +324,7 @@ class Reader {
   /** `Label: value` and its continuation lines (indented; for `shell`, only after a line ending in `\`). */
   field(label: string, what: string, shell = false): { value: string; line: Line } {
     const line = this.peek();
-    if (!line || !line.text.startsWith(label)) this.fail(`${label} ${what}`);
+    if (!line?.text.startsWith(label)) this.fail(`${label} ${what}`);
     this.i++;
     const segments = [line.text.slice(label.length).trim()];
     for (;;) {
@@ -316,15 +338,26 @@ class Reader {
   }
 }
 
+/**
+ * A `P2P <design> <preset>` line: its indent and two words. Split, not a
+ * regex: `^(\s*)P2P\s+(\S+)\s+(\S+)$` backtracks quadratically on a long line.
+ */
+function headerWords(text: string): { indent: string; design: string; preset: string } | null {
+  const body = text.trimStart();
+  if (!body.startsWith(HEADER_WORD)) return null;
+  const words = body.split(/\s+/);
+  if (words.length !== 3 || words[0] !== HEADER_WORD) return null;
+  return { indent: text.slice(0, text.length - body.length), design: words[1]!, preset: words[2]! };
+}
+
 /** Where the trace starts: a `P2P <design> <preset>` line naming a design or followed by its body. */
 function findHeader(lines: readonly Line[], file: string): number {
-  const headerRe = new RegExp(`^(\\s*)${HEADER_WORD}\\s+(\\S+)\\s+(\\S+)$`);
   for (let i = 0; i < lines.length; i++) {
-    const m = headerRe.exec(lines[i]!.text);
+    const m = headerWords(lines[i]!.text);
     if (!m) continue;
-    if (findDesign(m[2]!)) return i;
+    if (findDesign(m.design)) return i;
     const following = lines.slice(i + 1).find((l) => l.text.trim() !== '' && !l.text.trimStart().startsWith('(*'));
-    if (following?.text.startsWith(m[1]!) && /^(?:Knobs:|\{$)/.test(following.text.slice(m[1]!.length))) return i;
+    if (following?.text.startsWith(m.indent) && /^(?:Knobs:|\{$)/.test(following.text.slice(m.indent.length))) return i;
   }
   const hint = lines.find((l) => /^(?:\{$|Knobs:|Result:|Detail:)/.test(l.text));
   throw new TraceSyntaxError(
@@ -350,8 +383,8 @@ export function parseTraceDetailed(text: string, file = '<input>'): ParsedTrace 
 
   // P2P <design> <preset>
   const headerLine = r.next()!;
-  const [, designId, presetName] = new RegExp(`^${HEADER_WORD}\\s+(\\S+)\\s+(\\S+)$`).exec(headerLine.text)!;
-  const design = findDesign(designId!);
+  const { design: designId, preset: presetName } = headerWords(headerLine.text)!;
+  const design = findDesign(designId);
   if (!design) r.fail(`a design (one of: ${designs.map((d) => d.id).join(', ')}), got '${designId}'`, headerLine);
   const preset = design.presets.find((p) => p.name === presetName);
   if (!preset)
@@ -399,6 +432,7 @@ export function parseTraceDetailed(text: string, file = '<input>'): ParsedTrace 
     const n = steps.length + 1;
     if (!l) r.fail(`step ${n} or a Link:/Reproduce: trailer`);
     if (/^(?:Link|Reproduce):/.test(l.text)) break;
+    if (n > limits.steps) r.fail(`at most ${limits.steps} steps, then a Link:/Reproduce: trailer`);
     steps.push(parseStep(r, n, config));
     stepLineNos.push(l.no);
   }
@@ -452,6 +486,10 @@ function parseKnobs(design: Design, value: string, fail: (expected: string) => n
 function parseStep(r: Reader, n: number, config: Config): TraceStep {
   const first = r.next()!;
   const segments = [first.text.trim()];
+  // bounded, so that the regexes below never see a megabyte
+  let length = segments[0]!.length;
+  const tooLong = () => length > limits.stepChars && r.fail(`step ${n} within ${limits.stepChars} characters`, first);
+  tooLong();
   const complete = () => /->\s*\S+$/.test(unfold(segments));
   while (!complete()) {
     // a folded call continues on indented lines; a new step or anything else ends it
@@ -459,6 +497,8 @@ function parseStep(r: Reader, n: number, config: Config): TraceStep {
     if (!l || !/^\s+\S/.test(l.text) || /^\s*\d+\s+\S+\s+\S/.test(l.text))
       r.fail(`'-> <return value>' ending step ${n}`, first);
     segments.push(l.text.trim());
+    length += l.text.length;
+    tooLong();
     r.next();
   }
   const m = /^(\S+)\s+(\S+)\s+(.*?)\s*->\s*(\S+)$/.exec(unfold(segments));
@@ -492,7 +532,9 @@ function parseConfig(r: Reader): Config {
     }
     if (t === '') continue;
     if (configKeywords.includes(t.split(/[\s:;]/)[0]!)) statements.push({ line: l, segments: [t] });
-    else if (/^\s/.test(l.text) && statements.length > 0) statements.at(-1)!.segments.push(t);
+    // a folded statement continues on lines indented deeper than its first
+    else if (statements.length > 0 && indentOf(l.text) > indentOf(statements.at(-1)!.line.text))
+      statements.at(-1)!.segments.push(t);
     else r.fail(`an exporter, importer or iommu line, or '}'`, l);
   }
   const exporters: ExporterConfig[] = [];
@@ -503,18 +545,23 @@ function parseConfig(r: Reader): Config {
     const kw = text.split(/[\s:;]/)[0];
     if (kw === 'exporter') {
       const m = new RegExp(`^exporter\\s+(${NAME})\\s*:\\s*(\\d+)\\s+pages?$`).exec(text);
-      if (!m || !isCount(m[2]!)) r.fail(`'exporter <name>: <n> pages', got '${text}'`, line);
+      if (!m) r.fail(`'exporter <name>: <n> pages', got '${text}'`, line);
+      if (!inRange(m[2]!, 1, limits.pages)) r.fail(`an exporter of 1 to ${limits.pages} pages, got ${m[2]}`, line);
       if (configKeywords.includes(m[1]!)) r.fail(`an exporter name other than '${m[1]}'`, line);
       if (exporters.some((e) => e.name === m[1])) r.fail(`a new exporter name, got '${m[1]}' twice`, line);
+      if (exporters.length === limits.exporters) r.fail(`at most ${limits.exporters} exporters`, line);
       exporters.push({ name: m[1]!, pages: num(m[2]!) });
     } else if (kw === 'importer') importers.push({ line, text });
     else {
       const m = /^iommu\s+(on|off)\s*;\s*(\d+)\s+process(?:es)?$/.exec(text);
-      if (!m || !isCount(m[2]!)) r.fail(`'iommu on|off; <n> processes', got '${text}'`, line);
+      if (!m) r.fail(`'iommu on|off; <n> processes', got '${text}'`, line);
+      // p0 runs from the start: a world without a process could never take a step
+      if (!inRange(m[2]!, 1, limits.processes)) r.fail(`1 to ${limits.processes} processes, got ${m[2]}`, line);
       if (world) r.fail(`one iommu line, got a second`, line);
       world = { iommu: m[1] === 'on', processes: num(m[2]!) };
     }
   }
+  if (exporters.length === 0) r.fail(`an 'exporter <name>: <n> pages' line before '}': every world has an exporter`, close);
   const parsedImporters: ImporterConfig[] = [];
   const routeTable: Route[][] = [];
   for (const { line, text } of importers) {
@@ -522,13 +569,15 @@ function parseConfig(r: Reader): Config {
     if (!m) r.fail(`'importer <name>: nvme p2pdma|no-p2pdma|rdma odp|no-odp; route <exporter> <route>, ...', got '${text}'`, line);
     const [, name, kind, quality, routeText] = m as unknown as [string, string, 'nvme' | 'rdma', string, string | undefined];
     if (parsedImporters.some((i) => i.name === name)) r.fail(`a new importer name, got '${name}' twice`, line);
+    if (parsedImporters.length === limits.importers) r.fail(`at most ${limits.importers} importers`, line);
     const qualities = kind === 'nvme' ? ['p2pdma', 'no-p2pdma'] : ['odp', 'no-odp'];
     if (!qualities.includes(quality)) r.fail(`${kind} ${qualities.join(' or ')}, got '${kind} ${quality}'`, line);
     parsedImporters.push(
       kind === 'nvme' ? { kind, name, p2pQueue: quality === 'p2pdma' } : { kind, name, odp: quality === 'odp' },
     );
     const row: (Route | undefined)[] = exporters.map(() => undefined);
-    const entries = routeText === undefined ? [] : routeText.split(/\s*,\s*/);
+    // split(',') and trim, not split(/\s*,\s*/): that regex is quadratic on a run of spaces
+    const entries = routeText === undefined ? [] : routeText.split(',').map((e) => e.trim());
     for (const entry of entries) {
       const rm = /^(\S+)\s+(\S+)$/.exec(entry);
       const x = rm ? exporters.findIndex((e) => e.name === rm[1]) : -1;

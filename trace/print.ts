@@ -23,13 +23,13 @@
 import { formatCall } from '../model/format.js';
 import type { Config, ImporterConfig } from '../model/vocabulary.js';
 import { findProperty } from '../properties/catalogue.js';
-import { fold, foldUnits, softUnits, WIDTH } from './layout.js';
+import { fold, foldUnits, softUnits, WIDTH, widest } from './layout.js';
 import type { Trace } from './trace.js';
 
 /** The first word of the header line, like `C` or `AArch64` in a litmus test. */
 export const HEADER_WORD = 'P2P';
 
-export function importerQualities(imp: ImporterConfig): string {
+function importerQualities(imp: ImporterConfig): string {
   return imp.kind === 'nvme' ? `nvme ${imp.p2pQueue ? 'p2pdma' : 'no-p2pdma'}` : `rdma ${imp.odp ? 'odp' : 'no-odp'}`;
 }
 
@@ -82,10 +82,10 @@ export function stepLines(t: Trace): string[] {
   const cells = stepCells(t);
   if (cells.length === 0) return [];
   const numW = String(cells.length).length;
-  const actorW = Math.max(...cells.map((c) => c.actor.length));
-  const retW = Math.max(...cells.map((c) => c.ret.length));
+  const actorW = widest(cells.map((c) => c.actor));
+  const retW = widest(cells.map((c) => c.ret));
   const lead = 2 + numW + 2 + actorW + 2; // where the call starts
-  const callW = Math.min(Math.max(...cells.map((c) => c.call.length)), WIDTH - lead - 2 - 3 - retW);
+  const callW = Math.min(widest(cells.map((c) => c.call)), WIDTH - lead - 2 - 3 - retW);
   const out: string[] = [];
   for (const c of cells) {
     const head = `  ${String(c.n).padStart(numW)}  ${c.actor.padEnd(actorW)}`;

@@ -11,6 +11,7 @@ import { findProperty, type Property, type PropertyId } from '../properties/cata
 import { evaluate, type Finding, fromList } from '../properties/evaluate.js';
 import { type Verdict, verdictOf } from '../properties/explore.js';
 import { diff, showChange } from './diff.js';
+import { widest } from './layout.js';
 import type { ParsedTrace } from './parse.js';
 import type { Trace } from './trace.js';
 
@@ -111,8 +112,8 @@ export function replayText(r: Replay, file: string): string {
   const overrides = Object.entries(t.overrides).map(([k, v]) => ` ${k}=${v}`).join('');
   const lines = [`replay ${file}: ${t.design} ${t.preset}${overrides}, ${t.property}`, ''];
   const numW = String(r.steps.length).length;
-  const actorW = Math.max(0, ...r.steps.map((s) => s.actor.length));
-  const callW = Math.max(0, ...r.steps.map((s) => s.call.length));
+  const actorW = widest(r.steps.map((s) => s.actor));
+  const callW = widest(r.steps.map((s) => s.call));
   for (const s of r.steps) {
     const mark = s.now === s.stated ? '' : `  (stated -> ${s.stated})`;
     lines.push(`  ${String(s.n).padStart(numW)}  ${s.actor.padEnd(actorW)}  ${s.call.padEnd(callW)}  -> ${s.now}${mark}`);

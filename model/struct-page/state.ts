@@ -14,7 +14,7 @@ export interface SpKnobs {
   readonly insertFailResetsCount: boolean;
 }
 
-export function decodeKnobs(k: Knobs): SpKnobs {
+function decodeKnobs(k: Knobs): SpKnobs {
   return {
     gupGate: k.gup_p2pdma_gate !== 'off',
     longtermAllowed: k.longterm_p2pdma === 'allowed',

@@ -354,7 +354,7 @@ function exporterUnbind(s: SpState, a: A<'exporter_unbind'>): Step<SpState> {
 /** wait_for_completion(&pgmap->done) returns when pgmap->ref hits zero; then pci_p2pdma_release(). */
 function exporterUnbindFinish(s: SpState, a: A<'exporter_unbind_finish'>): Step<SpState> {
   const ex = s.exporters[a.exporter];
-  if (!ex || ex.driver !== 'unbinding') return refuse(s, '-EBADF');
+  if (ex?.driver !== 'unbinding') return refuse(s, '-EBADF');
   if (ex.pgmap_ref > 0)
     return { state: s, ret: '-EBUSY', events: [{ kind: 'wait', exporter: a.exporter, on: 'pgmap->ref' }] };
   const d = new SpDraft(s);

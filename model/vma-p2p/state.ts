@@ -15,7 +15,7 @@ export interface VpKnobs {
   readonly unwindLeaks: boolean;
 }
 
-export function decodeKnobs(k: Knobs): VpKnobs {
+function decodeKnobs(k: Knobs): VpKnobs {
   return {
     importerObeys: k.importer !== 'ignores',
     exporterWaits: k.exporter_waits === 'always' || k.exporter_waits === 'never' ? k.exporter_waits : 'revoke',

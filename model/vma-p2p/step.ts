@@ -381,7 +381,7 @@ function exporterUnbind(s: VpState, a: A<'exporter_unbind'>): Step<VpState> {
 /** remove() returns once every p2p_map of the BAR is undone (Gunthorpe on hot-unplug); the BAR goes. */
 function exporterUnbindFinish(s: VpState, a: A<'exporter_unbind_finish'>): Step<VpState> {
   const ex = s.exporters[a.exporter];
-  if (!ex || ex.driver !== 'unbinding') return refuse(s, '-EBADF');
+  if (ex?.driver !== 'unbinding') return refuse(s, '-EBADF');
   if (s.knobs.exporterWaits !== 'never' && outstanding(s, { exporter: a.exporter }).length > 0)
     return { state: s, ret: '-EBUSY', events: [{ kind: 'wait', exporter: a.exporter, on: 'p2p_unmap' }] };
   const d = new VpDraft(s);

@@ -5,7 +5,16 @@ import { run } from '../../cli/program.js';
 export async function cli(argv: readonly string[], stdin = '') {
   let out = '';
   let err = '';
-  const io: Io = { out: (t) => void (out += t), err: (t) => void (err += t), readStdin: async () => stdin, color: false };
+  const io: Io = {
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+    readStdin: async () => stdin,
+    color: false,
+  };
   const code = await run(argv, io);
   return { code, out, err };
 }

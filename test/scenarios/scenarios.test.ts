@@ -75,7 +75,7 @@ const scenarioText = (name: string) => texts[files.findIndex((f) => nameOf(f) ==
 /** Replace the `n`th word after the first `Returns:` of the Outcome: block of `column`. */
 function editReturn(text: string, column: string, n: number, to: string): string {
   const lines = text.split('\n');
-  const at = lines.findIndex((l) => l === `Outcome: ${column}`);
+  const at = lines.indexOf(`Outcome: ${column}`);
   const r = lines.findIndex((l, i) => i > at && l.startsWith('  Returns:'));
   const words = lines[r]!.slice('  Returns:'.length).trim().split(' ');
   words[n] = to;
@@ -101,12 +101,12 @@ describe('a deliberately edited expectation is detected', () => {
 
   it('a dropped violation or an added witness is named', () => {
     const base = scenarioText('vp-d-munmap');
-    const dropped = base.replace(/(Outcome: vma-p2p legacy-importer\n(?:.*\n)*?  Violates:) dma-to-live-allocation/, '$1 none');
+    const dropped = base.replace(/(Outcome: vma-p2p legacy-importer\n(?:.*\n)*? {2}Violates:) dma-to-live-allocation/, '$1 none');
     expect(dropped).not.toBe(base);
     const d = judgeScenario(parseScenario(dropped)).cells.find((c) => c.preset === 'legacy-importer')!.difference;
     expect(d).toMatchObject({ what: 'violates', expected: 'none', got: 'dma-to-live-allocation' });
 
-    const added = base.replace(/(Outcome: vma-p2p as-posted\n(?:.*\n)*?  Witnesses:) none/, '$1 p2p-dma');
+    const added = base.replace(/(Outcome: vma-p2p as-posted\n(?:.*\n)*? {2}Witnesses:) none/, '$1 p2p-dma');
     const w = judgeScenario(parseScenario(added)).cells.find((c) => c.preset === 'as-posted')!.difference;
     expect(describeDifference(w!)).toBe('Witnesses: expected p2p-dma, got none');
   });
@@ -175,9 +175,9 @@ describe('scenario syntax errors name the file and line', () => {
   it('a bad config line, a missing question, no Link:', () => {
     let text = base.replace('  iommu on; 2 processes', '  iommu maybe; 2 processes');
     fails(text, lineOf(text, 'iommu maybe'), /'iommu on\|off; <n> processes'/);
-    text = base.replace(/^Question:.*\n(?:  .*\n)*/m, '');
+    text = base.replace(/^Question:.*\n(?: {2}.*\n)*/m, '');
     fails(text, 2, /Question: <one sentence>/);
-    text = base.replace(/^Link:.*\n(?:  .*\n)*/gm, '');
+    text = base.replace(/^Link:.*\n(?: {2}.*\n)*/gm, '');
     fails(text, text.split('\n').length, /'Link: <url or commit>' trailers/);
   });
 

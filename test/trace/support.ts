@@ -15,22 +15,31 @@ import { type Trace, traceFromResult } from '../../trace/trace.js';
 export async function cli(argv: readonly string[], stdin = '') {
   let out = '';
   let err = '';
-  const io: Io = { out: (t) => void (out += t), err: (t) => void (err += t), readStdin: async () => stdin, color: false };
+  const io: Io = {
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+    readStdin: async () => stdin,
+    color: false,
+  };
   const code = await run(argv, io);
   return { code, out, err };
 }
 
 // --- mail -------------------------------------------------------------------
 
-export const quote = (text: string, prefix: string) =>
+const quote = (text: string, prefix: string) =>
   text
     .split('\n')
     .map((l, i, all) => (i === all.length - 1 && l === '' ? '' : (prefix + l).trimEnd()))
     .join('\n');
 
-export const crlf = (text: string) => text.replace(/\n/g, '\r\n');
+const crlf = (text: string) => text.replace(/\n/g, '\r\n');
 
-export const inReply = (text: string) =>
+const inReply = (text: string) =>
   'On Tue, 7 Feb 2020, Jason Gunthorpe wrote:\n> P2P pages under GUP are fine.\n\n' +
   'They are not; the model finds this:\n\n' +
   text +
@@ -66,7 +75,7 @@ export const textArb = fc
 
 const routeArb: fc.Arbitrary<Route> = fc.constantFrom('bus-addr', 'host-bridge', 'none');
 
-export const configArb: fc.Arbitrary<Config> = fc
+const configArb: fc.Arbitrary<Config> = fc
   .record({
     exporters: fc.uniqueArray(
       fc.record({ name: fc.constantFrom('e0', 'e1', 'e2', 'gpu0', 'vram-of-a-very-long-name'), pages: fc.integer({ min: 1, max: 3 }) }),

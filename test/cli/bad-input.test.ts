@@ -1,0 +1,379 @@
+// Bad input, as DESIGN.md §6 wants it: exit 2 with exactly one line on
+// stderr naming FILE:LINE or the option, never a stack trace; exit 1,
+// with nothing on stderr, when the input is well-formed but does not
+// reproduce. The corpus is test/corpus/: bad-traces/*.txt (replay and
+// cite), bad-scenarios/*.txt (matrix --scenarios); generated cases
+// (binary junk, a megabyte on one line) and every subcommand's options
+// are below.
+//
+// Parse error (exit 2) or divergence (exit 1)? trace/parse.ts rejects
+// whatever the text decides by itself, against its own header and config:
+// syntax and truncation; the vocabulary (design, preset, knob and value,
+// property, a verdict of the property's kind, a call of the model with
+// its arity, a return-value word); names (exporters and importers are
+// the config's, processes are pN); a config the model cannot run (no
+// exporter, 0 pages, 0 processes, a missing, unknown or repeated route)
+// and the bounds of `limits` in trace/parse.ts (exporters, importers,
+// pages, processes, one mmap()'s pages, steps, one step's length).
+// trace/replay.ts judges whatever only running the model decides: the
+// ids steps create (vmaN, ioN, mrN, aN, and which process slots pN are
+// alive), page numbers against the mapping, every return value, and the
+// stated Result. An id that was never created is well-formed: the step
+// is the model's -EBADF/-ESRCH no-op (DESIGN.md §3), so such a trace
+// reproduces only if it says so. Likewise a Result for a property the
+// steps do not show, or a header (knobs, config) the steps contradict,
+// is exit 1; `cite` judges nothing and prints all of them (exit 0).
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli } from './fake-io.js';
+
+const corpus = join(import.meta.dirname, '../corpus');
+const tmp = mkdtempSync(join(tmpdir(), 'p2p-bad-input-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** One line on stderr, no stack trace. */
+function oneLine(err: string) {
+  expect(err.endsWith('\n'), err).toBe(true);
+  expect(err.slice(0, -1)).not.toMatch(/[\n\r]/);
+  expect(err).not.toMatch(/^\s+at /m);
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** 1-based number of the first line of `text` containing `marker` (a number is the line itself). */
+const lineOf = (text: string, marker: string | number) =>
+  typeof marker === 'number' ? marker : text.split('\n').findIndex((l) => l.includes(marker)) + 1;
+
+// [file, exit code, where (a marker on the line, or its number) and what, for exit 2]
+const traces: [string, 2, string | number, RegExp][] = [
+  ['unknown-action', 2, 'mprotect', /expected a call of the model \(mmap, .*\), got 'mprotect\(\)'$/],
+  ['wrong-arity', 2, 'ibv_reg_mr(nic0)', /expected ibv_reg_mr\(\) arguments as p2pmodel prints them/],
+  ['wrong-arity-mmap', 2, 'mmap(', /expected mmap\(\) arguments as p2pmodel prints them/],
+  ['extra-argument', 2, 'unbind(now)', /expected unbind\(\) arguments as p2pmodel prints them, got 'unbind\(now\)'$/],
+  ['unknown-importer', 2, 'nic7', /expected ibv_reg_mr\(\) arguments as p2pmodel prints them/],
+  ['unknown-exporter-actor', 2, 'gpu0', /expected an exporter \(e0\) as the actor of unbind\(\), got 'gpu0'$/],
+  ['wrong-actor-kind', 2, '  3  p0', /expected an exporter \(e0\) as the actor of unbind\(\), got 'p0'$/],
+  ['malformed-call', 2, '  3  e0', /expected a call 'name\(args\)', got 'unbind'$/],
+  ['bad-return', 2, '-EWOULDBLOCK', /expected a return value \(0, vmaN, .*\), got '-EWOULDBLOCK'$/],
+  ['missing-return', 2, '  3  e0', /expected '-> <return value>' ending step 3$/],
+  ['step-number-repeated', 2, '  2  e0', /expected step 3, got step 2$/],
+  ['junk-between-steps', 2, 'and then', /expected '-> <return value>' ending step 3$/],
+  ['truncated-in-steps', 2, 18, /expected step 3 or a Link:\/Reproduce: trailer, got end of input$/],
+  ['truncated-in-config', 2, 6, /expected '}' closing the config opened on line 2, got end of input$/],
+  ['truncated-in-comment', 2, 11, /expected '\*\)' closing the comment opened on line 10, got end of input$/],
+  ['truncated-header-only', 2, 2, /expected '\{' opening the config, got end of input$/],
+  ['signature-cuts-trace', 2, '-- ', /expected step 3 or a Link:\/Reproduce: trailer, got the signature$/],
+  ['no-trace-at-all', 2, 1, /expected a trace starting with a 'P2P <design> <preset>' header line, found none$/],
+  ['unknown-design', 2, 1, /expected a design \(one of: struct-page, vma-p2p\), got 'hmm-mirror'$/],
+  ['unknown-preset', 2, 1, /expected a preset of struct-page \(one of: mainline, .*\), got 'lsfmm-2019'$/],
+  ['unknown-knob', 2, 'Knobs:', /expected a knob of struct-page \(one of: gup_p2pdma_gate, .*\), got 'foll_longterm'$/],
+  ['knob-bad-value', 2, 'Knobs:', /expected longterm_p2pdma=refused\|allowed, got 'longterm_p2pdma=maybe'$/],
+  ['knob-twice', 2, 'Knobs:', /expected each knob once, got umem_p2pdma twice$/],
+  ['unknown-property', 2, 'Result:', /expected a property id \(see 'p2pmodel list'\), got 'unplug-completes'$/],
+  ['verdict-of-wrong-kind', 2, 'Result:', /expected a verdict of a liveness property \(holds or violated\), got 'sometimes'$/],
+  ['kind-mismatch', 2, 'Result:', /expected the kind of unbind-completes, '\(liveness\)', got '\(safety\)'$/],
+  ['missing-detail', 2, '  1  p0', /expected Detail: <what the property check saw>$/],
+  ['mmap-too-many-pages', 2, 'mmap(', /expected mmap\(\) of at most 9999 pages, got 100000$/],
+  ['config-zero-exporters', 2, '}', /expected an 'exporter <name>: <n> pages' line before '}': every world has an exporter$/],
+  ['config-zero-pages', 2, 'exporter e0', /expected an exporter of 1 to 64 pages, got 0$/],
+  ['config-too-many-pages', 2, 'exporter e0', /expected an exporter of 1 to 64 pages, got 4096$/],
+  ['config-negative-pages', 2, 'exporter e0', /expected 'exporter <name>: <n> pages', got 'exporter e0: -2 pages'$/],
+  ['config-zero-processes', 2, 'iommu', /expected 1 to 16 processes, got 0$/],
+  ['config-too-many-processes', 2, 'iommu', /expected 1 to 16 processes, got 100000$/],
+  ['config-too-many-exporters', 2, 'exporter e8', /expected at most 8 exporters$/],
+  ['config-missing-route', 2, 'importer nic1', /expected a route from nic1 to e0 \('; route e0 bus-addr\|host-bridge\|none'\)$/],
+  ['config-route-to-unknown-exporter', 2, 'importer nic1', /expected a route '<exporter> .*' \(exporters: e0\), got 'e1 none'$/],
+  ['config-route-twice', 2, 'importer nic1', /expected one route to e0, got two$/],
+  ['config-bad-route-word', 2, 'importer nic1', /expected a route bus-addr, host-bridge or none, got 'switch'$/],
+  ['config-bad-quality', 2, 'importer nvme1', /expected nvme p2pdma or no-p2pdma, got 'nvme odp'$/],
+  ['config-duplicate-importer', 2, 'nvme no-p2pdma', /expected a new importer name, got 'nvme0' twice$/],
+  ['config-duplicate-exporter', 2, '1 page', /expected a new exporter name, got 'e0' twice$/],
+  ['config-no-iommu-line', 2, '}', /expected an 'iommu on\|off; <n> processes' line before '}'$/],
+  ['config-two-iommu-lines', 2, 'iommu off', /expected one iommu line, got a second$/],
+  ['config-unknown-statement', 2, 'bridge rp0', /expected an exporter, importer or iommu line, or '}'$/],
+];
+
+// [file, what replay says instead] : well-formed, does not reproduce
+const divergent: [string, RegExp][] = [
+  ['id-never-created', /^Divergence: step 2 \(line 17\): stated -> 0, now -> -EBADF$/m],
+  ['page-out-of-range', /^Divergence: step 2 \(line 17\): stated -> 0, now -> SIGSEGV$/m],
+  ['process-never-forked', /^Divergence: step 2 \(line 17\): stated -> 0, now -> -ESRCH$/m],
+  ['edited-return', /^Divergence: step 4 \(line 19\): stated -> 0, now -> -EBUSY$/m],
+  ['steps-swapped', /^Divergence: step 3 \(line 18\): stated -> mr0, now -> -EFAULT$/m],
+  ['result-not-shown', /^Returns: all 4 as stated\nResult: no-kernel-cpu-access holds \(stated violated\)$/m],
+  ['verdict-flipped', /^Result: unbind-completes violated \(stated holds\)$/m],
+  ['knob-contradicts-steps', /^Divergence: step 2 \(line 18\): stated -> mr0, now -> -EINVAL$/m],
+  ['config-contradicts-steps', /^Divergence: step 2 \(line 18\): stated -> mr0, now -> -EOPNOTSUPP$/m],
+];
+
+describe('bad traces: test/corpus/bad-traces', () => {
+  const dir = join(corpus, 'bad-traces');
+
+  it('every corpus file is judged here', () => {
+    const files = readdirSync(dir).map((f) => f.replace(/\.txt$/, ''));
+    expect(files.sort()).toEqual([...traces.map((t) => t[0]), ...divergent.map((d) => d[0])].sort());
+  });
+
+  it.each(traces)('%s: exit %i, one line naming the file and line', async (name, code, at, message) => {
+    const file = join(dir, `${name}.txt`);
+    const line = lineOf(readFileSync(file, 'utf8'), at);
+    expect(line).toBeGreaterThan(0);
+    for (const command of ['replay', 'cite']) {
+      const r = await cli([command, file]);
+      expect(r.code, command).toBe(code);
+      expect(r.out).toBe('');
+      oneLine(r.err);
+      expect(r.err).toMatch(new RegExp(`^${escapeRe(file)}:${line}: `));
+      expect(r.err.trimEnd()).toMatch(message);
+    }
+  });
+
+  it.each(divergent)('%s: well-formed, does not reproduce: exit 1; cite prints it', async (name, says) => {
+    const file = join(dir, `${name}.txt`);
+    const r = await cli(['replay', file]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(says);
+    expect(r.out.endsWith('NOT reproduced.\n')).toBe(true);
+    const json = JSON.parse((await cli(['replay', '--json', file])).out);
+    expect(json.reproduced).toBe(false);
+    const c = await cli(['cite', file]);
+    expect([c.code, c.err]).toEqual([0, '']);
+  });
+
+  it('an id never created reproduces when the trace states the no-op', async () => {
+    const text = readFileSync(join(dir, 'id-never-created.txt'), 'utf8')
+      .replace('ibv_dereg_mr(mr5)           -> 0', 'ibv_dereg_mr(mr5)           -> -EBADF')
+      .replace('unbind_finish()             -> -EBUSY', 'unbind_finish()             -> 0')
+      .replace('unbind-completes violated', 'unbind-completes holds');
+    const r = await cli(['replay', '-'], text);
+    expect([r.code, r.err]).toEqual([0, '']);
+    expect(r.out).toContain('Reproduced.');
+  });
+});
+
+describe('generated bad traces', () => {
+  const base = readFileSync(join(corpus, 'bad-traces/edited-return.txt'), 'utf8').replace(
+    'unbind_finish()             -> 0',
+    'unbind_finish()             -> -EBUSY',
+  );
+  const step3 = '  3  e0  unbind()                    -> 0';
+
+  it('the base of these cases reproduces', async () => {
+    expect((await cli(['replay', '-'], base)).code).toBe(0);
+  });
+
+  // [name, input, exit code, line, message]; each within a second or two, however long the line
+  const cases: [string, () => string | Buffer, 0 | 2, number, RegExp][] = [
+    ['binary junk', () => Buffer.from([0, 1, 2, 0xff, 0xfe, 0x1b, 0x5b, 0x33, 0x31, 0x6d, 0x0a, 0xc3, 0x28, 0x50, 0x32, 0x50]), 2, 1, /found none$/],
+    ['binary junk after a header', () => Buffer.concat([Buffer.from('P2P struct-page mainline\n'), Buffer.from([0, 0x1b, 0x9b, 0xff, 0x0a])]), 2, 2, /expected '\{' opening the config$/],
+    ['an empty file', () => '', 2, 1, /found none$/],
+    ['a megabyte on one line', () => 'x'.repeat(1 << 20), 2, 1, /found none$/],
+    ['a megabyte of spaces inside a line', () => `P2P${' '.repeat(1 << 20)}struct-page${' '.repeat(1 << 20)}x y`, 2, 1, /found none$/],
+    ['a megabyte step', () => base.replace(step3, `  3  e0  unbind(${'a'.repeat(1 << 20)}) -> 0`), 2, 18, /expected step 3 within 1024 characters$/],
+    ['a megabyte of arrows in a step', () => base.replace(step3, `  3  e0  unbind() ${'->'.repeat(1 << 19)} x`), 2, 18, /expected step 3 within 1024 characters$/],
+    ['a megabyte of tabs in a step', () => base.replace(step3, `  3  e0  unbind()${' \t'.repeat(1 << 19)}y -> 0`), 2, 18, /expected step 3 within 1024 characters$/],
+    ['a step folded over 100,000 lines', () => base.replace(step3, `  3  e0  unbind()${'\n    x'.repeat(100_000)}`), 2, 18, /expected step 3 within 1024 characters$/],
+    ['a megabyte config line', () => base.replace('  iommu on; 2 processes', `  iommu on;${' '.repeat(1 << 20)}x`), 2, 8, /expected 'iommu on\|off; <n> processes', got 'iommu on; {50,}/],
+    ['a megabyte route list', () => base.replace('route e0 none', `route e0 none${' ,'.repeat(1 << 19)}`), 2, 7, /expected a route '<exporter> .*, got ''$/],
+    ['1000 steps', () => base.replace(step3, Array.from({ length: 998 }, (_, i) => `  ${i + 3}  p0  fork()  -> -EAGAIN`).join('\n')), 2, 1015, /expected at most 999 steps, then a Link:\/Reproduce: trailer$/],
+    ['a megabyte Detail (presentation: not judged)', () => base.replace('Detail: ', `Detail: ${'d'.repeat(1 << 20)} `), 0, 0, /^$/],
+  ];
+
+  it.each(cases)('%s: exit %i', async (name, input, code, line, message) => {
+    const file = join(tmp, `${name.replace(/\W+/g, '-')}.txt`);
+    writeFileSync(file, input());
+    const started = performance.now();
+    const r = await cli(['replay', file]);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(r.code).toBe(code);
+    if (code === 0) return expect(r.err).toBe('');
+    oneLine(r.err);
+    expect(r.err.length).toBeLessThanOrEqual(401);
+    expect(r.err).toMatch(new RegExp(`^${escapeRe(file)}:${line}: expected `));
+    expect(r.err.trimEnd()).toMatch(message);
+    // control characters of the input never reach the terminal
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them
+    expect(r.err).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+  });
+});
+
+// [file, exit code, where, what]; each file is copied alone into a directory named by --scenarios
+const scenarioCases: [string, 2, string | number, RegExp][] = [
+  ['missing-header', 2, 1, /expected 'P2P scenario <name>' \(lower case, digits and '-'\)$/],
+  ['name-mismatch', 2, 1, /expected the scenario name 'name-mismatch' \(its file name\), got 'sp-fork-exit'$/],
+  ['missing-question', 2, 2, /expected Question: <one sentence>$/],
+  ['config-zero-processes', 2, 'iommu', /expected 1 to 16 processes, got 0$/],
+  ['config-too-many-importers', 2, 'importer n12', /expected at most 16 importers$/],
+  ['step-with-return', 2, '  2  p0', /expected a call 'name\(args\)', got 'fork\(\) {2}-> p1'$/],
+  ['unknown-call', 2, 'clone', /expected a call of the model \(.*\), got 'clone\(\)'$/],
+  ['step-numbering', 2, '  4  p0  munmap', /expected step 3, got step 4$/],
+  ['no-steps', 2, 'Outcome:', /expected step 1 as ' {2}1 {2}<actor> {2}<call>'$/],
+  ['outcome-unknown-design', 2, 'Outcome: hmm', /expected 'Outcome: <design> <preset>' naming a design, got 'Outcome: hmm rfc-2019'$/],
+  ['outcome-unknown-preset', 2, 'rfc-2018', /expected a preset of vma-p2p \(one of: .*\), got 'rfc-2018'$/],
+  ['outcome-twice', 2, 28, /expected each design\/preset once, got struct-page mainline twice$/],
+  ['returns-count', 2, 'Returns:', /expected 7 return values, one per step, got 6$/],
+  ['bad-return-word', 2, 'Returns:', /expected a return value \(.*\), got 'ENOMEM'$/],
+  ['violates-capability', 2, 'Violates:', /expected safety or liveness property ids or 'none' after Violates:, got 'p2p-dma'$/],
+  ['violates-unknown', 2, 'Violates:', /got 'no-oops'$/],
+  ['property-twice', 2, 'Violates:', /expected each property once after Violates:$/],
+  ['no-outcome', 2, 'Link:', /expected 'Outcome: <design> <preset>' after the steps$/],
+  ['no-link', 2, 35, /expected 'Link: <url or commit>' trailers after the outcomes, got end of input$/],
+  ['trailing-junk', 2, 'Thanks', /expected a Link: trailer or the end of the file$/],
+  ['unclosed-comment', 2, 'VM_MIXEDMAP', /expected '\*\)' closing the comment opened on line 22$/],
+];
+
+describe('bad scenario files: test/corpus/bad-scenarios through matrix --scenarios', () => {
+  const dir = join(corpus, 'bad-scenarios');
+  const alone = (file: string) => {
+    const d = mkdtempSync(join(tmp, 'scenarios-'));
+    copyFileSync(join(dir, file), join(d, file));
+    return d;
+  };
+
+  it('every corpus file is judged here', () => {
+    const files = readdirSync(dir).map((f) => f.replace(/\.txt$/, ''));
+    expect(files.sort()).toEqual([...scenarioCases.map((c) => c[0]), 'outcome-differs'].sort());
+  });
+
+  it.each(scenarioCases)('%s: exit %i, one line naming the file and line', async (name, code, at, message) => {
+    const d = alone(`${name}.txt`);
+    const line = lineOf(readFileSync(join(dir, `${name}.txt`), 'utf8'), at);
+    const r = await cli(['matrix', '--runs', '1', '--scenarios', d]);
+    expect(r.code).toBe(code);
+    expect(r.out).toBe('');
+    oneLine(r.err);
+    expect(r.err).toMatch(new RegExp(`^${escapeRe(relative(process.cwd(), join(d, `${name}.txt`)))}:${line}: `));
+    expect(r.err.trimEnd()).toMatch(message);
+  });
+
+  it('outcome-differs: well-formed, does not reproduce: exit 1 naming the step', async () => {
+    const r = await cli(['matrix', '--runs', '1', '--scenarios', alone('outcome-differs.txt')]);
+    expect([r.code, r.err]).toEqual([1, '']);
+    expect(r.out).toMatch(/^outcome-differs struct-page mainline: step 4 \(line 16\) p0: mmap\(e0, 2,\n +MAP_SHARED, 0\): expected -> vma1, got -> -ENOMEM$/m);
+  });
+
+  it.each<[string, (text: string) => string, number, RegExp]>([
+    ['a megabyte step', (t) => t.replace('  2  p0  fork()', `  2  p0  fork(${'x'.repeat(1 << 20)})`), 14, /expected fork\(\) arguments as p2pmodel prints them, got 'fork\(xxx+\.\.\.$/],
+    ['a megabyte of spaces in a config line', (t) => t.replace('  iommu on;', `  iommu on;${' '.repeat(1 << 20)}x`), 10, /expected 'iommu on\|off; <n> processes', got 'iommu on; {50,}/],
+    ['a megabyte Returns: line', (t) => t.replace('Returns: vma0 p1 0 -ENOMEM 0 0 vma2', `Returns: ${'0 '.repeat(1 << 19)}`), 24, /expected 7 return values, one per step, got 524288$/],
+    ['1000 steps', (t) => t.replace('  2  p0  fork()\n', Array.from({ length: 999 }, (_, i) => `  ${i + 2}  p0  fork()\n`).join('')), 1012, /expected at most 999 steps, then a blank line$/],
+  ])('generated from sp-fork-exit: %s: exit 2 within a second or two', async (name, edit, line, message) => {
+    const d = mkdtempSync(join(tmp, 'scenarios-'));
+    const file = join(d, 'sp-fork-exit.txt');
+    writeFileSync(file, edit(readFileSync(join(import.meta.dirname, '../../scenarios/sp-fork-exit.txt'), 'utf8')));
+    const started = performance.now();
+    const r = await cli(['matrix', '--runs', '1', '--scenarios', d]);
+    expect(performance.now() - started, name).toBeLessThan(5000);
+    expect(r.code).toBe(2);
+    oneLine(r.err);
+    expect(r.err).toMatch(new RegExp(`^${escapeRe(relative(process.cwd(), file))}:${line}: `));
+    expect(r.err.trimEnd()).toMatch(message);
+  });
+
+  it.each<[string, () => string, RegExp]>([
+    ['a directory that does not exist', () => join(tmp, 'nowhere'), /^p2pmodel: --scenarios: cannot read directory '.*nowhere': ENOENT$/],
+    ['a file, not a directory', () => join(corpus, 'bad-scenarios/no-link.txt'), /^p2pmodel: --scenarios: cannot read directory '.*no-link\.txt': ENOTDIR$/],
+    [
+      'a directory named like a scenario',
+      () => {
+        const d = mkdtempSync(join(tmp, 'scenarios-'));
+        mkdirSync(join(d, 'looks-like-one.txt'));
+        return d;
+      },
+      /^p2pmodel: .*looks-like-one\.txt: cannot read: EISDIR$/,
+    ],
+  ])('--scenarios naming %s: exit 2', async (_name, dir, message) => {
+    const r = await cli(['matrix', '--runs', '1', '--scenarios', dir()]);
+    expect(r.code).toBe(2);
+    oneLine(r.err);
+    expect(r.err.trimEnd()).toMatch(message);
+  });
+});
+
+describe('bad options, for every subcommand: exit 2, one line naming the option', () => {
+  const sp = ['--design', 'struct-page'];
+  const cases: [string[], RegExp][] = [
+    [[], /^p2pmodel: a command is required \(one of: list, explore, check, replay, cite, matrix; see --help\)$/],
+    [['frob'], /^p2pmodel: unknown command 'frob'$/],
+    [['list', '--frob'], /^p2pmodel: unknown option '--frob'$/],
+    [['list', 'extra'], /^p2pmodel: too many arguments for 'list'/],
+    [['explore'], /^p2pmodel: --design is required \(one of: struct-page, vma-p2p\)$/],
+    [['explore', '--design'], /^p2pmodel: option '--design <id>' argument missing$/],
+    [['explore', '--design', 'hmm'], /^p2pmodel: --design: unknown design 'hmm'/],
+    [['explore', ...sp, '--preset', 'rfc-2019'], /^p2pmodel: --preset: unknown preset 'rfc-2019' of struct-page \(one of: mainline, /],
+    [['explore', ...sp, '--knob', 'gup_p2pdma_gate'], /^p2pmodel: --knob: expected name=value, got 'gup_p2pdma_gate'$/],
+    [['explore', ...sp, '--knob', 'frob=on'], /^p2pmodel: --knob: unknown knob 'frob' of struct-page/],
+    [['explore', ...sp, '--knob', 'gup_p2pdma_gate=maybe'], /^p2pmodel: --knob: gup_p2pdma_gate takes on\|off, got 'maybe'$/],
+    [['explore', ...sp, '--property', 'no-oops'], /^p2pmodel: --property: unknown property 'no-oops'$/],
+    [['explore', ...sp, '--runs', '0'], /^p2pmodel: --runs: expected a whole number >= 1, got '0'$/],
+    [['explore', ...sp, '--runs', '1e3'], /^p2pmodel: --runs: expected a whole number >= 1, got '1e3'$/],
+    [['explore', ...sp, '--runs', '99999999999999999999'], /^p2pmodel: --runs: expected a whole number >= 1/],
+    [['explore', ...sp, '--seed', '-1'], /^p2pmodel: --seed: expected a whole number >= 0, got '-1'$/],
+    [['explore', ...sp, '--path', '1:2'], /^p2pmodel: --path: needs exactly one --property$/],
+    [['explore', ...sp, '--property', 'no-leak', '--path', '1;2'], /^p2pmodel: --path: malformed path '1;2'$/],
+    [
+      ['explore', ...sp, '--preset', 'bug-insert-leak', '--property', 'no-leak', '--runs', '50', '--path', '49:999:3'],
+      /^p2pmodel: --path: 49:999:3 is not the path of a run with --seed 42 --runs 50 /,
+    ],
+    [['explore', ...sp, 'stray'], /^p2pmodel: too many arguments for 'explore'/],
+    [['check'], /^p2pmodel: --design is required/],
+    [['check', ...sp], /^p2pmodel: --depth is required$/],
+    [['check', ...sp, '--depth', '0'], /^p2pmodel: --depth: expected a whole number >= 1, got '0'$/],
+    [['check', ...sp, '--depth', '2', '--max-states', 'lots'], /^p2pmodel: --max-states: expected a whole number >= 1, got 'lots'$/],
+    [['check', ...sp, '--depth', '2', '--symmetry'], /^p2pmodel: unknown option '--symmetry' \(Did you mean --no-symmetry\?\)$/],
+    [['check', ...sp, '--depth', '2', '--knob', 'importer=obeys'], /^p2pmodel: --knob: unknown knob 'importer' of struct-page/],
+    [['replay'], /^p2pmodel: missing required argument 'file'$/],
+    [['replay', 'a.txt', 'b.txt'], /^p2pmodel: too many arguments for 'replay'/],
+    [['replay', '/nonexistent/trace.txt'], /^p2pmodel: \/nonexistent\/trace\.txt: cannot read: ENOENT$/],
+    [['replay', tmpdir()], /: cannot read: EISDIR$/],
+    [['replay', '-', '--columns'], /^p2pmodel: unknown option '--columns'$/],
+    [['cite'], /^p2pmodel: missing required argument 'file'$/],
+    [['cite', tmpdir()], /: cannot read: EISDIR$/],
+    [['cite', '-', '--json'], /^p2pmodel: unknown option '--json'$/],
+    [['matrix', '--markdown', '--json'], /^p2pmodel: --markdown and --json exclude each other$/],
+    [['matrix', '--runs', 'x'], /^p2pmodel: --runs: expected a whole number >= 1, got 'x'$/],
+    [['matrix', '--seed', '4.2'], /^p2pmodel: --seed: expected a whole number >= 0, got '4\.2'$/],
+    [['matrix', '--scenarios'], /^p2pmodel: option '--scenarios <dir>' argument missing$/],
+    [['explore', '--design', '\x1b[31mred\x07'], /^p2pmodel: --design: unknown design '\\u001b\[31mred\\u0007'/],
+    [['explore', '--design', 'x'.repeat(1 << 20)], /^p2pmodel: --design: unknown design 'xxx+\.\.\.$/],
+  ];
+
+  it.each(cases.map(([argv, message]) => [JSON.stringify(argv).slice(0, 100), argv, message] as const))('%s', async (_name, argv, message) => {
+    const r = await cli(argv);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    oneLine(r.err);
+    expect(r.err.trimEnd()).toMatch(message);
+    expect(r.err.length).toBeLessThanOrEqual(401);
+  });
+
+  it('--help is not an error', async () => {
+    const r = await cli(['explore', '--help']);
+    expect([r.code, r.err]).toEqual([0, '']);
+    expect(r.out).toContain('--design <id>');
+  });
+});
+
+describe('the binary (spawned)', () => {
+  const bin = join(import.meta.dirname, '../../bin/p2pmodel.js');
+
+  it('binary junk in a file: exit 2, one line naming it', () => {
+    const file = join(tmp, 'junk.bin');
+    writeFileSync(file, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0x1b, 0x5d, 0x0a, 0xff]));
+    const r = spawnSync(bin, ['replay', file], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`${file}:1: expected a trace starting with a 'P2P <design> <preset>' header line, found none\n`);
+  });
+
+  it('a bad option: exit 2, one line naming it', () => {
+    const r = spawnSync(bin, ['check', '--design', 'vma-p2p', '--depth', 'deep'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe("p2pmodel: --depth: expected a whole number >= 1, got 'deep'\n");
+  });
+});

@@ -1,0 +1,269 @@
+// The searches' mechanics: picks resolved against the state, the random
+// search (properties, overrides, paths, run length, coverage), the
+// matrix, and the breadth-first search (depth, memory bound, shortest
+// findings, which properties it judges where).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { resolveKnobs } from '../../model/design.js';
+import { designs, findDesign } from '../../model/designs.js';
+import { formatAction } from '../../model/format.js';
+import { type Action, actionKinds, type Config, defaultConfig } from '../../model/vocabulary.js';
+import { fromPicks, type Pick, picksArb, resolvePick } from '../../properties/arbitrary.js';
+import { catalogue } from '../../properties/catalogue.js';
+import type { TraceStep } from '../../properties/evaluate.js';
+import { checkExhaustive } from '../../properties/exhaustive.js';
+import { expectationOf, expected } from '../../properties/expected.js';
+import { explore, PathError, verdictOf } from '../../properties/explore.js';
+import { computeMatrix, type Matrix, matrixMet } from '../../properties/matrix.js';
+
+const structPage = findDesign('struct-page')!;
+const vmaP2p = findDesign('vma-p2p')!;
+const spInit = (preset = 'mainline') =>
+  structPage.init(defaultConfig, resolveKnobs(structPage, structPage.presets.find((p) => p.name === preset)!));
+const shown = (steps: readonly TraceStep[], config: Config = defaultConfig) => steps.map((s) => `${formatAction(s.action, config)} -> ${s.ret}`);
+const mmap = (pages: number, o: Partial<Extract<Action, { kind: 'proc_mmap' }>> = {}): Action => ({
+  kind: 'proc_mmap',
+  proc: 0,
+  exporter: 0,
+  pages,
+  shared: true,
+  offset: 0,
+  ...o,
+});
+
+describe('picks', () => {
+  it('a pick is its kind and a choice among that kind of enabled actions, modulo their number', () => {
+    const s = spInit();
+    const mmaps = structPage.enabled(s).filter((a) => a.kind === 'proc_mmap');
+    expect(mmaps).toEqual([mmap(1), mmap(2), mmap(1, { shared: false }), mmap(1, { offset: 1 })]);
+    expect([0, 1, 2, 3, 5, 255].map((choice) => resolvePick(structPage, s, { kind: 'proc_mmap', choice }))).toEqual(
+      [0, 1, 2, 3, 1, 3].map((i) => mmaps[i]),
+    );
+    expect(resolvePick(structPage, s, { kind: 'dev_io_dma', choice: 0 })).toBeNull();
+  });
+
+  it('fromPicks resolves each pick in the state it meets, and ends with the picks', () => {
+    const picks: Pick[] = [
+      { kind: 'proc_mmap', choice: 0 },
+      { kind: 'dev_io_dma', choice: 3 },
+      { kind: 'proc_touch', choice: 0 },
+    ];
+    const source = fromPicks(structPage, picks);
+    const s0 = spInit();
+    expect(source(s0, 0)).toEqual(mmap(1));
+    expect(source(s0, 1)).toBeNull();
+    const s1 = structPage.step(s0, mmap(1)).state;
+    expect(source(s1, 2)).toEqual({ kind: 'proc_touch', proc: 0, vma: 0, page: 0 });
+    expect(source(s1, 3)).toBeUndefined();
+  });
+
+  it('picksArb draws runs up to its length, of every kind, choices 0..255', () => {
+    const runs = fc.sample(picksArb(64), { seed: 42, numRuns: 200 });
+    expect(Math.max(...runs.map((r) => r.length))).toBeGreaterThan(48);
+    expect(runs.every((r) => r.length <= 64)).toBe(true);
+    const picks = runs.flat();
+    expect(new Set(picks.map((p) => p.kind))).toEqual(new Set(actionKinds));
+    expect(picks.every((p) => Number.isInteger(p.choice) && p.choice >= 0 && p.choice <= 255)).toBe(true);
+    expect(Math.max(...picks.map((p) => p.choice))).toBeGreaterThan(200);
+    expect(fc.sample(picksArb(3), { seed: 1, numRuns: 50 }).every((r) => r.length <= 3)).toBe(true);
+  });
+});
+
+describe('explore', () => {
+  it('verdict words', () => {
+    expect([verdictOf('safety', true), verdictOf('safety', false), verdictOf('liveness', true), verdictOf('liveness', false)]).toEqual([
+      'violated',
+      'holds',
+      'violated',
+      'holds',
+    ]);
+    expect([verdictOf('capability', true), verdictOf('capability', false)]).toEqual(['sometimes', 'never']);
+  });
+
+  it('judges the properties asked for, shrinks each finding to the shortest, and echoes its inputs', () => {
+    const run = explore({ design: structPage, preset: 'lsfmm-2020', properties: ['unbind-completes', 'no-kernel-cpu-access'], runs: 500, seed: 7 });
+    expect(run.results.map((r) => [r.property, r.kind, r.verdict, r.runs])).toEqual([
+      ['no-kernel-cpu-access', 'safety', 'violated', 500],
+      ['unbind-completes', 'liveness', 'violated', 500],
+    ]);
+    expect(shown(run.results[0]!.finding!.steps)).toEqual(['p0: mmap(e0, 1, MAP_SHARED, 0) -> vma0', 'p0: process_vm_readv(vma0, 0) -> 0']);
+    expect(run.results[1]!.finding!.steps).toHaveLength(4);
+    expect(run.results.every((r) => /^\d+(:\d+)*$/.test(r.path!))).toBe(true);
+    expect([run.design, run.preset, run.seed, run.config, run.overrides]).toEqual([structPage, 'lsfmm-2020', 7, defaultConfig, {}]);
+    expect(run.knobs).toEqual(resolveKnobs(structPage, structPage.presets[1]!));
+  });
+
+  it('a holds or never verdict carries no finding and no path', () => {
+    const run = explore({ design: structPage, preset: 'mainline', properties: ['no-kernel-cpu-access', 'rdma-mr-on-bar'], runs: 300, seed: 1 });
+    expect(run.results).toEqual([
+      { property: 'no-kernel-cpu-access', kind: 'safety', verdict: 'holds', runs: 300 },
+      { property: 'rdma-mr-on-bar', kind: 'capability', verdict: 'never', runs: 300 },
+    ]);
+  });
+
+  it('knob overrides and a config of its own', () => {
+    const run = explore({ design: structPage, preset: 'mainline', overrides: { gup_p2pdma_gate: 'off' }, properties: ['no-kernel-cpu-access'], runs: 500, seed: 3 });
+    expect(run.knobs.gup_p2pdma_gate).toBe('off');
+    expect(run.overrides).toEqual({ gup_p2pdma_gate: 'off' });
+    expect(run.results[0]!.verdict).toBe('violated');
+    const config: Config = { ...defaultConfig, importers: [defaultConfig.importers[0]!], routes: [['bus-addr']] };
+    const own = explore({ design: structPage, preset: 'mainline', config, properties: ['p2p-dma', 'rdma-mr-on-bar'], runs: 300, seed: 3 });
+    expect(own.config).toBe(config);
+    expect(own.results.map((r) => r.verdict)).toEqual(['never', 'sometimes']);
+  });
+
+  it('runs no longer than maxLength: too short for an unbind to be seen stuck', () => {
+    const short = explore({ design: structPage, preset: 'lsfmm-2020', properties: ['unbind-completes'], runs: 300, seed: 5, maxLength: 2 });
+    expect(short.results[0]!.verdict).toBe('holds');
+    for (const [kind, n] of short.coverage) {
+      expect(actionKinds).toContain(kind);
+      expect(n).toBeGreaterThan(0);
+    }
+    expect([...short.coverage.values()].reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(600);
+  });
+
+  it('counts the steps of every kind the search pass took', () => {
+    const run = explore({ design: vmaP2p, preset: 'rfc-2019', runs: 200, seed: 11 });
+    expect(run.coverage.get('proc_mmap')).toBeGreaterThan(100);
+    // a kind with nothing enabled is skipped, not counted: vma-p2p never has an I/O in flight
+    expect(run.coverage.has('dev_io_dma')).toBe(false);
+  });
+
+  it('reruns a finding from its seed and path, and names a path that is no run', () => {
+    const first = explore({ design: structPage, preset: 'bug-insert-leak', properties: ['no-leak'], runs: 1000, seed: 9 });
+    const again = explore({ design: structPage, preset: 'bug-insert-leak', properties: ['no-leak'], runs: 1000, seed: 9, path: first.results[0]!.path! });
+    expect(again.results[0]!.finding).toEqual(first.results[0]!.finding);
+    expect(again.coverage.size).toBe(0);
+    const bad = () => explore({ design: structPage, preset: 'bug-insert-leak', properties: ['no-leak'], runs: 1000, seed: 9, path: '999999:77:1' });
+    expect(bad).toThrow(PathError);
+    expect(bad).toThrow('no run of the search has the path 999999:77:1');
+  });
+
+  it('an unknown preset is an error', () => {
+    expect(() => explore({ design: structPage, preset: 'rfc-2019', runs: 1, seed: 1 })).toThrow('unknown preset rfc-2019');
+  });
+});
+
+describe('the expected table and the matrix', () => {
+  it('expectationOf looks a cell up; an unknown preset has none', () => {
+    expect(expectationOf('vma-p2p', 'as-posted', 'p2p-dma')?.verdict).toBe('never');
+    expect(expectationOf('struct-page', 'lsfmm-2020', 'no-kernel-cpu-access')?.verdict).toBe('violated');
+    expect(expectationOf('struct-page', 'rfc-2019', 'no-leak')).toBeUndefined();
+    for (const d of designs) expect(Object.keys(expected[d.id])).toEqual(d.presets.map((p) => p.name));
+  });
+
+  it('computeMatrix: a column per preset, a row per property, each cell beside its expectation', () => {
+    const m = computeMatrix(designs, 300, 42);
+    expect([m.seed, m.runs]).toEqual([42, 300]);
+    expect(m.columns.map((c) => `${c.design.id} ${c.preset}`)).toEqual(designs.flatMap((d) => d.presets.map((p) => `${d.id} ${p.name}`)));
+    expect(m.rows.map((r) => [r.property, r.kind])).toEqual(catalogue.map((p) => [p.id, p.kind]));
+    for (const r of m.rows)
+      r.cells.forEach((c, i) => {
+        expect(c.expected).toBe(expectationOf(m.columns[i]!.design.id, m.columns[i]!.preset, r.property)?.verdict);
+      });
+    // 300 runs are too few for exporter-no-wait's two violations
+    expect(m.rows.find((r) => r.property === 'dma-to-bound-exporter')!.cells[6]).toEqual({ verdict: 'holds', expected: 'violated' });
+    expect(matrixMet(m)).toBe(false);
+  });
+
+  it('matrixMet: every cell as expected, or with no expectation', () => {
+    const cell = (verdict: 'holds' | 'violated', exp?: 'holds' | 'violated') => ({ verdict, expected: exp });
+    const m = (cells: ReturnType<typeof cell>[]): Matrix => ({ seed: 1, runs: 1, columns: [], rows: [{ property: 'no-leak', kind: 'liveness', cells }] });
+    expect(matrixMet(m([cell('holds', 'holds'), cell('violated')]))).toBe(true);
+    expect(matrixMet(m([cell('holds', 'holds'), cell('violated', 'holds')]))).toBe(false);
+  });
+});
+
+describe('checkExhaustive', () => {
+  const check = (preset: string, depth: number, more: Partial<Parameters<typeof checkExhaustive>[3]> = {}) =>
+    checkExhaustive(structPage, defaultConfig, resolveKnobs(structPage, structPage.presets.find((p) => p.name === preset)!), {
+      depth,
+      symmetry: true,
+      maxStates: 1e6,
+      ...more,
+    });
+  const verdicts = (r: ReturnType<typeof check>) => Object.fromEntries(r.results.map((x) => [x.property, x.verdict]));
+
+  it('depth 0 is the initial state alone, judged for liveness only', () => {
+    const r = check('mainline', 0);
+    expect([r.states, r.transitions, r.depth, r.complete]).toEqual([1, 0, 0, true]);
+    expect(r.results.map((x) => x.property)).toEqual(catalogue.map((p) => p.id));
+    expect(r.results.every((x) => !('finding' in x))).toBe(true);
+    expect(r.seconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it('depth 1 tries every enabled action once', () => {
+    const r = check('mainline', 1);
+    expect(r.transitions).toBe(structPage.enabled(spInit()).length);
+    expect(r.depth).toBe(1);
+    expect(r.states).toBeGreaterThan(1);
+    expect(r.states).toBeLessThanOrEqual(1 + r.transitions);
+  });
+
+  it('finds the shortest violation at the depth it needs, judging a step that leaves the state as it was', () => {
+    expect(verdicts(check('lsfmm-2020', 1))['no-kernel-cpu-access']).toBe('holds');
+    const r = check('lsfmm-2020', 3, { properties: ['no-kernel-cpu-access', 'p2p-dma'] });
+    expect(r.results.map((x) => x.property)).toEqual(['no-kernel-cpu-access', 'p2p-dma']);
+    expect(shown(r.results[0]!.finding!.steps)).toEqual(['p0: mmap(e0, 1, MAP_SHARED, 0) -> vma0', 'p0: process_vm_readv(vma0, 0) -> 0']);
+    expect(r.results[0]!.finding!.detail).toBe('kernel kmap+memcpy of BAR page 0');
+    expect(r.results[1]).toMatchObject({ verdict: 'sometimes', finding: { detail: 'witnessed' } });
+    expect(shown(r.results[1]!.finding!.steps)).toEqual([
+      'p0: mmap(e0, 1, MAP_SHARED, 0) -> vma0',
+      'p0: pread(nvme0, vma0, 0, O_DIRECT) -> io0',
+      'nvme0: dma(io0) -> 0',
+    ]);
+  });
+
+  it('a liveness finding is the path to the stuck state and its drain tail', () => {
+    const r = check('lsfmm-2020', 3, { properties: ['unbind-completes'] });
+    expect(r.results[0]!.verdict).toBe('violated');
+    expect(shown(r.results[0]!.finding!.steps)).toEqual([
+      'p0: mmap(e0, 1, MAP_SHARED, 0) -> vma0',
+      'p0: ibv_reg_mr(nic0, vma0) -> mr0',
+      'e0: unbind() -> 0',
+      'e0: unbind_finish() -> -EBUSY',
+    ]);
+    expect(verdicts(check('lsfmm-2020', 2, { properties: ['unbind-completes'] }))['unbind-completes']).toBe('holds');
+  });
+
+  it('the memory bound stops the search cleanly, at the depth reached', () => {
+    const r = check('mainline', 8, { maxStates: 40 });
+    expect([r.states, r.complete]).toEqual([40, false]);
+    expect(r.depth).toBeLessThan(8);
+    expect(check('mainline', 2).complete).toBe(true);
+  });
+
+  // The canonical keys (model/*/key.ts) decide which states the search
+  // merges: these counts pin that equivalence down. A change to what a
+  // key abstracts moves them; check the verdicts and shortest lengths
+  // still agree (the test below, exhaustive.test.ts), then update them.
+  it.each<[string, string, number, number, number, number]>([
+    ['struct-page', 'mainline', 817, 4415, 1367, 5312],
+    ['struct-page', 'lsfmm-2020', 2243, 8871, 4359, 11320],
+    ['struct-page', 'bug-insert-leak', 856, 4509, 1409, 5406],
+    ['struct-page', 'bug-zone-device-refcount', 823, 4415, 1371, 5312],
+    ['vma-p2p', 'rfc-2019', 633, 4188, 1549, 6213],
+    ['vma-p2p', 'legacy-importer', 635, 4188, 1549, 6213],
+    ['vma-p2p', 'exporter-no-wait', 634, 4193, 1650, 6314],
+    ['vma-p2p', 'as-posted', 612, 4137, 1516, 6162],
+  ])('%s %s to depth 4: %i states and %i transitions with symmetry, %i and %i without', (designId, preset, on, onT, off, offT) => {
+    const design = findDesign(designId)!;
+    const knobs = resolveKnobs(design, design.presets.find((p) => p.name === preset)!);
+    const run = (symmetry: boolean) => checkExhaustive(design, defaultConfig, knobs, { depth: 4, symmetry, maxStates: 1e6 });
+    const [withSym, without] = [run(true), run(false)];
+    expect([withSym.states, withSym.transitions, without.states, without.transitions]).toEqual([on, onT, off, offT]);
+  });
+
+  it('symmetry merges states, never a verdict or a shortest length', () => {
+    for (const [design, preset] of [
+      [structPage, 'bug-insert-leak'],
+      [vmaP2p, 'exporter-no-wait'],
+    ] as const) {
+      const knobs = resolveKnobs(design, design.presets.find((p) => p.name === preset)!);
+      const on = checkExhaustive(design, defaultConfig, knobs, { depth: 3, symmetry: true, maxStates: 1e6 });
+      const off = checkExhaustive(design, defaultConfig, knobs, { depth: 3, symmetry: false, maxStates: 1e6 });
+      expect(on.states).toBeLessThanOrEqual(off.states);
+      expect(on.results.map((r) => [r.verdict, r.finding?.steps.length])).toEqual(off.results.map((r) => [r.verdict, r.finding?.steps.length]));
+    }
+  });
+});

@@ -1,0 +1,19 @@
+// The suite Stryker runs (stryker.config.mjs): the fast tests that pin
+// the model's and the judge's behaviour down, with every search inside
+// an it() so coverage is per test. Not the 10,000-run table or the depth
+// 6 exhaustive cross-check of npm test: too slow to run per mutant.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: [
+      'test/model/**/*.test.ts',
+      'test/properties/verdicts.test.ts',
+      'test/properties/catalogue.test.ts',
+      'test/properties/liveness.test.ts',
+      'test/properties/search.test.ts',
+      'test/scenarios/scenarios.test.ts',
+    ],
+    testTimeout: 60_000,
+  },
+});
