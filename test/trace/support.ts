@@ -1,8 +1,6 @@
 // Shared by the trace tests: an in-process CLI, generators of traces
 // run through every registered design, and mail damage.
 import fc from 'fast-check';
-import type { Io } from '../../cli/context.js';
-import { run } from '../../cli/program.js';
 import { type Design, resolveKnobs } from '../../model/design.js';
 import { designs } from '../../model/designs.js';
 import type { Config, ImporterConfig, Route } from '../../model/vocabulary.js';
@@ -12,22 +10,7 @@ import { evaluate } from '../../properties/evaluate.js';
 import { explore, type Verdict } from '../../properties/explore.js';
 import { type Trace, traceFromResult } from '../../trace/trace.js';
 
-export async function cli(argv: readonly string[], stdin = '') {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    readStdin: async () => stdin,
-    color: false,
-  };
-  const code = await run(argv, io);
-  return { code, out, err };
-}
+export { cli } from '../cli/fake-io.js';
 
 // --- mail -------------------------------------------------------------------
 
