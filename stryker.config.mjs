@@ -16,6 +16,9 @@ export default {
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/index.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  // reruns reuse the verdict of every mutant whose code and tests did not change
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
   tempDirName: '.stryker-tmp',
   // Stryker rewrites extends/references of the tsconfig it is given with
   // TypeScript's JS API, which TypeScript 7 no longer has; ours has

@@ -1,0 +1,409 @@
+// Tables both designs share: the knob and preset contract, how each
+// action reads in a trace, the refusals every guard gives (with the
+// state left as it was), what enabled() offers, and the exact audit and
+// held() lines of the known bugs.
+import { describe, expect, it } from 'vitest';
+import { type Design, resolveKnobs } from '../../model/design.js';
+import { designs, findDesign } from '../../model/designs.js';
+import { formatAction, formatCall } from '../../model/format.js';
+import { type Action, type Config, defaultConfig, type Event, isFailure, type Ret } from '../../model/vocabulary.js';
+
+const A = (a: Action) => a;
+const mmap = (o: Partial<Extract<Action, { kind: 'proc_mmap' }>> = {}): Action => ({ kind: 'proc_mmap', proc: 0, exporter: 0, pages: 1, shared: true, offset: 0, ...o });
+const fork: Action = { kind: 'proc_fork', proc: 0 };
+const regOdp = (vma = 0, proc = 0): Action => ({ kind: 'proc_reg_mr', proc, importer: 2, vma, odp: true });
+const regPinned: Action = { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 0, odp: false };
+
+/** e0 (2 pages) and e1 (1 page), every importer routed to e1 as to e0. */
+const twoExporters: Config = {
+  ...defaultConfig,
+  exporters: [
+    { name: 'e0', pages: 2 },
+    { name: 'e1', pages: 1 },
+  ],
+  routes: defaultConfig.routes.map((r) => [...r, r[0]!]),
+};
+
+function run(designId: string, preset: string, actions: readonly Action[], overrides: Record<string, string> = {}, config = defaultConfig) {
+  const design = findDesign(designId)! as Design<unknown>;
+  let state = design.init(config, resolveKnobs(design, design.presets.find((p) => p.name === preset)!, overrides));
+  let before = state;
+  let last: { ret: Ret; events: readonly Event[] } = { ret: '0', events: [] };
+  for (const a of actions) {
+    before = state;
+    const r = design.step(state, a);
+    state = r.state;
+    last = r;
+  }
+  return { design, state, before, ...last };
+}
+
+describe('knobs and presets (the --knob and preset contract)', () => {
+  it('struct-page', () => {
+    const d = findDesign('struct-page')!;
+    expect(d.knobs.map((k) => [k.name, k.values, k.default])).toEqual([
+      ['gup_p2pdma_gate', ['on', 'off'], 'on'],
+      ['longterm_p2pdma', ['refused', 'allowed'], 'refused'],
+      ['umem_p2pdma', ['off', 'on'], 'off'],
+      ['odp_p2pdma', ['off', 'on'], 'off'],
+      ['dma_map_checks_route', ['on', 'off'], 'on'],
+      ['mmap_takes_page_pgmap_ref', ['on', 'off'], 'on'],
+      ['insert_fail_puts_ref', ['on', 'off'], 'on'],
+      ['insert_fail_resets_count', ['on', 'off'], 'on'],
+    ]);
+    expect(d.presets.map((p) => [p.name, p.knobs])).toEqual([
+      ['mainline', {}],
+      ['lsfmm-2020', { gup_p2pdma_gate: 'off', longterm_p2pdma: 'allowed', dma_map_checks_route: 'off' }],
+      ['bug-insert-leak', { insert_fail_puts_ref: 'off' }],
+      ['bug-zone-device-refcount', { mmap_takes_page_pgmap_ref: 'off' }],
+    ]);
+  });
+
+  it('vma-p2p', () => {
+    const d = findDesign('vma-p2p')!;
+    expect(d.knobs.map((k) => [k.name, k.values, k.default])).toEqual([
+      ['importer', ['obeys', 'ignores'], 'obeys'],
+      ['exporter_waits', ['revoke', 'always', 'never'], 'revoke'],
+      ['revoke_fence', ['deferred', 'in-notifier'], 'deferred'],
+      ['pci_test_p2p', ['distance', 'as-posted'], 'distance'],
+      ['dma_unmap_without_vma', ['unmaps', 'bug'], 'unmaps'],
+      ['dma_map_error_unwind', ['unmaps', 'leaks'], 'unmaps'],
+    ]);
+    expect(d.presets.map((p) => [p.name, p.knobs])).toEqual([
+      ['rfc-2019', {}],
+      ['legacy-importer', { importer: 'ignores' }],
+      ['exporter-no-wait', { exporter_waits: 'never' }],
+      ['as-posted', { pci_test_p2p: 'as-posted', dma_unmap_without_vma: 'bug', dma_map_error_unwind: 'leaks' }],
+    ]);
+  });
+
+  it.each(designs.map((d) => [d.id, d] as const))('%s: defaults are among the values; the first preset is all defaults', (_id, d) => {
+    for (const k of d.knobs) expect(k.values).toContain(k.default);
+    expect(resolveKnobs(d, d.presets[0]!)).toEqual(Object.fromEntries(d.knobs.map((k) => [k.name, k.default])));
+    for (const p of d.presets) for (const [k, v] of Object.entries(p.knobs)) expect(d.knobs.find((s) => s.name === k)?.values).toContain(v);
+  });
+});
+
+describe('formatCall: how every action reads in a trace', () => {
+  it.each<[Action, string]>([
+    [mmap({ pages: 2 }), 'p0: mmap(e0, 2, MAP_SHARED, 0)'],
+    [mmap({ proc: 1, shared: false, offset: 3 }), 'p1: mmap(e0, 1, MAP_PRIVATE, 3)'],
+    [{ kind: 'proc_munmap', proc: 1, vma: 4 }, 'p1: munmap(vma4)'],
+    [fork, 'p0: fork()'],
+    [{ kind: 'proc_exit', proc: 1 }, 'p1: exit()'],
+    [{ kind: 'proc_touch', proc: 0, vma: 2, page: 1 }, 'p0: touch(vma2, 1)'],
+    [{ kind: 'proc_odirect', proc: 0, importer: 1, vma: 2, page: 1, read: true }, 'p0: pread(nvme1, vma2, 1, O_DIRECT)'],
+    [{ kind: 'proc_odirect', proc: 0, importer: 0, vma: 0, page: 0, read: false }, 'p0: pwrite(nvme0, vma0, 0, O_DIRECT)'],
+    [{ kind: 'proc_kernel_copy', proc: 1, vma: 3, page: 1 }, 'p1: process_vm_readv(vma3, 1)'],
+    [{ kind: 'proc_reg_mr', proc: 0, importer: 3, vma: 1, odp: false }, 'p0: ibv_reg_mr(nic1, vma1)'],
+    [regOdp(2), 'p0: ibv_reg_mr(nic0, vma2, ODP)'],
+    [{ kind: 'proc_dereg_mr', proc: 1, mr: 5 }, 'p1: ibv_dereg_mr(mr5)'],
+    [{ kind: 'dev_io_dma', importer: 0, io: 3 }, 'nvme0: dma(io3)'],
+    [{ kind: 'dev_io_complete', importer: 1, io: 2 }, 'nvme1: complete(io2)'],
+    [{ kind: 'dev_mr_dma', importer: 2, mr: 1, page: 1 }, 'nic0: dma(mr1, 1)'],
+    [{ kind: 'importer_ack_invalidate', importer: 3, mr: 0 }, 'nic1: ack_invalidate(mr0)'],
+    [{ kind: 'exporter_evict', exporter: 0, alloc: 2 }, 'e0: evict(a2)'],
+    [{ kind: 'exporter_evict_finish', exporter: 0, alloc: 1 }, 'e0: evict_finish(a1)'],
+    [{ kind: 'exporter_unbind', exporter: 0 }, 'e0: unbind()'],
+    [{ kind: 'exporter_unbind_finish', exporter: 0 }, 'e0: unbind_finish()'],
+    [{ kind: 'inject_insert_fail', nth: 2 }, 'fault: fail_vm_insert_page(2)'],
+    [{ kind: 'dev_io_dma', importer: 7, io: 0 }, 'importer7: dma(io0)'],
+    [{ kind: 'exporter_unbind', exporter: 3 }, 'exporter3: unbind()'],
+    [mmap({ exporter: 2 }), 'p0: mmap(exporter2, 1, MAP_SHARED, 0)'],
+  ])('%j', (action, text) => {
+    expect(formatAction(action, defaultConfig)).toBe(text);
+    const { actor, call } = formatCall(action, defaultConfig);
+    expect(`${actor}: ${call}`).toBe(text);
+  });
+});
+
+// [name, prefix ending in the refused action, struct-page lsfmm-2020, vma-p2p rfc-2019]
+const refusals: [string, Action[], Ret, Ret][] = [
+  ['mmap by a process never forked', [mmap({ proc: 1 })], '-ESRCH', '-ESRCH'],
+  ['mmap of an exporter not in the config', [mmap({ exporter: 5 })], '-EBADF', '-EBADF'],
+  ['mmap of no pages', [mmap({ pages: 0 })], '-EINVAL', '-EINVAL'],
+  ['mmap MAP_PRIVATE', [mmap({ shared: false })], '-EINVAL', '-EINVAL'],
+  ['mmap at an offset', [mmap({ offset: 1 })], '-EINVAL', '-EINVAL'],
+  ['mmap after unbind', [A({ kind: 'exporter_unbind', exporter: 0 }), mmap()], '-ENODEV', '-ENODEV'],
+  ['munmap by a process never forked', [mmap(), { kind: 'proc_munmap', proc: 1, vma: 0 }], '-ESRCH', '-ESRCH'],
+  ['munmap of another process\'s VMA', [mmap(), fork, mmap({ proc: 1 }), { kind: 'proc_munmap', proc: 0, vma: 2 }], '-EBADF', '-EBADF'],
+  ['munmap twice', [mmap(), { kind: 'proc_munmap', proc: 0, vma: 0 }, { kind: 'proc_munmap', proc: 0, vma: 0 }], '-EBADF', '-EBADF'],
+  ['fork by a process never forked', [{ kind: 'proc_fork', proc: 1 }], '-ESRCH', '-ESRCH'],
+  ['fork with no slot left', [fork, fork], '-EAGAIN', '-EAGAIN'],
+  ['fork after exit: the slot stays used', [fork, { kind: 'proc_exit', proc: 1 }, fork], '-EAGAIN', '-EAGAIN'],
+  ['exit twice', [{ kind: 'proc_exit', proc: 0 }, { kind: 'proc_exit', proc: 0 }], '-ESRCH', '-ESRCH'],
+  ['touch by a process never forked', [mmap(), { kind: 'proc_touch', proc: 1, vma: 0, page: 0 }], '-ESRCH', '-ESRCH'],
+  ['touch of another process\'s VMA', [mmap(), fork, { kind: 'proc_touch', proc: 1, vma: 0, page: 0 }], '-EBADF', '-EBADF'],
+  ['touch of a VMA never made', [{ kind: 'proc_touch', proc: 0, vma: 3, page: 0 }], '-EBADF', '-EBADF'],
+  ['touch past the VMA', [mmap(), { kind: 'proc_touch', proc: 0, vma: 0, page: 1 }], 'SIGSEGV', 'SIGSEGV'],
+  ['touch before the VMA', [mmap(), { kind: 'proc_touch', proc: 0, vma: 0, page: -1 }], 'SIGSEGV', 'SIGSEGV'],
+  ['touch after munmap', [mmap(), { kind: 'proc_munmap', proc: 0, vma: 0 }, { kind: 'proc_touch', proc: 0, vma: 0, page: 0 }], 'SIGSEGV', 'SIGSEGV'],
+  ['O_DIRECT by a process never forked', [mmap(), { kind: 'proc_odirect', proc: 1, importer: 0, vma: 0, page: 0, read: true }], '-ESRCH', '-ESRCH'],
+  ['O_DIRECT through an importer not in the config', [mmap(), { kind: 'proc_odirect', proc: 0, importer: 9, vma: 0, page: 0, read: true }], '-EBADF', '-EBADF'],
+  ['O_DIRECT through a NIC', [mmap(), { kind: 'proc_odirect', proc: 0, importer: 2, vma: 0, page: 0, read: true }], '-EINVAL', '-EINVAL'],
+  ['O_DIRECT past the VMA', [mmap(), { kind: 'proc_odirect', proc: 0, importer: 0, vma: 0, page: 1, read: true }], '-EFAULT', '-EFAULT'],
+  ['O_DIRECT before the VMA', [mmap(), { kind: 'proc_odirect', proc: 0, importer: 0, vma: 0, page: -1, read: false }], '-EFAULT', '-EFAULT'],
+  ['kernel copy by a process never forked', [mmap(), { kind: 'proc_kernel_copy', proc: 1, vma: 0, page: 0 }], '-ESRCH', '-ESRCH'],
+  ['kernel copy past the VMA', [mmap(), { kind: 'proc_kernel_copy', proc: 0, vma: 0, page: 1 }], '-EFAULT', '-EFAULT'],
+  ['MR by a process never forked', [mmap(), regOdp(0, 1)], '-ESRCH', '-ESRCH'],
+  ['MR on an importer not in the config', [mmap(), { kind: 'proc_reg_mr', proc: 0, importer: 9, vma: 0, odp: true }], '-EBADF', '-EBADF'],
+  ['MR on an NVMe', [mmap(), { kind: 'proc_reg_mr', proc: 0, importer: 0, vma: 0, odp: false }], '-EINVAL', '-EINVAL'],
+  ['MR on a VMA never made', [regOdp(3)], '-EFAULT', '-EFAULT'],
+  ['ODP MR on a NIC without ODP', [mmap(), { kind: 'proc_reg_mr', proc: 0, importer: 3, vma: 0, odp: true }], '-EOPNOTSUPP', '-EOPNOTSUPP'],
+  ['dereg of another process\'s MR', [mmap(), regOdp(), fork, { kind: 'proc_dereg_mr', proc: 1, mr: 0 }], '-EBADF', '-EBADF'],
+  ['dereg twice', [mmap(), regOdp(), { kind: 'proc_dereg_mr', proc: 0, mr: 0 }, { kind: 'proc_dereg_mr', proc: 0, mr: 0 }], '-EBADF', '-EBADF'],
+  ['MR DMA by another importer', [mmap(), regOdp(), { kind: 'dev_mr_dma', importer: 3, mr: 0, page: 0 }], '-EBADF', '-EBADF'],
+  ['MR DMA past the MR', [mmap(), regOdp(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 1 }], '-EINVAL', '-EINVAL'],
+  ['MR DMA before the MR', [mmap(), regOdp(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: -1 }], '-EINVAL', '-EINVAL'],
+  ['MR DMA after dereg', [mmap(), regOdp(), { kind: 'proc_dereg_mr', proc: 0, mr: 0 }, { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }], '-EBADF', '-EBADF'],
+  ['I/O DMA of an I/O never submitted', [{ kind: 'dev_io_dma', importer: 0, io: 0 }], '-EBADF', '-EBADF'],
+  ['completion of an I/O never submitted', [{ kind: 'dev_io_complete', importer: 0, io: 0 }], '-EBADF', '-EBADF'],
+  ['ack of an MR never registered', [{ kind: 'importer_ack_invalidate', importer: 2, mr: 0 }], '-ENOENT', '-EBADF'],
+  ['evict of an allocation never made', [{ kind: 'exporter_evict', exporter: 0, alloc: 0 }], '-EBADF', '-EBADF'],
+  ['evict through another exporter', [mmap(), { kind: 'exporter_evict', exporter: 1, alloc: 0 }], '-EBADF', '-EBADF'],
+  // a pinned MR keeps struct-page's page allocated (vma-p2p refuses the pin: a no-op)
+  ['evict twice', [mmap(), regPinned, { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'exporter_evict', exporter: 0, alloc: 0 }], '-EBUSY', '-EBUSY'],
+  ['evict once unbind has started', [mmap(), regPinned, { kind: 'exporter_unbind', exporter: 0 }, { kind: 'exporter_evict', exporter: 0, alloc: 0 }], '-ENODEV', '-ENODEV'],
+  ['evict of a freed allocation', [mmap(), { kind: 'proc_munmap', proc: 0, vma: 0 }, { kind: 'exporter_evict', exporter: 0, alloc: 0 }], '-ENOENT', '-ENOENT'],
+  ['evict_finish of an allocation not being evicted', [mmap(), { kind: 'exporter_evict_finish', exporter: 0, alloc: 0 }], '-EBADF', '-EBADF'],
+  ['evict_finish through another exporter', [mmap(), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'exporter_evict_finish', exporter: 1, alloc: 0 }], '-EBADF', '-EBADF'],
+  ['unbind of an exporter not in the config', [{ kind: 'exporter_unbind', exporter: 5 }], '-EBADF', '-EBADF'],
+  ['unbind twice', [{ kind: 'exporter_unbind', exporter: 0 }, { kind: 'exporter_unbind', exporter: 0 }], '-ENODEV', '-ENODEV'],
+  ['unbind_finish before unbind', [{ kind: 'exporter_unbind_finish', exporter: 0 }], '-EBADF', '-EBADF'],
+  ['unbind_finish of an exporter not in the config', [{ kind: 'exporter_unbind_finish', exporter: 5 }], '-EBADF', '-EBADF'],
+  ['a fault at a negative insert', [{ kind: 'inject_insert_fail', nth: -1 }], '-EINVAL', '-EINVAL'],
+  ['a fault armed twice', [{ kind: 'inject_insert_fail', nth: 0 }, { kind: 'inject_insert_fail', nth: 1 }], '-EBUSY', '-EBUSY'],
+];
+
+describe.each([
+  ['struct-page', 'lsfmm-2020', 2],
+  ['vma-p2p', 'rfc-2019', 3],
+] as const)('%s refusals: the errno, no events, the state as it was', (designId, preset, column) => {
+  it.each(refusals.map((r) => [r[0], r[1], r[column]] as const))('%s', (_name, actions, ret) => {
+    const r = run(designId, preset, actions);
+    expect(r.ret).toBe(ret);
+    expect(r.events).toEqual([]);
+    expect(r.state).toBe(r.before);
+  });
+});
+
+describe('effects on one process, VMA, allocation or exporter leave the others alone', () => {
+  it.each(['struct-page', 'vma-p2p'])('%s: unbinding e1 leaves e0 mapped and bound', (designId) => {
+    const preset = designId === 'struct-page' ? 'mainline' : 'rfc-2019';
+    const r = run(designId, preset, [mmap(), regOdp(), mmap({ exporter: 1 }), { kind: 'exporter_unbind', exporter: 1 }], {}, twoExporters);
+    expect(r.design.view(r.state).exporters.map((e) => e.driver)).toEqual(['bound', 'unbinding']);
+    expect(r.design.view(r.state).obligations).toBe(1);
+    const t = r.design.step(r.state, { kind: 'proc_touch', proc: 0, vma: 0, page: 0 });
+    expect([t.ret, t.events]).toEqual(['0', [{ kind: 'cpu_access', by: 'user', exporter: 0, page: 0 }]]);
+  });
+
+  it.each(['struct-page', 'vma-p2p'])('%s: evicting a1 leaves a0 in place', (designId) => {
+    const preset = designId === 'struct-page' ? 'mainline' : 'rfc-2019';
+    const r = run(designId, preset, [mmap(), mmap(), { kind: 'exporter_evict', exporter: 0, alloc: 1 }]);
+    expect(r.design.view(r.state).exporters[0]!.evicting).toEqual([1]);
+    const t = r.design.step(r.state, { kind: 'proc_touch', proc: 0, vma: 0, page: 0 });
+    expect([t.ret, t.events]).toEqual(['0', [{ kind: 'cpu_access', by: 'user', exporter: 0, page: 0 }]]);
+  });
+
+  it.each(['struct-page', 'vma-p2p'])('%s: fork copies the parent\'s mapped VMAs only; exit ends only its own', (designId) => {
+    const preset = designId === 'struct-page' ? 'mainline' : 'rfc-2019';
+    const config: Config = { ...defaultConfig, exporters: [{ name: 'e0', pages: 4 }], processes: 3 };
+    // p0 maps vma0 and vma1, unmaps vma1, forks p1 (gets vma2 = copy of vma0); p1 maps vma3; p1 forks p2 (vma4, vma5)
+    const steps: Action[] = [mmap(), mmap(), { kind: 'proc_munmap', proc: 0, vma: 1 }, fork, mmap({ proc: 1 }), { kind: 'proc_fork', proc: 1 }];
+    const r = run(designId, preset, steps, {}, config);
+    expect(r.ret).toBe('p2');
+    const touch = (proc: number, vma: number) => r.design.step(r.state, { kind: 'proc_touch', proc, vma, page: 0 }).ret;
+    expect([touch(1, 2), touch(1, 3), touch(1, 1), touch(2, 4), touch(2, 5), touch(2, 6)]).toEqual(['0', '0', '-EBADF', '0', '0', '-EBADF']);
+    const exited = r.design.step(r.state, { kind: 'proc_exit', proc: 1 }).state;
+    const after = (proc: number, vma: number) => r.design.step(exited, { kind: 'proc_touch', proc, vma, page: 0 }).ret;
+    expect([after(0, 0), after(2, 4), after(2, 5), after(1, 2)]).toEqual(['0', '0', '0', '-ESRCH']);
+  });
+});
+
+describe('what a successful step emits', () => {
+  it.each<[string, string, string, Action[], Event[]]>([
+    ['struct-page', 'mainline', 'O_DIRECT pins the page', [mmap(), { kind: 'proc_odirect', proc: 0, importer: 0, vma: 0, page: 0, read: true }], [{ kind: 'pin', exporter: 0, page: 0 }]],
+    ['struct-page', 'mainline', 'completion unpins it', [mmap(), { kind: 'proc_odirect', proc: 0, importer: 0, vma: 0, page: 0, read: true }, { kind: 'dev_io_complete', importer: 0, io: 0 }], [{ kind: 'unpin', exporter: 0, page: 0 }]],
+    ['struct-page', 'lsfmm-2020', 'a kernel copy pins, kmaps and unpins', [mmap(), { kind: 'proc_kernel_copy', proc: 0, vma: 0, page: 0 }], [
+      { kind: 'pin', exporter: 0, page: 0 },
+      { kind: 'cpu_access', by: 'kernel', exporter: 0, page: 0 },
+      { kind: 'unpin', exporter: 0, page: 0 },
+    ]],
+    ['struct-page', 'lsfmm-2020', 'a pinned MR pins every page', [mmap({ pages: 2 }), { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 0, odp: false }], [
+      { kind: 'pin', exporter: 0, page: 0 },
+      { kind: 'pin', exporter: 0, page: 1 },
+    ]],
+    ['struct-page', 'lsfmm-2020', 'its dereg unpins them', [mmap({ pages: 2 }), { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 0, odp: false }, { kind: 'proc_dereg_mr', proc: 0, mr: 0 }], [
+      { kind: 'unpin', exporter: 0, page: 0 },
+      { kind: 'unpin', exporter: 0, page: 1 },
+    ]],
+    ['struct-page', 'mainline', 'a touch after the zap is SIGBUS', [mmap(), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'proc_touch', proc: 0, vma: 0, page: 0 }], [{ kind: 'sigbus', proc: 0 }]],
+    ['struct-page', 'lsfmm-2020', 'evict_finish waits for page refs', [mmap(), { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 0, odp: false }, { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'exporter_evict_finish', exporter: 0, alloc: 0 }], [{ kind: 'wait', exporter: 0, on: 'page refs' }]],
+    ['struct-page', 'lsfmm-2020', 'unbind_finish waits for pgmap->ref', [mmap(), { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 0, odp: false }, { kind: 'exporter_unbind', exporter: 0 }, { kind: 'exporter_unbind_finish', exporter: 0 }], [{ kind: 'wait', exporter: 0, on: 'pgmap->ref' }]],
+    ['struct-page', 'mainline', 'munmap invalidates only the ODP MRs of that VMA', [mmap(), mmap(), regOdp(0), regOdp(1), { kind: 'proc_munmap', proc: 0, vma: 1 }], [
+      { kind: 'page_free', exporter: 0, page: 1 },
+      { kind: 'invalidate', importer: 2, mr: 1 },
+    ]],
+    ['vma-p2p', 'rfc-2019', 'a touch of the BAR', [mmap(), { kind: 'proc_touch', proc: 0, vma: 0, page: 0 }], [{ kind: 'cpu_access', by: 'user', exporter: 0, page: 0 }]],
+    ['vma-p2p', 'rfc-2019', 'a touch after eviction refaults to RAM: no BAR access', [mmap(), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'exporter_evict_finish', exporter: 0, alloc: 0 }, { kind: 'proc_touch', proc: 0, vma: 0, page: 0 }], []],
+    ['vma-p2p', 'rfc-2019', 'a touch after unbind is SIGBUS', [mmap(), { kind: 'exporter_unbind', exporter: 0 }, { kind: 'proc_touch', proc: 0, vma: 0, page: 0 }], [{ kind: 'sigbus', proc: 0 }]],
+    ['vma-p2p', 'rfc-2019', 'an MR DMA after eviction goes to RAM', [mmap(), regOdp(), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'exporter_evict_finish', exporter: 0, alloc: 0 }, { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }], [
+      { kind: 'dma', importer: 2, path: 'mr', target: { mem: 'ram' }, route: 'host-bridge' },
+    ]],
+    ['vma-p2p', 'rfc-2019', 'the fault maps every page of the MR, then DMAs', [mmap({ pages: 2 }), regOdp(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 1 }], [
+      { kind: 'p2p_map', importer: 2, alloc: 0 },
+      { kind: 'p2p_map', importer: 2, alloc: 0 },
+      { kind: 'dma', importer: 2, path: 'mr', target: { mem: 'bar', exporter: 0, page: 1, alloc: 0, gen: 0 }, route: 'host-bridge' },
+    ]],
+    ['vma-p2p', 'rfc-2019', 'evict_finish waits for p2p_unmap', [mmap(), regOdp(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }, { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'exporter_evict_finish', exporter: 0, alloc: 0 }], [{ kind: 'wait', exporter: 0, on: 'p2p_unmap' }]],
+  ])('%s %s: %s', (designId, preset, _name, actions, events) => {
+    expect(run(designId, preset, actions).events).toEqual(events);
+  });
+});
+
+describe('enabled(): the actions worth trying, in order', () => {
+  it.each([
+    ['struct-page', 'lsfmm-2020'],
+    ['vma-p2p', 'rfc-2019'],
+  ])('%s', (designId, preset) => {
+    const r = run(designId, preset, [mmap({ pages: 2 }), fork, regOdp(), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'inject_insert_fail', nth: 1 }]);
+    const offered = r.design.enabled(r.state).map((a) => formatAction(a, defaultConfig));
+    const perProc = (p: number) => [`p${p}: mmap(e0, 1, MAP_SHARED, 0)`, `p${p}: mmap(e0, 2, MAP_SHARED, 0)`, `p${p}: mmap(e0, 1, MAP_PRIVATE, 0)`, `p${p}: mmap(e0, 1, MAP_SHARED, 1)`, `p${p}: exit()`];
+    const perVma = (p: number, v: number) => [
+      `p${p}: munmap(vma${v})`,
+      ...[0, 1].flatMap((page) => [
+        `p${p}: touch(vma${v}, ${page})`,
+        `p${p}: process_vm_readv(vma${v}, ${page})`,
+        ...['nvme0', 'nvme1'].flatMap((n) => [`p${p}: pread(${n}, vma${v}, ${page}, O_DIRECT)`, `p${p}: pwrite(${n}, vma${v}, ${page}, O_DIRECT)`]),
+      ]),
+      `p${p}: ibv_reg_mr(nic0, vma${v})`,
+      `p${p}: ibv_reg_mr(nic0, vma${v}, ODP)`,
+      `p${p}: ibv_reg_mr(nic1, vma${v})`,
+    ];
+    expect(offered).toEqual([
+      ...perProc(0),
+      ...perProc(1),
+      ...perVma(0, 0),
+      ...perVma(1, 1),
+      'p0: ibv_dereg_mr(mr0)',
+      'nic0: dma(mr0, 0)',
+      'nic0: dma(mr0, 1)',
+      'e0: evict_finish(a0)',
+      'e0: unbind()',
+    ]);
+  });
+
+  it('with an I/O in flight and a pending invalidation', () => {
+    const sp = run('struct-page', 'mainline', [mmap(), { kind: 'proc_odirect', proc: 0, importer: 0, vma: 0, page: 0, read: true }]);
+    expect(sp.design.enabled(sp.state).map((a) => formatAction(a, defaultConfig)).filter((t) => /io0|fail_vm/.test(t))).toEqual([
+      'nvme0: dma(io0)',
+      'nvme0: complete(io0)',
+      'fault: fail_vm_insert_page(0)',
+      'fault: fail_vm_insert_page(1)',
+    ]);
+    const vp = run('vma-p2p', 'rfc-2019', [mmap(), regOdp(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }, { kind: 'exporter_unbind', exporter: 0 }]);
+    expect(vp.design.enabled(vp.state).map((a) => formatAction(a, defaultConfig)).filter((t) => /^(nic0|e0)/.test(t))).toEqual([
+      'nic0: dma(mr0, 0)',
+      'nic0: ack_invalidate(mr0)',
+      'e0: evict(a0)',
+      'e0: unbind_finish()',
+    ]);
+  });
+});
+
+describe('audit and held(): the exact lines', () => {
+  it.each<[string, string, Action[], Record<string, string>, string[], string[]]>([
+    ['struct-page', 'bug-zone-device-refcount', [mmap()], {}, ['e0: pgmap_ref 2 != base 2 + allocated pages 1'], ['e0 page 0: still allocated to a0']],
+    ['struct-page', 'bug-insert-leak', [{ kind: 'inject_insert_fail', nth: 0 }, mmap()], {}, ['e0: pgmap_ref 3 != base 2 + allocated pages 0'], ['e0: pgmap_ref 3, 1 above base']],
+    ['struct-page', 'mainline', [{ kind: 'inject_insert_fail', nth: 1 }, mmap({ pages: 2 })], { insert_fail_resets_count: 'off' }, ['e0 page 1: free in the pool with refcount 1'], ['e0 page 1: refcount 1 in the pool']],
+    ['struct-page', 'lsfmm-2020', [mmap({ pages: 2 }), { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 0, odp: false }], {}, [], [
+      'e0: pgmap_ref 4, 2 above base',
+      'e0 page 0: still allocated to a0',
+      'e0 page 1: still allocated to a0',
+    ]],
+    ['vma-p2p', 'rfc-2019', [mmap({ pages: 2 }), regOdp(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }], {}, [], [
+      'p2p_map of a0 (e0 page 0) to nic0 never p2p_unmapped',
+      'p2p_map of a0 (e0 page 1) to nic0 never p2p_unmapped',
+      'e0 page 0: still allocated to a0',
+      'e0 page 1: still allocated to a0',
+      'a0: object still allocated (bar)',
+    ]],
+    ['vma-p2p', 'as-posted', [mmap({ pages: 2 }), regOdp(), { kind: 'inject_insert_fail', nth: 1 }, { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }], { pci_test_p2p: 'distance' }, [
+      'p2p_map of a0 (e0 page 0) to nic0 leaked: no MR holds it, no p2p_unmap can follow',
+    ], [
+      'p2p_map of a0 (e0 page 0) to nic0 never p2p_unmapped',
+      'e0 page 0: still allocated to a0',
+      'e0 page 1: still allocated to a0',
+      'a0: object still allocated (bar)',
+    ]],
+  ])('%s %s, case %#', (designId, preset, actions, overrides, audit, held) => {
+    const r = run(designId, preset, actions, overrides);
+    expect(r.design.audit(r.state)).toEqual(audit);
+    expect(r.design.held(r.state)).toEqual(held);
+  });
+});
+
+describe('the vocabulary', () => {
+  it('the default world of README and DESIGN.md', () => {
+    expect(defaultConfig).toEqual({
+      exporters: [{ name: 'e0', pages: 2 }],
+      importers: [
+        { kind: 'nvme', name: 'nvme0', p2pQueue: true },
+        { kind: 'nvme', name: 'nvme1', p2pQueue: false },
+        { kind: 'rdma', name: 'nic0', odp: true },
+        { kind: 'rdma', name: 'nic1', odp: false },
+      ],
+      routes: [['bus-addr'], ['bus-addr'], ['host-bridge'], ['none']],
+      iommu: true,
+      processes: 2,
+    });
+  });
+
+  it('isFailure: errnos and signals', () => {
+    expect((['0', 'vma3', 'io0', 'mr1', 'p1'] as Ret[]).map(isFailure)).toEqual([false, false, false, false, false]);
+    expect((['-EBADF', '-EREMOTEIO', 'SIGBUS', 'SIGSEGV'] as Ret[]).map(isFailure)).toEqual([true, true, true, true]);
+  });
+});
+
+describe('exit deregisters its own MRs only', () => {
+  it.each([
+    ['struct-page', 'lsfmm-2020'],
+    ['vma-p2p', 'rfc-2019'],
+  ])('%s', (designId, preset) => {
+    // p0: vma0, mr0; fork: p1 gets vma1; p1: mr1 on vma1; p1 exits
+    const r = run(designId, preset, [mmap(), regOdp(0), fork, regOdp(1, 1), { kind: 'proc_exit', proc: 1 }]);
+    expect(r.ret).toBe('0');
+    const again = (a: Action) => r.design.step(r.state, a).ret;
+    expect(again({ kind: 'proc_dereg_mr', proc: 0, mr: 0 })).toBe('0');
+    expect(again({ kind: 'proc_dereg_mr', proc: 1, mr: 1 })).toBe('-EBADF');
+    expect(again({ kind: 'dev_mr_dma', importer: 2, mr: 1, page: 0 })).toBe('-EBADF');
+  });
+});
+
+describe('struct-page ODP MRs (odp_p2pdma=on)', () => {
+  const odp = { odp_p2pdma: 'on' };
+  const dma = (page = 0): Action => ({ kind: 'dev_mr_dma', importer: 2, mr: 0, page });
+  const bar = (page: number, gen = 0) => ({ kind: 'dma', importer: 2, path: 'mr', target: { mem: 'bar', exporter: 0, page, alloc: 0, gen }, route: 'host-bridge' });
+
+  it('faults one page in on first use, reuses it after, and refaults nothing once zapped', () => {
+    const first = run('struct-page', 'mainline', [mmap({ pages: 2 }), regOdp(), dma(1)], odp);
+    expect([first.ret, first.events]).toEqual(['0', [bar(1)]]);
+    const page0 = first.design.step(first.state, dma(0));
+    expect([page0.ret, page0.events]).toEqual(['0', [bar(0)]]);
+    const again = first.design.step(first.state, dma(1));
+    expect([again.ret, again.events, again.state]).toEqual(['0', [bar(1)], first.state]);
+    const zapped = run('struct-page', 'mainline', [mmap({ pages: 2 }), regOdp(), dma(1), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, dma(0)], odp);
+    expect(zapped.ret).toBe('-EFAULT');
+    const z1 = run('struct-page', 'mainline', [mmap({ pages: 2 }), regOdp(), dma(1), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, dma(1)], odp);
+    expect(z1.ret).toBe('-EFAULT');
+  });
+
+  it('without odp_p2pdma the fault is refused; over no route, the map fails', () => {
+    expect(run('struct-page', 'mainline', [mmap(), regOdp(), dma()]).ret).toBe('-EFAULT');
+    const noRoute: Config = { ...defaultConfig, routes: [['bus-addr'], ['bus-addr'], ['none'], ['none']] };
+    expect(run('struct-page', 'mainline', [mmap(), regOdp(), dma()], odp, noRoute).ret).toBe('-EREMOTEIO');
+    expect(run('struct-page', 'mainline', [mmap(), regOdp(), dma()], { ...odp, dma_map_checks_route: 'off' }, noRoute).events).toEqual([
+      { ...bar(0), route: 'none' },
+    ]);
+  });
+});
