@@ -41,20 +41,30 @@ export function firstFit(pages: readonly { readonly owner: number | null }[], n:
   return null;
 }
 
+const alikeClassesOf = new WeakMap<Config, readonly (readonly number[])[]>();
+
+/** The classes of two or more alike importers of a config; computed once per config. */
+function alikeClasses(config: Config): readonly (readonly number[])[] {
+  const cached = alikeClassesOf.get(config);
+  if (cached) return cached;
+  const members = new Map<string, number[]>();
+  config.importers.forEach((imp, i) => {
+    const cls = JSON.stringify([{ ...imp, name: '' }, config.routes[i]]);
+    members.set(cls, [...(members.get(cls) ?? []), i]);
+  });
+  const classes = [...members.values()].filter((m) => m.length > 1);
+  alikeClassesOf.set(config, classes);
+  return classes;
+}
+
 /**
  * Symmetry over devices: importers alike in kind, capabilities and routes
  * are interchangeable. Within each such class, members are renamed in the
  * order of `signature` (what each holds, written without importer ids).
  */
 export function importerRenaming(config: Config, signature: (importer: number) => string): number[] {
-  const classOf = config.importers.map((imp, i) => JSON.stringify([{ ...imp, name: '' }, config.routes[i]]));
   const rename = config.importers.map((_, i) => i);
-  const seen = new Set<string>();
-  for (const cls of classOf) {
-    if (seen.has(cls)) continue;
-    seen.add(cls);
-    const members = classOf.flatMap((c, i) => (c === cls ? [i] : []));
-    if (members.length < 2) continue;
+  for (const members of alikeClasses(config)) {
     const ordered = members.map((i) => ({ i, sig: signature(i) })).sort((a, b) => (a.sig < b.sig ? -1 : a.sig > b.sig ? 1 : a.i - b.i));
     ordered.forEach(({ i }, k) => {
       rename[i] = members[k]!;

@@ -4,7 +4,7 @@
 import type { Design, Knobs } from '../model/design.js';
 import type { Action, Config, Ret } from '../model/vocabulary.js';
 import type { Property, PropertyId } from './catalogue.js';
-import { evictStuck, leftBehind, unbindStuck } from './liveness.js';
+import { drainOnce, evictStuck, leftBehind, unbindStuck } from './liveness.js';
 
 export interface TraceStep {
   readonly action: Action;
@@ -65,6 +65,7 @@ export function evaluate<S>(
     const stepView = needsView
       ? { events: result.events, view: design.view(state), audit: design.audit(state) }
       : undefined;
+    const drained = drainOnce(design, state);
     for (const p of pending) {
       if (p.kind === 'safety') {
         const v = p.violation(stepView!);
@@ -72,7 +73,7 @@ export function evaluate<S>(
       } else if (p.kind === 'capability') {
         if (p.witnessed(stepView!)) record(p.id, 'witnessed');
       } else if (p.goal !== 'clean') {
-        const stuck = p.goal === 'unbind' ? unbindStuck(design, state) : evictStuck(design, state);
+        const stuck = p.goal === 'unbind' ? unbindStuck(design, state, drained) : evictStuck(design, state, drained);
         if (stuck) record(p.id, stuck.detail, stuck.tail);
       }
     }

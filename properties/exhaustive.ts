@@ -9,7 +9,7 @@ import { catalogue, type Property, type PropertyId } from './catalogue.js';
 import type { Finding, TraceStep } from './evaluate.js';
 import type { PropertyResult } from './explore.js';
 import { verdictOf } from './explore.js';
-import { evictStuck, leftBehind, unbindStuck } from './liveness.js';
+import { drainOnce, evictStuck, leftBehind, unbindStuck } from './liveness.js';
 
 export interface CheckOptions {
   readonly depth: number;
@@ -50,10 +50,15 @@ export function checkExhaustive<S>(design: Design<S>, config: Config, knobs: Kno
   const open = (kind: Property['kind']) => wanted.filter((p) => p.kind === kind && !found.has(p.id));
 
   const judgeState = (node: Node<S>) => {
+    const drained = drainOnce(design, node.state);
     for (const p of open('liveness')) {
       if (p.kind !== 'liveness') continue;
       const stuck =
-        p.goal === 'unbind' ? unbindStuck(design, node.state) : p.goal === 'evict' ? evictStuck(design, node.state) : leftBehind(design, node.state);
+        p.goal === 'unbind'
+          ? unbindStuck(design, node.state, drained)
+          : p.goal === 'evict'
+            ? evictStuck(design, node.state, drained)
+            : leftBehind(design, node.state);
       if (stuck) found.set(p.id, { property: p.id, detail: stuck.detail, steps: [...pathTo(node), ...stuck.tail] });
     }
   };
@@ -70,25 +75,28 @@ export function checkExhaustive<S>(design: Design<S>, config: Config, knobs: Kno
     for (const node of frontier) {
       const checks = [...open('safety'), ...open('capability')];
       let nodeView: { view: GhostView; audit: string[] } | undefined;
+      const viewOf = (state: S) => {
+        if (state !== node.state) return { view: design.view(state), audit: design.audit(state) };
+        nodeView ??= { view: design.view(state), audit: design.audit(state) };
+        return nodeView;
+      };
       for (const action of design.enabled(node.state)) {
         const r = design.step(node.state, action);
         transitions++;
-        const unchanged = r.state === node.state;
-        // an unchanged state with no events was judged when it was reached
-        if (unchanged && r.events.length === 0) continue;
+        const k = r.state === node.state ? null : key(r.state);
+        const fresh = k !== null && !seen.has(k);
+        // a state reached before was judged then: only a step's events are new
+        if (!fresh && r.events.length === 0) continue;
         const child: Node<S> = { state: r.state, parent: node, step: { action, ret: r.ret } };
         if (checks.length > 0) {
-          const seenView = unchanged ? (nodeView ??= { view: design.view(node.state), audit: design.audit(node.state) }) : undefined;
-          const judged = { events: r.events, ...(seenView ?? { view: design.view(r.state), audit: design.audit(r.state) }) };
+          const judged = { events: r.events, ...viewOf(r.state) };
           for (const p of checks) {
             if (found.has(p.id)) continue;
             const detail = p.kind === 'safety' ? p.violation(judged) : p.kind === 'capability' && p.witnessed(judged) ? 'witnessed' : null;
             if (detail) found.set(p.id, { property: p.id, detail, steps: pathTo(child) });
           }
         }
-        if (unchanged) continue;
-        const k = key(r.state);
-        if (seen.has(k)) continue;
+        if (k === null || !fresh) continue;
         seen.add(k);
         next.push(child);
         judgeState(child);

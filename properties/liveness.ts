@@ -6,9 +6,10 @@
 // Why the bound is enough: every such step that succeeds discharges at
 // least one of view().obligations (an in-flight I/O, a pending
 // invalidation, an eviction or unbind in progress) and none creates one,
-// so a fair drain ends after at most `obligations` successful steps. If
-// the goal is still open when no progress step succeeds, no schedule of
-// kernel and device steps reaches it: it waits on user space (or forever).
+// so a fair drain ends after at most `obligations` successful steps (and
+// with none, there is nothing to try). If the goal is still open when no
+// progress step succeeds, no schedule of kernel and device steps reaches
+// it: it waits on user space (or forever).
 import type { Design } from '../model/design.js';
 import type { Action, ActionKind } from '../model/vocabulary.js';
 import { isFailure } from '../model/vocabulary.js';
@@ -29,7 +30,7 @@ export interface Drained<S> {
 export function drain<S>(design: Design<S>, state: S): Drained<S> {
   const steps: TraceStep[] = [];
   let s = state;
-  const bound = design.view(s).obligations + 1;
+  const bound = design.view(s).obligations;
   for (let i = 0; i < bound; i++) {
     const next = design
       .enabled(s)
@@ -50,10 +51,18 @@ export interface Stuck<S> {
   readonly state: S;
 }
 
+/** The drain of one state, run at most once however many goals ask for it. */
+export type DrainOnce<S> = () => Drained<S>;
+
+export function drainOnce<S>(design: Design<S>, state: S): DrainOnce<S> {
+  let drained: Drained<S> | undefined;
+  return () => (drained ??= drain(design, state));
+}
+
 /** Unbind started on some exporter: does draining finish it? */
-export function unbindStuck<S>(design: Design<S>, state: S): Stuck<S> | null {
+export function unbindStuck<S>(design: Design<S>, state: S, drained = drainOnce(design, state)): Stuck<S> | null {
   if (!design.view(state).exporters.some((e) => e.driver === 'unbinding')) return null;
-  const { state: end, steps } = drain(design, state);
+  const { state: end, steps } = drained();
   const stuck = design.view(end).exporters.findIndex((e) => e.driver === 'unbinding');
   if (stuck < 0) return null;
   const blocked: Action = { kind: 'exporter_unbind_finish', exporter: stuck };
@@ -62,9 +71,9 @@ export function unbindStuck<S>(design: Design<S>, state: S): Stuck<S> | null {
 }
 
 /** An eviction started: does draining finish it? */
-export function evictStuck<S>(design: Design<S>, state: S): Stuck<S> | null {
+export function evictStuck<S>(design: Design<S>, state: S, drained = drainOnce(design, state)): Stuck<S> | null {
   if (!design.view(state).exporters.some((e) => e.evicting.length > 0)) return null;
-  const { state: end, steps } = drain(design, state);
+  const { state: end, steps } = drained();
   const exporter = design.view(end).exporters.findIndex((e) => e.evicting.length > 0);
   if (exporter < 0) return null;
   const alloc = design.view(end).exporters[exporter]!.evicting[0]!;

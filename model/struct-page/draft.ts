@@ -64,8 +64,10 @@ export class SpDraft {
   }
 
   done(ret: Ret): Step<SpState> {
+    // a literal, not a spread of base: this is the hottest allocation of a search
     const state: SpState = {
-      ...this.base,
+      config: this.base.config,
+      knobs: this.base.knobs,
       exporters: this.exporters,
       procs: this.procs,
       vmas: this.vmas,

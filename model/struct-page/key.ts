@@ -4,9 +4,10 @@
 // by what they hold, VMAs by process, allocations by first page, alike
 // importers by what they hold.
 // BAR pages are not interchangeable: gen_pool first fit makes order observable.
-// A hot path of `p2pmodel check`: plain loops and string building.
+// A hot path of `p2pmodel check`: plain loops and string building, no
+// named inner functions (tsx's keepNames wraps each in __name() per call).
 import { importerRenaming } from '../shared.js';
-import type { SpPin, SpState } from './state.js';
+import type { SpIo, SpMr, SpPin, SpState } from './state.js';
 
 function pinKey(s: SpState, pin: SpPin | null): string {
   if (pin === null) return '-';
@@ -14,18 +15,19 @@ function pinKey(s: SpState, pin: SpPin | null): string {
   return `${pin.exporter}.${pin.page}${stale}`;
 }
 
-function exportersKey(s: SpState, alloc: (id: number) => number): string {
+/** `alloc[id]` is the name an allocation goes by; exact keys pass null for its id. */
+function exportersKey(s: SpState, alloc: readonly number[] | null): string {
   let out = '';
   for (const e of s.exporters) {
     out += `${e.driver}/${e.pgmap_ref}/${e.ref_dead ? 'd' : 'l'}:`;
-    for (const p of e.pages) out += `${p.refcount}${p.owner === null ? '' : `a${alloc(p.owner)}`},`;
+    for (const p of e.pages) out += `${p.refcount}${p.owner === null ? '' : `a${alloc === null ? p.owner : alloc[p.owner]}`},`;
     out += '|';
   }
   return out;
 }
 
 function exactKey(s: SpState): string {
-  let out = exportersKey(s, (id) => id) + s.injectInsertFail;
+  let out = exportersKey(s, null) + s.injectInsertFail;
   for (const p of s.procs) out += p.alive ? 'A' : p.born ? 'D' : 'U';
   for (const v of s.vmas) out += `v${v.proc}${v.alloc}${v.mapped ? 'm' : ''}${v.ptes ? 'p' : ''}`;
   for (const io of s.ios) out += `i${io.importer}${io.read ? 'r' : 'w'}${io.inflight ? 'f' : ''}${pinKey(s, io.pin)}`;
@@ -38,36 +40,45 @@ function exactKey(s: SpState): string {
   return out;
 }
 
+/** Allocations renamed by the order their pages appear, then evicting ones; -1 for the rest. */
+function allocNames(s: SpState): number[] {
+  const name = s.allocs.map(() => -1);
+  let next = 0;
+  for (const e of s.exporters) for (const p of e.pages) if (p.owner !== null && name[p.owner] === -1) name[p.owner] = next++;
+  for (let id = 0; id < s.allocs.length; id++) if (s.allocs[id]!.evicting && name[id] === -1) name[id] = next++;
+  return name;
+}
+
+function mrText(s: SpState, mr: SpMr, vmaSig: readonly string[]): string {
+  let sig = `${mr.odp ? 'o' : 'p'}:${vmaSig[mr.vma]}:`;
+  for (const p of mr.pinned) sig += pinKey(s, p);
+  for (const p of mr.odpMapped) sig += pinKey(s, p);
+  return sig;
+}
+
+const ioText = (s: SpState, io: SpIo) => `${io.read ? 'r' : 'w'}${pinKey(s, io.pin)}`;
+
+/** What importer `i` holds, written without importer ids: its live MRs and in-flight bios. */
+function importerHolds(s: SpState, i: number, vmaSig: readonly string[]): string {
+  const held: string[] = [];
+  for (const mr of s.mrs) if (mr.live && mr.importer === i) held.push(mrText(s, mr, vmaSig));
+  for (const io of s.ios) if (io.inflight && io.importer === i) held.push(ioText(s, io));
+  return held.sort().join('|');
+}
+
 export function structPageKey(s: SpState, symmetry: boolean): string {
   if (!symmetry) return exactKey(s);
-  // allocations renamed by the order their pages appear, then evicting ones
-  const allocName = new Map<number, number>();
-  for (const e of s.exporters) for (const p of e.pages) if (p.owner !== null && !allocName.has(p.owner)) allocName.set(p.owner, allocName.size);
-  s.allocs.forEach((a, id) => {
-    if (a.evicting && !allocName.has(id)) allocName.set(id, allocName.size);
-  });
-  const alloc = (id: number) => allocName.get(id) ?? -1;
-
-  const vmaSig: string[] = s.vmas.map((v) => `${v.exporter}:${alloc(v.alloc)}:${v.pages.join(',')}:${v.ptes ? 'P' : 'z'}`);
-  const mrText = (mr: SpState['mrs'][number]) => {
-    let sig = `${mr.odp ? 'o' : 'p'}:${vmaSig[mr.vma]}:`;
-    for (const p of mr.pinned) sig += pinKey(s, p);
-    for (const p of mr.odpMapped) sig += pinKey(s, p);
-    return sig;
-  };
-  const ioText = (io: SpState['ios'][number]) => `${io.read ? 'r' : 'w'}${pinKey(s, io.pin)}`;
-  const importer = importerRenaming(s.config, (i) => {
-    const held = [...s.mrs.filter((mr) => mr.live && mr.importer === i).map(mrText), ...s.ios.filter((io) => io.inflight && io.importer === i).map(ioText)];
-    return held.sort().join('|');
-  });
+  const alloc = allocNames(s);
+  const vmaSig = s.vmas.map((v) => `${v.exporter}:${alloc[v.alloc]}:${v.pages.join(',')}:${v.ptes ? 'P' : 'z'}`);
+  const importer = importerRenaming(s.config, (i) => importerHolds(s, i, vmaSig));
   const procVmas: string[][] = s.procs.map(() => []);
-  s.vmas.forEach((v, id) => v.mapped && procVmas[v.proc]!.push(vmaSig[id]!));
+  for (let id = 0; id < s.vmas.length; id++) if (s.vmas[id]!.mapped) procVmas[s.vmas[id]!.proc]!.push(vmaSig[id]!);
   const procMrs: string[][] = s.procs.map(() => []);
-  for (const mr of s.mrs) if (mr.live) procMrs[mr.proc]!.push(`${importer[mr.importer]}:${mrText(mr)}`);
+  for (const mr of s.mrs) if (mr.live) procMrs[mr.proc]!.push(`${importer[mr.importer]}:${mrText(s, mr, vmaSig)}`);
   const procs = s.procs.map((p, i) => `${p.alive ? 'A' : p.born ? 'D' : 'U'}[${procVmas[i]!.sort().join(';')}][${procMrs[i]!.sort().join(';')}]`);
   const ios: string[] = [];
-  for (const io of s.ios) if (io.inflight) ios.push(`${importer[io.importer]}${ioText(io)}`);
+  for (const io of s.ios) if (io.inflight) ios.push(`${importer[io.importer]}${ioText(s, io)}`);
   const evicting: number[] = [];
-  s.allocs.forEach((a, id) => a.evicting && evicting.push(alloc(id)));
+  for (let id = 0; id < s.allocs.length; id++) if (s.allocs[id]!.evicting) evicting.push(alloc[id]!);
   return `${exportersKey(s, alloc)}${s.injectInsertFail}#${procs.sort().join('#')}#${ios.sort().join(',')}#${evicting.sort()}`;
 }
