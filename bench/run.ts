@@ -91,20 +91,32 @@ interface ExhaustiveBench {
   depth: number;
   symmetry: boolean;
   states: number;
+  transitions: number;
   complete: boolean;
   statesPerSecond: number;
+  /** The states/s if keys, judging and liveness were free: steps/s over transitions per state. */
+  stepBoundStatesPerSecond: number;
 }
 
 /** States are capped so the whole bench stays within 5 minutes; a capped row says so. */
 const stateCap = 200_000;
 
-function exhaustive(): ExhaustiveBench[] {
+function exhaustive(stepRate: (design: string) => number): ExhaustiveBench[] {
   const out: ExhaustiveBench[] = [];
   for (const design of designs)
     for (const depth of [6, 8, 10])
       for (const symmetry of [true, false]) {
         const r = checkExhaustive(design, defaultConfig, resolveKnobs(design, design.presets[0]!), { depth, symmetry, maxStates: stateCap });
-        out.push({ design: design.id, depth, symmetry, states: r.states, complete: r.complete, statesPerSecond: r.states / r.seconds });
+        out.push({
+          design: design.id,
+          depth,
+          symmetry,
+          states: r.states,
+          transitions: r.transitions,
+          complete: r.complete,
+          statesPerSecond: r.states / r.seconds,
+          stepBoundStatesPerSecond: stepRate(design.id) / (r.transitions / r.states),
+        });
       }
   return out;
 }
@@ -113,21 +125,26 @@ const t0 = performance.now();
 const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
 const steps = designs.map((d) => ({ design: d.id, stepsPerSecond: Math.round(stepsPerSecond(d)), sequencesPerSecond: Math.round(sequencesPerSecond(d)) }));
 const cells = violatedCells();
-const states = exhaustive();
+const states = exhaustive((id) => steps.find((s) => s.design === id)!.stepsPerSecond);
 const results = { date: new Date().toISOString(), machine, steps, cells, exhaustive: states, peakRssMiB: Math.round(resourceUsage().maxRSS / 1024), seconds: Math.round(seconds(t0)) };
 writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(results, null, 2) + '\n');
 
+const cellName = (c: CellBench) => `${c.design}/${c.preset} ${c.property}`;
+const cellWidth = Math.max(...cells.map((c) => cellName(c).length)) + 1;
 const lines = [
   `machine: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}`,
   '',
   'design        steps/s     sequences/s',
   ...steps.map((s) => `${s.design.padEnd(13)} ${String(s.stepsPerSecond).padStart(9)}   ${String(s.sequencesPerSecond).padStart(9)}`),
   '',
-  'violated/sometimes cell                              first ms  shrunk  shortest',
-  ...cells.map((c) => `${`${c.design}/${c.preset} ${c.property}`.padEnd(52)} ${c.firstMsMedian.toFixed(1).padStart(8)}  ${String(c.shrunk).padStart(6)}  ${String(c.shortest ?? '-').padStart(8)}`),
+  `${'violated/sometimes cell'.padEnd(cellWidth)} first ms  shrunk  shortest`,
+  ...cells.map((c) => `${cellName(c).padEnd(cellWidth)} ${c.firstMsMedian.toFixed(1).padStart(8)}  ${String(c.shrunk).padStart(6)}  ${String(c.shortest ?? '-').padStart(8)}`),
   '',
-  'exhaustive        depth  symmetry   states      states/s',
-  ...states.map((x) => `${x.design.padEnd(17)} ${String(x.depth).padStart(5)}  ${(x.symmetry ? 'on' : 'off').padEnd(8)} ${`${x.complete ? '' : '>='}${x.states}`.padStart(8)}  ${String(Math.round(x.statesPerSecond)).padStart(12)}`),
+  'exhaustive   depth  symmetry    states  trans/state  states/s  step bound',
+  ...states.map(
+    (x) =>
+      `${x.design.padEnd(12)} ${String(x.depth).padStart(5)}  ${(x.symmetry ? 'on' : 'off').padEnd(8)} ${`${x.complete ? '' : '>='}${x.states}`.padStart(9)}  ${(x.transitions / x.states).toFixed(1).padStart(11)}  ${String(Math.round(x.statesPerSecond)).padStart(8)}  ${String(Math.round(x.stepBoundStatesPerSecond)).padStart(10)}`,
+  ),
   '',
   `peak RSS ${results.peakRssMiB} MiB; bench took ${results.seconds} s`,
 ];

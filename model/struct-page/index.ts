@@ -40,17 +40,19 @@ const allocLive = (s: SpState, id: number) => {
 };
 
 function view(s: SpState): GhostView {
-  const inflight = s.ios.filter((io) => io.inflight).length;
-  const evicting = s.allocs.filter((a) => a.evicting).length;
-  const unbinding = s.exporters.filter((e) => e.driver === 'unbinding').length;
-  return {
-    exporters: s.exporters.map((ex, e) => ({
-      driver: ex.driver,
-      pages: ex.pages.map(({ owner, gen }) => ({ owner, gen })),
-      evicting: s.allocs.flatMap((a, id) => (a.exporter === e && a.evicting ? [id] : [])),
-    })),
-    obligations: inflight + evicting + unbinding,
-  };
+  let obligations = 0;
+  for (const io of s.ios) if (io.inflight) obligations++;
+  const evicting: number[][] = s.exporters.map(() => []);
+  for (let id = 0; id < s.allocs.length; id++) {
+    const a = s.allocs[id]!;
+    if (!a.evicting) continue;
+    evicting[a.exporter]!.push(id);
+    obligations++;
+  }
+  // the pages themselves (they carry owner and gen): a view is read-only
+  const exporters = s.exporters.map((ex, e) => ({ driver: ex.driver, pages: ex.pages, evicting: evicting[e]! }));
+  for (const ex of s.exporters) if (ex.driver === 'unbinding') obligations++;
+  return { exporters, obligations };
 }
 
 /** The refs each page should hold: one per PTE, per in-flight bio pin, per MR pin. */
@@ -100,21 +102,33 @@ function held(s: SpState): string[] {
 }
 
 function enabled(s: SpState) {
-  return enumerateActions(s.config, {
-    alive: s.procs.flatMap((p, i) => (p.alive ? [i] : [])),
+  const census = {
+    alive: [] as number[],
     freeSlot: freeSlot(s.procs),
-    vmas: s.vmas.flatMap((v, id) => (v.mapped ? [{ id, proc: v.proc, pages: v.pages.length }] : [])),
-    ios: s.ios.flatMap((io, id) => (io.inflight ? [{ id, importer: io.importer }] : [])),
-    mrs: s.mrs.flatMap((mr, id) =>
-      mr.live ? [{ id, proc: mr.proc, importer: mr.importer, pages: s.vmas[mr.vma]!.pages.length }] : [],
-    ),
+    vmas: [] as { id: number; proc: number; pages: number }[],
+    ios: [] as { id: number; importer: number }[],
+    mrs: [] as { id: number; proc: number; importer: number; pages: number }[],
     pendingAcks: [],
-    allocs: s.allocs.flatMap((a, id) =>
-      a.evicting || allocLive(s, id) ? [{ id, exporter: a.exporter, evicting: a.evicting }] : [],
-    ),
+    allocs: [] as { id: number; exporter: number; evicting: boolean }[],
     drivers: s.exporters.map((e) => e.driver),
     injectArmed: s.injectInsertFail !== null,
-  });
+  };
+  // plain loops: this runs once per state of a search and per drain step
+  for (let i = 0; i < s.procs.length; i++) if (s.procs[i]!.alive) census.alive.push(i);
+  for (let id = 0; id < s.vmas.length; id++) {
+    const v = s.vmas[id]!;
+    if (v.mapped) census.vmas.push({ id, proc: v.proc, pages: v.pages.length });
+  }
+  for (let id = 0; id < s.ios.length; id++) if (s.ios[id]!.inflight) census.ios.push({ id, importer: s.ios[id]!.importer });
+  for (let id = 0; id < s.mrs.length; id++) {
+    const mr = s.mrs[id]!;
+    if (mr.live) census.mrs.push({ id, proc: mr.proc, importer: mr.importer, pages: s.vmas[mr.vma]!.pages.length });
+  }
+  for (let id = 0; id < s.allocs.length; id++) {
+    const a = s.allocs[id]!;
+    if (a.evicting || allocLive(s, id)) census.allocs.push({ id, exporter: a.exporter, evicting: a.evicting });
+  }
+  return enumerateActions(s.config, census);
 }
 
 export const structPage: Design<SpState> = {

@@ -51,17 +51,19 @@ import { initState, type VpP2pMap, type VpState } from './state.js';
 import { step } from './step.js';
 
 function view(s: VpState): GhostView {
-  const pending = s.mrs.filter((mr) => mr.live && mr.pendingInvalidation).length;
-  const evicting = s.objects.filter((o) => o.evicting).length;
-  const unbinding = s.exporters.filter((e) => e.driver === 'unbinding').length;
-  return {
-    exporters: s.exporters.map((ex, e) => ({
-      driver: ex.driver,
-      pages: ex.pages.map(({ owner, gen }) => ({ owner, gen })),
-      evicting: s.objects.flatMap((o, id) => (o.exporter === e && o.evicting ? [id] : [])),
-    })),
-    obligations: pending + evicting + unbinding,
-  };
+  let obligations = 0;
+  for (const mr of s.mrs) if (mr.live && mr.pendingInvalidation) obligations++;
+  const evicting: number[][] = s.exporters.map(() => []);
+  for (let id = 0; id < s.objects.length; id++) {
+    const o = s.objects[id]!;
+    if (!o.evicting) continue;
+    evicting[o.exporter]!.push(id);
+    obligations++;
+  }
+  // the pages themselves (they carry owner and gen): a view is read-only
+  const exporters = s.exporters.map((ex, e) => ({ driver: ex.driver, pages: ex.pages, evicting: evicting[e]! }));
+  for (const ex of s.exporters) if (ex.driver === 'unbinding') obligations++;
+  return { exporters, obligations };
 }
 
 function describe(s: VpState, m: VpP2pMap): string {
@@ -128,21 +130,34 @@ function held(s: VpState): string[] {
 }
 
 function enabled(s: VpState) {
-  return enumerateActions(s.config, {
-    alive: s.procs.flatMap((p, i) => (p.alive ? [i] : [])),
+  const census = {
+    alive: [] as number[],
     freeSlot: freeSlot(s.procs),
-    vmas: s.vmas.flatMap((v, id) => (v.mapped ? [{ id, proc: v.proc, pages: v.npages }] : [])),
+    vmas: [] as { id: number; proc: number; pages: number }[],
     ios: [],
-    mrs: s.mrs.flatMap((mr, id) =>
-      mr.live ? [{ id, proc: mr.proc, importer: mr.importer, pages: mr.mapped.length }] : [],
-    ),
-    pendingAcks: s.mrs.flatMap((mr, id) => (mr.live && mr.pendingInvalidation ? [{ mr: id, importer: mr.importer }] : [])),
-    allocs: s.objects.flatMap((o, id) =>
-      o.evicting || (o.live && o.placement === 'bar') ? [{ id, exporter: o.exporter, evicting: o.evicting }] : [],
-    ),
+    mrs: [] as { id: number; proc: number; importer: number; pages: number }[],
+    pendingAcks: [] as { mr: number; importer: number }[],
+    allocs: [] as { id: number; exporter: number; evicting: boolean }[],
     drivers: s.exporters.map((e) => e.driver),
     injectArmed: s.injectInsertFail !== null,
-  });
+  };
+  // plain loops: this runs once per state of a search and per drain step
+  for (let i = 0; i < s.procs.length; i++) if (s.procs[i]!.alive) census.alive.push(i);
+  for (let id = 0; id < s.vmas.length; id++) {
+    const v = s.vmas[id]!;
+    if (v.mapped) census.vmas.push({ id, proc: v.proc, pages: v.npages });
+  }
+  for (let id = 0; id < s.mrs.length; id++) {
+    const mr = s.mrs[id]!;
+    if (!mr.live) continue;
+    census.mrs.push({ id, proc: mr.proc, importer: mr.importer, pages: mr.mapped.length });
+    if (mr.pendingInvalidation) census.pendingAcks.push({ mr: id, importer: mr.importer });
+  }
+  for (let id = 0; id < s.objects.length; id++) {
+    const o = s.objects[id]!;
+    if (o.evicting || (o.live && o.placement === 'bar')) census.allocs.push({ id, exporter: o.exporter, evicting: o.evicting });
+  }
+  return enumerateActions(s.config, census);
 }
 
 export const vmaP2p: Design<VpState> = {
