@@ -57,10 +57,6 @@ export function evaluate<S>(
     state = result.state;
     steps.push({ action, ret: result.ret });
     const pending = open();
-    if (pending.length === 0) {
-      if (wanted.length > 0) break;
-      continue;
-    }
     const needsView = pending.some((p) => p.kind !== 'liveness');
     const stepView = needsView
       ? { events: result.events, view: design.view(state), audit: design.audit(state) }
@@ -77,6 +73,7 @@ export function evaluate<S>(
         if (stuck) record(p.id, stuck.detail, stuck.tail);
       }
     }
+    if (wanted.length > 0 && findings.size === wanted.length) break;
   }
   for (const p of open()) {
     if (p.kind !== 'liveness' || p.goal !== 'clean') continue;

@@ -67,7 +67,7 @@ function view(s: VpState): GhostView {
 }
 
 function describe(s: VpState, m: VpP2pMap): string {
-  const imp = s.config.importers[m.importer]?.name ?? `importer${m.importer}`;
+  const imp = s.config.importers[m.importer]!.name;
   return `p2p_map of a${m.alloc} (${s.config.exporters[m.exporter]!.name} page ${m.page}) to ${imp}`;
 }
 

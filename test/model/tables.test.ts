@@ -7,6 +7,7 @@ import { type Design, resolveKnobs } from '../../model/design.js';
 import { designs, findDesign } from '../../model/designs.js';
 import { formatAction, formatCall } from '../../model/format.js';
 import { type Action, type Config, defaultConfig, type Event, isFailure, type Ret } from '../../model/vocabulary.js';
+import type { VpState } from '../../model/vma-p2p/state.js';
 
 const A = (a: Action) => a;
 const mmap = (o: Partial<Extract<Action, { kind: 'proc_mmap' }>> = {}): Action => ({ kind: 'proc_mmap', proc: 0, exporter: 0, pages: 1, shared: true, offset: 0, ...o });
@@ -340,6 +341,35 @@ describe('audit and held(): the exact lines', () => {
     const r = run(designId, preset, actions, overrides);
     expect(r.design.audit(r.state)).toEqual(audit);
     expect(r.design.held(r.state)).toEqual(held);
+  });
+});
+
+describe('audit and view keep exporters apart', () => {
+  const odirect: Action = { kind: 'proc_odirect', proc: 0, importer: 0, vma: 1, page: 0, read: true };
+  const pinMr: Action = { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 1, odp: false };
+
+  it('struct-page: each page counts only its own exporter\'s PTEs, bios and MR pins', () => {
+    const r = run('struct-page', 'lsfmm-2020', [mmap(), mmap({ exporter: 1 }), odirect, pinMr], {}, twoExporters);
+    expect(r.design.audit(r.state)).toEqual([]);
+  });
+
+  it.each([
+    ['struct-page', 'mainline'],
+    ['vma-p2p', 'rfc-2019'],
+  ])('%s: an eviction on e1 shows on e1 only; pages of the same number on two exporters are two pages', (designId, preset) => {
+    const r = run(designId, preset, [mmap(), mmap({ exporter: 1 }), { kind: 'exporter_evict', exporter: 1, alloc: 1 }], {}, twoExporters);
+    expect(r.design.view(r.state).exporters.map((e) => e.evicting)).toEqual([[], [1]]);
+    expect(r.design.audit(run(designId, preset, [mmap(), mmap({ exporter: 1 })], {}, twoExporters).state)).toEqual([]);
+  });
+
+  it('vma-p2p: a page the allocator and the objects disagree on is named both ways', () => {
+    const r = run('vma-p2p', 'rfc-2019', [mmap()]);
+    const s = r.state as VpState;
+    const page = (owner: number | null) => ({ ...s.exporters[0]!, pages: [{ owner, gen: 0 }, s.exporters[0]!.pages[1]!] });
+    const freed = { ...s, exporters: [page(null)] };
+    expect(r.design.audit(freed)).toEqual(['e0 page 0: allocator says free, objects in the BAR holding it: [a0]']);
+    const orphaned = { ...s, objects: [{ ...s.objects[0]!, live: false }] };
+    expect(r.design.audit(orphaned)).toEqual(['e0 page 0: allocator says a0, objects in the BAR holding it: []']);
   });
 });
 
