@@ -1,5 +1,6 @@
 // enabled() for both designs: the concrete actions worth trying, derived
 // from which entities exist. Designs describe their state as a Census.
+import { freeSlot, type TaskSlot } from './shared.js';
 import type { Action, AllocId, Config, DriverState, IoId, MrId, ProcId, VmaId } from './vocabulary.js';
 
 export interface Census {
@@ -13,6 +14,22 @@ export interface Census {
   readonly allocs: readonly { readonly id: AllocId; readonly exporter: number; readonly evicting: boolean }[];
   readonly drivers: readonly DriverState[];
   readonly injectArmed: boolean;
+}
+
+/** A Census being filled in: the lists a design pushes to. */
+interface CensusDraft extends Census {
+  readonly vmas: Census['vmas'][number][];
+  readonly ios: Census['ios'][number][];
+  readonly mrs: Census['mrs'][number][];
+  readonly pendingAcks: Census['pendingAcks'][number][];
+  readonly allocs: Census['allocs'][number][];
+}
+
+/** The census of what every design has alike (task slots, drivers, fault injection); designs push the rest. */
+export function startCensus(procs: readonly TaskSlot[], drivers: readonly DriverState[], injectArmed: boolean): CensusDraft {
+  const alive: ProcId[] = [];
+  for (let i = 0; i < procs.length; i++) if (procs[i]!.alive) alive.push(i);
+  return { alive, freeSlot: freeSlot(procs), vmas: [], ios: [], mrs: [], pendingAcks: [], allocs: [], drivers, injectArmed };
 }
 
 // Plain loops, no named inner functions: tsx's keepNames would wrap each

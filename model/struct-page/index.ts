@@ -24,8 +24,7 @@
 // Sources: drivers/pci/p2pdma.c, mm/memremap.c, mm/gup.c, block/bio.c,
 // drivers/infiniband/core/umem.c; DOMAIN.md §2.
 import type { Design } from '../design.js';
-import { enumerateActions } from '../enumerate.js';
-import { freeSlot } from '../shared.js';
+import { enumerateActions, startCensus } from '../enumerate.js';
 import type { GhostView } from '../vocabulary.js';
 import { structPageKey } from './key.js';
 import { structPageKnobs, structPagePresets } from './knobs.js';
@@ -102,19 +101,8 @@ function held(s: SpState): string[] {
 }
 
 function enabled(s: SpState) {
-  const census = {
-    alive: [] as number[],
-    freeSlot: freeSlot(s.procs),
-    vmas: [] as { id: number; proc: number; pages: number }[],
-    ios: [] as { id: number; importer: number }[],
-    mrs: [] as { id: number; proc: number; importer: number; pages: number }[],
-    pendingAcks: [],
-    allocs: [] as { id: number; exporter: number; evicting: boolean }[],
-    drivers: s.exporters.map((e) => e.driver),
-    injectArmed: s.injectInsertFail !== null,
-  };
+  const census = startCensus(s.procs, s.exporters.map((e) => e.driver), s.injectInsertFail !== null);
   // plain loops: this runs once per state of a search and per drain step
-  for (let i = 0; i < s.procs.length; i++) if (s.procs[i]!.alive) census.alive.push(i);
   for (let id = 0; id < s.vmas.length; id++) {
     const v = s.vmas[id]!;
     if (v.mapped) census.vmas.push({ id, proc: v.proc, pages: v.pages.length });

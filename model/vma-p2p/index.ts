@@ -42,8 +42,7 @@
 // p2p_map against invalidation); 20190130080006.GB29665@lst.de (no direct
 // I/O, no MRs); mm/gup.c check_vma_flags(); DOMAIN.md §3, §7.
 import type { Design } from '../design.js';
-import { enumerateActions } from '../enumerate.js';
-import { freeSlot } from '../shared.js';
+import { enumerateActions, startCensus } from '../enumerate.js';
 import type { GhostView } from '../vocabulary.js';
 import { vmaP2pKey } from './key.js';
 import { vmaP2pKnobs, vmaP2pPresets } from './knobs.js';
@@ -130,19 +129,8 @@ function held(s: VpState): string[] {
 }
 
 function enabled(s: VpState) {
-  const census = {
-    alive: [] as number[],
-    freeSlot: freeSlot(s.procs),
-    vmas: [] as { id: number; proc: number; pages: number }[],
-    ios: [],
-    mrs: [] as { id: number; proc: number; importer: number; pages: number }[],
-    pendingAcks: [] as { mr: number; importer: number }[],
-    allocs: [] as { id: number; exporter: number; evicting: boolean }[],
-    drivers: s.exporters.map((e) => e.driver),
-    injectArmed: s.injectInsertFail !== null,
-  };
+  const census = startCensus(s.procs, s.exporters.map((e) => e.driver), s.injectInsertFail !== null);
   // plain loops: this runs once per state of a search and per drain step
-  for (let i = 0; i < s.procs.length; i++) if (s.procs[i]!.alive) census.alive.push(i);
   for (let id = 0; id < s.vmas.length; id++) {
     const v = s.vmas[id]!;
     if (v.mapped) census.vmas.push({ id, proc: v.proc, pages: v.npages });

@@ -4,7 +4,7 @@
 // findings, which properties it judges where).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveKnobs } from '../../model/design.js';
+import { type DesignId, resolveKnobs } from '../../model/design.js';
 import { designs, findDesign } from '../../model/designs.js';
 import { formatAction } from '../../model/format.js';
 import { type Action, actionKinds, type Config, defaultConfig } from '../../model/vocabulary.js';
@@ -183,13 +183,13 @@ describe('the expected table and the matrix', () => {
 });
 
 describe('checkExhaustive', () => {
-  const cell = (designId: string, presetName: string) => {
+  const cell = (designId: DesignId, presetName: string) => {
     const design = findDesign(designId)!;
-    return { design, knobs: resolveKnobs(design, design.presets.find((p) => p.name === presetName)!), want: expected[designId]![presetName]! };
+    return { design, knobs: resolveKnobs(design, design.presets.find((p) => p.name === presetName)!), want: expected[designId][presetName]! };
   };
 
   // bug-insert-leak: unbind stuck, eviction fine, leak; legacy-importer: unbind and eviction stuck, no leak
-  it.each([
+  it.each<[DesignId, string]>([
     ['struct-page', 'bug-insert-leak'],
     ['vma-p2p', 'legacy-importer'],
   ])('each liveness goal is judged by its own check (%s/%s)', (designId, presetName) => {
