@@ -1,6 +1,6 @@
 // Kernel facts both designs model the same way: refusals, task slots,
 // find_vma, the route table and a first-fit BAR allocator.
-import type { Config, Errno, Route, Signal, Step } from './vocabulary.js';
+import type { Config, DriverState, Errno, GhostPage, GhostView, Route, Signal, Step } from './vocabulary.js';
 
 /** A refused call: the errno or signal, the state as it was, no events. */
 export const refuse = <S>(state: S, ret: Errno | Signal): Step<S> => ({ state, ret, events: [] });
@@ -31,6 +31,28 @@ export function liveVma<V extends { readonly proc: number; readonly mapped: bool
 /** pci_p2pdma_map_type() of the pair, as the config classifies it. */
 export const routeOf = (config: Config, importer: number, exporter: number): Route =>
   config.routes[importer]?.[exporter] ?? 'none';
+
+/**
+ * The ghost view both designs give: each exporter's driver, pages and
+ * evicting allocations; obligations are `pending` (in-flight I/O or
+ * owed acks) plus evictions and unbinds under way.
+ */
+export function ghostView(
+  exporters: readonly { readonly driver: DriverState; readonly pages: readonly GhostPage[] }[],
+  allocs: readonly { readonly exporter: number; readonly evicting: boolean }[],
+  pending: number,
+): GhostView {
+  let obligations = pending;
+  const evicting: number[][] = exporters.map(() => []);
+  for (let id = 0; id < allocs.length; id++) {
+    if (!allocs[id]!.evicting) continue;
+    evicting[allocs[id]!.exporter]!.push(id);
+    obligations++;
+  }
+  for (const ex of exporters) if (ex.driver === 'unbinding') obligations++;
+  // the pages themselves (they carry owner and gen): a view is read-only
+  return { exporters: exporters.map((ex, e) => ({ driver: ex.driver, pages: ex.pages, evicting: evicting[e]! })), obligations };
+}
 
 /** gen_pool_alloc_owner() / a VRAM allocator: first fit of `n` contiguous free pages. */
 export function firstFit(pages: readonly { readonly owner: number | null }[], n: number): number[] | null {

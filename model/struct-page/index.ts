@@ -25,6 +25,7 @@
 // drivers/infiniband/core/umem.c; DOMAIN.md §2.
 import type { Design } from '../design.js';
 import { enumerateActions, startCensus } from '../enumerate.js';
+import { ghostView } from '../shared.js';
 import type { GhostView } from '../vocabulary.js';
 import { structPageKey } from './key.js';
 import { structPageKnobs, structPagePresets } from './knobs.js';
@@ -39,19 +40,9 @@ const allocLive = (s: SpState, id: number) => {
 };
 
 function view(s: SpState): GhostView {
-  let obligations = 0;
-  for (const io of s.ios) if (io.inflight) obligations++;
-  const evicting: number[][] = s.exporters.map(() => []);
-  for (let id = 0; id < s.allocs.length; id++) {
-    const a = s.allocs[id]!;
-    if (!a.evicting) continue;
-    evicting[a.exporter]!.push(id);
-    obligations++;
-  }
-  // the pages themselves (they carry owner and gen): a view is read-only
-  const exporters = s.exporters.map((ex, e) => ({ driver: ex.driver, pages: ex.pages, evicting: evicting[e]! }));
-  for (const ex of s.exporters) if (ex.driver === 'unbinding') obligations++;
-  return { exporters, obligations };
+  let inflight = 0;
+  for (const io of s.ios) if (io.inflight) inflight++;
+  return ghostView(s.exporters, s.allocs, inflight);
 }
 
 /** The refs each page should hold: one per PTE, per in-flight bio pin, per MR pin. */

@@ -43,6 +43,7 @@
 // I/O, no MRs); mm/gup.c check_vma_flags(); DOMAIN.md §3, §7.
 import type { Design } from '../design.js';
 import { enumerateActions, startCensus } from '../enumerate.js';
+import { ghostView } from '../shared.js';
 import type { GhostView } from '../vocabulary.js';
 import { vmaP2pKey } from './key.js';
 import { vmaP2pKnobs, vmaP2pPresets } from './knobs.js';
@@ -50,19 +51,9 @@ import { initState, type VpP2pMap, type VpState } from './state.js';
 import { step } from './step.js';
 
 function view(s: VpState): GhostView {
-  let obligations = 0;
-  for (const mr of s.mrs) if (mr.live && mr.pendingInvalidation) obligations++;
-  const evicting: number[][] = s.exporters.map(() => []);
-  for (let id = 0; id < s.objects.length; id++) {
-    const o = s.objects[id]!;
-    if (!o.evicting) continue;
-    evicting[o.exporter]!.push(id);
-    obligations++;
-  }
-  // the pages themselves (they carry owner and gen): a view is read-only
-  const exporters = s.exporters.map((ex, e) => ({ driver: ex.driver, pages: ex.pages, evicting: evicting[e]! }));
-  for (const ex of s.exporters) if (ex.driver === 'unbinding') obligations++;
-  return { exporters, obligations };
+  let owed = 0;
+  for (const mr of s.mrs) if (mr.live && mr.pendingInvalidation) owed++;
+  return ghostView(s.exporters, s.objects, owed);
 }
 
 function describe(s: VpState, m: VpP2pMap): string {
