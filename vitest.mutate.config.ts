@@ -10,6 +10,8 @@ export default defineConfig({
       'test/model/**/*.test.ts',
       'test/properties/verdicts.test.ts',
       'test/properties/catalogue.test.ts',
+      'test/properties/defaults.test.ts',
+      'test/properties/arbitrary.test.ts',
       'test/properties/liveness.test.ts',
       'test/properties/search.test.ts',
       'test/scenarios/scenarios.test.ts',

@@ -71,7 +71,8 @@ function alikeClasses(config: Config): readonly (readonly number[])[] {
   if (cached) return cached;
   const members = new Map<string, number[]>();
   config.importers.forEach((imp, i) => {
-    const cls = JSON.stringify([{ ...imp, name: '' }, config.routes[i]]);
+    // every field but the name, in a fixed order, and the routes
+    const cls = JSON.stringify([Object.entries(imp).filter(([k]) => k !== 'name').sort(), config.routes[i]]);
     members.set(cls, [...(members.get(cls) ?? []), i]);
   });
   const classes = [...members.values()].filter((m) => m.length > 1);

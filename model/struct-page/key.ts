@@ -10,9 +10,9 @@ import { importerRenaming } from '../shared.js';
 import type { SpIo, SpMr, SpPin, SpState } from './state.js';
 
 function pinKey(s: SpState, pin: SpPin | null): string {
-  if (pin === null) return '-';
+  if (pin === null) return '-;';
   const stale = s.exporters[pin.exporter]!.pages[pin.page]!.gen === pin.gen ? '' : '~';
-  return `${pin.exporter}.${pin.page}${stale}`;
+  return `${pin.exporter}.${pin.page}${stale};`;
 }
 
 /** `alloc[id]` is the name an allocation goes by; exact keys pass null for its id. */
@@ -29,10 +29,11 @@ function exportersKey(s: SpState, alloc: readonly number[] | null): string {
 function exactKey(s: SpState): string {
   let out = exportersKey(s, null) + s.injectInsertFail;
   for (const p of s.procs) out += p.alive ? 'A' : p.born ? 'D' : 'U';
-  for (const v of s.vmas) out += `v${v.proc}${v.alloc}${v.mapped ? 'm' : ''}${v.ptes ? 'p' : ''}`;
+  // ids are separated: with more than ten of anything, run together they could collide
+  for (const v of s.vmas) out += `v${v.proc}.${v.exporter}.${v.alloc}.${v.pages.join(',')}${v.mapped ? 'm' : ''}${v.ptes ? 'p' : ''}`;
   for (const io of s.ios) out += `i${io.importer}${io.read ? 'r' : 'w'}${io.inflight ? 'f' : ''}${pinKey(s, io.pin)}`;
   for (const mr of s.mrs) {
-    out += `r${mr.importer}${mr.proc}${mr.vma}${mr.odp ? 'o' : ''}${mr.live ? 'l' : ''}`;
+    out += `r${mr.importer}.${mr.proc}.${mr.vma}${mr.odp ? 'o' : ''}${mr.live ? 'l' : ''}`;
     for (const p of mr.pinned) out += pinKey(s, p);
     for (const p of mr.odpMapped) out += pinKey(s, p);
   }
