@@ -198,6 +198,14 @@ describe('effects on one process, VMA, allocation or exporter leave the others a
     expect([t.ret, t.events]).toEqual(['0', [{ kind: 'cpu_access', by: 'user', exporter: 0, page: 0 }]]);
   });
 
+  it('vma-p2p: unbinding e1 leaves an importer\'s mapping of e0 alone', () => {
+    const dma: Action = { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 };
+    const r = run('vma-p2p', 'rfc-2019', [mmap(), regOdp(), dma, mmap({ exporter: 1 }), { kind: 'exporter_unbind', exporter: 1 }], {}, twoExporters);
+    expect(r.events).toEqual([]);
+    expect(r.design.view(r.state).obligations).toBe(1);
+    expect(r.design.step(r.state, dma)).toMatchObject({ ret: '0', events: [{ kind: 'dma' }] });
+  });
+
   it.each(['struct-page', 'vma-p2p'])('%s: evicting a1 leaves a0 in place', (designId) => {
     const preset = designId === 'struct-page' ? 'mainline' : 'rfc-2019';
     const r = run(designId, preset, [mmap(), mmap(), { kind: 'exporter_evict', exporter: 0, alloc: 1 }]);
