@@ -323,6 +323,7 @@ describe('exporter_evict: zap, notify, wait for p2p_unmap, move to RAM', () => {
     expect(busy.events).toEqual([{ kind: 'wait', exporter: 0, on: 'p2p_unmap' }]);
     expect(busy.state).toBe(e.state);
 
+    expect(run([...mapped, evict(), ack(0, NIC1)]).ret).toBe('-EBADF');
     const acked = run([...mapped, evict(), ack()]);
     expect(acked.ret).toBe('0');
     expect(acked.events).toEqual([{ kind: 'p2p_unmap', importer: NIC0, alloc: 0 }]);
