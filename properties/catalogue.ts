@@ -43,10 +43,12 @@ export interface SafetyProperty extends Base {
   readonly violation: (step: StepView) => string | null;
 }
 
+/** Which obligation the drain must discharge; see liveness.ts. */
+export type LivenessGoal = 'unbind' | 'evict' | 'clean';
+
 export interface LivenessProperty extends Base {
   readonly kind: 'liveness';
-  /** Which obligation the drain must discharge; see liveness.ts. */
-  readonly goal: 'unbind' | 'evict' | 'clean';
+  readonly goal: LivenessGoal;
 }
 
 export interface CapabilityProperty extends Base {

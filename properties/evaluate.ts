@@ -4,7 +4,7 @@
 import type { Design, Knobs } from '../model/design.js';
 import type { Action, Config, Ret } from '../model/vocabulary.js';
 import type { Property, PropertyId } from './catalogue.js';
-import { drainOnce, evictStuck, leftBehind, unbindStuck } from './liveness.js';
+import { drainOnce, goalStuck } from './liveness.js';
 
 export interface TraceStep {
   readonly action: Action;
@@ -69,7 +69,7 @@ export function evaluate<S>(
       } else if (p.kind === 'capability') {
         if (p.witnessed(stepView!)) record(p.id, 'witnessed');
       } else if (p.goal !== 'clean') {
-        const stuck = p.goal === 'unbind' ? unbindStuck(design, state, drained) : evictStuck(design, state, drained);
+        const stuck = goalStuck(design, state, p.goal, drained);
         if (stuck) record(p.id, stuck.detail, stuck.tail);
       }
     }
@@ -77,7 +77,7 @@ export function evaluate<S>(
   }
   for (const p of open()) {
     if (p.kind !== 'liveness' || p.goal !== 'clean') continue;
-    const left = leftBehind(design, state);
+    const left = goalStuck(design, state, 'clean');
     if (left) record(p.id, left.detail, left.tail);
   }
   return { steps, findings };

@@ -9,7 +9,7 @@ import { catalogue, type Property, type PropertyId } from './catalogue.js';
 import type { Finding, TraceStep } from './evaluate.js';
 import type { PropertyResult } from './explore.js';
 import { verdictOf } from './explore.js';
-import { drainOnce, evictStuck, leftBehind, unbindStuck } from './liveness.js';
+import { drainOnce, goalStuck } from './liveness.js';
 
 export interface CheckOptions {
   readonly depth: number;
@@ -53,12 +53,7 @@ export function checkExhaustive<S>(design: Design<S>, config: Config, knobs: Kno
     const drained = drainOnce(design, node.state);
     for (const p of open('liveness')) {
       if (p.kind !== 'liveness') continue;
-      const stuck =
-        p.goal === 'unbind'
-          ? unbindStuck(design, node.state, drained)
-          : p.goal === 'evict'
-            ? evictStuck(design, node.state, drained)
-            : leftBehind(design, node.state);
+      const stuck = goalStuck(design, node.state, p.goal, drained);
       if (stuck) found.set(p.id, { property: p.id, detail: stuck.detail, steps: [...pathTo(node), ...stuck.tail] });
     }
   };

@@ -13,6 +13,7 @@
 import type { Design } from '../model/design.js';
 import type { Action, ActionKind } from '../model/vocabulary.js';
 import { isFailure } from '../model/vocabulary.js';
+import type { LivenessGoal } from './catalogue.js';
 import type { TraceStep } from './evaluate.js';
 
 const progressKinds: ReadonlySet<ActionKind> = new Set([
@@ -95,6 +96,13 @@ export function leftBehind<S>(design: Design<S>, state: S): Stuck<S> | null {
   const left = design.held(end);
   if (left.length === 0) return null;
   return { detail: `after exit and drain: ${left.join('; ')}`, tail: [...exits, ...steps], state: end };
+}
+
+/** The check of one liveness goal on `state`; unbind and eviction share `drained`. */
+export function goalStuck<S>(design: Design<S>, state: S, goal: LivenessGoal, drained = drainOnce(design, state)): Stuck<S> | null {
+  if (goal === 'unbind') return unbindStuck(design, state, drained);
+  if (goal === 'evict') return evictStuck(design, state, drained);
+  return leftBehind(design, state);
 }
 
 function held<S>(design: Design<S>, state: S): string {
