@@ -50,8 +50,16 @@ function allocNames(s: SpState): number[] {
   return name;
 }
 
-function mrText(s: SpState, mr: SpMr, vmaSig: readonly string[]): string {
-  let sig = `${mr.odp ? 'o' : 'p'}:${vmaSig[mr.vma]}:`;
+/** A VMA written without its id or process, its allocation by name; each written once per key. */
+function vmaSig(s: SpState, alloc: readonly number[], sigs: (string | undefined)[], id: number): string {
+  const cached = sigs[id];
+  if (cached !== undefined) return cached;
+  const v = s.vmas[id]!;
+  return (sigs[id] = `${v.exporter}:${alloc[v.alloc]}:${v.pages.join(',')}:${v.ptes ? 'P' : 'z'}`);
+}
+
+function mrText(s: SpState, mr: SpMr, alloc: readonly number[], sigs: (string | undefined)[]): string {
+  let sig = `${mr.odp ? 'o' : 'p'}:${vmaSig(s, alloc, sigs, mr.vma)}:`;
   for (const p of mr.pinned) sig += pinKey(s, p);
   for (const p of mr.odpMapped) sig += pinKey(s, p);
   return sig;
@@ -60,9 +68,9 @@ function mrText(s: SpState, mr: SpMr, vmaSig: readonly string[]): string {
 const ioText = (s: SpState, io: SpIo) => `${io.read ? 'r' : 'w'}${pinKey(s, io.pin)}`;
 
 /** What importer `i` holds, written without importer ids: its live MRs and in-flight bios. */
-function importerHolds(s: SpState, i: number, vmaSig: readonly string[]): string {
+function importerHolds(s: SpState, i: number, alloc: readonly number[], sigs: (string | undefined)[]): string {
   const held: string[] = [];
-  for (const mr of s.mrs) if (mr.live && mr.importer === i) held.push(mrText(s, mr, vmaSig));
+  for (const mr of s.mrs) if (mr.live && mr.importer === i) held.push(mrText(s, mr, alloc, sigs));
   for (const io of s.ios) if (io.inflight && io.importer === i) held.push(ioText(s, io));
   return held.sort().join('|');
 }
@@ -70,12 +78,12 @@ function importerHolds(s: SpState, i: number, vmaSig: readonly string[]): string
 export function structPageKey(s: SpState, symmetry: boolean): string {
   if (!symmetry) return exactKey(s);
   const alloc = allocNames(s);
-  const vmaSig = s.vmas.map((v) => `${v.exporter}:${alloc[v.alloc]}:${v.pages.join(',')}:${v.ptes ? 'P' : 'z'}`);
-  const importer = importerRenaming(s.config, (i) => importerHolds(s, i, vmaSig));
+  const sigs: (string | undefined)[] = [];
+  const importer = importerRenaming(s.config, (i) => importerHolds(s, i, alloc, sigs));
   const procVmas: string[][] = s.procs.map(() => []);
-  for (let id = 0; id < s.vmas.length; id++) if (s.vmas[id]!.mapped) procVmas[s.vmas[id]!.proc]!.push(vmaSig[id]!);
+  for (let id = 0; id < s.vmas.length; id++) if (s.vmas[id]!.mapped) procVmas[s.vmas[id]!.proc]!.push(vmaSig(s, alloc, sigs, id));
   const procMrs: string[][] = s.procs.map(() => []);
-  for (const mr of s.mrs) if (mr.live) procMrs[mr.proc]!.push(`${importer[mr.importer]}:${mrText(s, mr, vmaSig)}`);
+  for (const mr of s.mrs) if (mr.live) procMrs[mr.proc]!.push(`${importer[mr.importer]}:${mrText(s, mr, alloc, sigs)}`);
   const procs = s.procs.map((p, i) => `${p.alive ? 'A' : p.born ? 'D' : 'U'}[${procVmas[i]!.sort().join(';')}][${procMrs[i]!.sort().join(';')}]`);
   const ios: string[] = [];
   for (const io of s.ios) if (io.inflight) ios.push(`${importer[io.importer]}${ioText(s, io)}`);
