@@ -8,12 +8,9 @@ import { designs, findDesign } from '../../model/designs.js';
 import { formatAction, formatCall } from '../../model/format.js';
 import { type Action, type Config, defaultConfig, type Event, isFailure, type Ret } from '../../model/vocabulary.js';
 import type { VpState } from '../../model/vma-p2p/state.js';
+import { fork, mmap, mrDma, pread, regMr } from '../actions.js';
 
 const A = (a: Action) => a;
-const mmap = (o: Partial<Extract<Action, { kind: 'proc_mmap' }>> = {}): Action => ({ kind: 'proc_mmap', proc: 0, exporter: 0, pages: 1, shared: true, offset: 0, ...o });
-const fork: Action = { kind: 'proc_fork', proc: 0 };
-const regOdp = (vma = 0, proc = 0): Action => ({ kind: 'proc_reg_mr', proc, importer: 2, vma, odp: true });
-const regPinned: Action = { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 0, odp: false };
 
 /** e0 (2 pages) and e1 (1 page), every importer routed to e1 as to e0. */
 const twoExporters: Config = {
@@ -87,17 +84,17 @@ describe('knobs and presets (the --knob and preset contract)', () => {
 
 describe('formatCall: how every action reads in a trace', () => {
   it.each<[Action, string]>([
-    [mmap({ pages: 2 }), 'p0: mmap(e0, 2, MAP_SHARED, 0)'],
-    [mmap({ proc: 1, shared: false, offset: 3 }), 'p1: mmap(e0, 1, MAP_PRIVATE, 3)'],
+    [mmap(2), 'p0: mmap(e0, 2, MAP_SHARED, 0)'],
+    [mmap(1, { proc: 1, shared: false, offset: 3 }), 'p1: mmap(e0, 1, MAP_PRIVATE, 3)'],
     [{ kind: 'proc_munmap', proc: 1, vma: 4 }, 'p1: munmap(vma4)'],
-    [fork, 'p0: fork()'],
+    [fork(), 'p0: fork()'],
     [{ kind: 'proc_exit', proc: 1 }, 'p1: exit()'],
     [{ kind: 'proc_touch', proc: 0, vma: 2, page: 1 }, 'p0: touch(vma2, 1)'],
     [{ kind: 'proc_odirect', proc: 0, importer: 1, vma: 2, page: 1, read: true }, 'p0: pread(nvme1, vma2, 1, O_DIRECT)'],
     [{ kind: 'proc_odirect', proc: 0, importer: 0, vma: 0, page: 0, read: false }, 'p0: pwrite(nvme0, vma0, 0, O_DIRECT)'],
     [{ kind: 'proc_kernel_copy', proc: 1, vma: 3, page: 1 }, 'p1: process_vm_readv(vma3, 1)'],
     [{ kind: 'proc_reg_mr', proc: 0, importer: 3, vma: 1, odp: false }, 'p0: ibv_reg_mr(nic1, vma1)'],
-    [regOdp(2), 'p0: ibv_reg_mr(nic0, vma2, ODP)'],
+    [regMr(2), 'p0: ibv_reg_mr(nic0, vma2, ODP)'],
     [{ kind: 'proc_dereg_mr', proc: 1, mr: 5 }, 'p1: ibv_dereg_mr(mr5)'],
     [{ kind: 'dev_io_dma', importer: 0, io: 3 }, 'nvme0: dma(io3)'],
     [{ kind: 'dev_io_complete', importer: 1, io: 2 }, 'nvme1: complete(io2)'],
@@ -110,7 +107,7 @@ describe('formatCall: how every action reads in a trace', () => {
     [{ kind: 'inject_insert_fail', nth: 2 }, 'fault: fail_vm_insert_page(2)'],
     [{ kind: 'dev_io_dma', importer: 7, io: 0 }, 'importer7: dma(io0)'],
     [{ kind: 'exporter_unbind', exporter: 3 }, 'exporter3: unbind()'],
-    [mmap({ exporter: 2 }), 'p0: mmap(exporter2, 1, MAP_SHARED, 0)'],
+    [mmap(1, { exporter: 2 }), 'p0: mmap(exporter2, 1, MAP_SHARED, 0)'],
   ])('%j', (action, text) => {
     expect(formatAction(action, defaultConfig)).toBe(text);
     const { actor, call } = formatCall(action, defaultConfig);
@@ -120,22 +117,22 @@ describe('formatCall: how every action reads in a trace', () => {
 
 // [name, prefix ending in the refused action, struct-page lsfmm-2020, vma-p2p rfc-2019]
 const refusals: [string, Action[], Ret, Ret][] = [
-  ['mmap by a process never forked', [mmap({ proc: 1 })], '-ESRCH', '-ESRCH'],
-  ['mmap of an exporter not in the config', [mmap({ exporter: 5 })], '-EBADF', '-EBADF'],
-  ['mmap of no pages', [mmap({ pages: 0 })], '-EINVAL', '-EINVAL'],
-  ['mmap MAP_PRIVATE', [mmap({ shared: false })], '-EINVAL', '-EINVAL'],
-  ['mmap at an offset', [mmap({ offset: 1 })], '-EINVAL', '-EINVAL'],
+  ['mmap by a process never forked', [mmap(1, { proc: 1 })], '-ESRCH', '-ESRCH'],
+  ['mmap of an exporter not in the config', [mmap(1, { exporter: 5 })], '-EBADF', '-EBADF'],
+  ['mmap of no pages', [mmap(0)], '-EINVAL', '-EINVAL'],
+  ['mmap MAP_PRIVATE', [mmap(1, { shared: false })], '-EINVAL', '-EINVAL'],
+  ['mmap at an offset', [mmap(1, { offset: 1 })], '-EINVAL', '-EINVAL'],
   ['mmap after unbind', [A({ kind: 'exporter_unbind', exporter: 0 }), mmap()], '-ENODEV', '-ENODEV'],
-  ['a private or offset mmap after unbind: the file is gone first', [A({ kind: 'exporter_unbind', exporter: 0 }), mmap({ shared: false })], '-ENODEV', '-ENODEV'],
+  ['a private or offset mmap after unbind: the file is gone first', [A({ kind: 'exporter_unbind', exporter: 0 }), mmap(1, { shared: false })], '-ENODEV', '-ENODEV'],
   ['munmap by a process never forked', [mmap(), { kind: 'proc_munmap', proc: 1, vma: 0 }], '-ESRCH', '-ESRCH'],
-  ['munmap of another process\'s VMA', [mmap(), fork, mmap({ proc: 1 }), { kind: 'proc_munmap', proc: 0, vma: 2 }], '-EBADF', '-EBADF'],
+  ['munmap of another process\'s VMA', [mmap(), fork(), mmap(1, { proc: 1 }), { kind: 'proc_munmap', proc: 0, vma: 2 }], '-EBADF', '-EBADF'],
   ['munmap twice', [mmap(), { kind: 'proc_munmap', proc: 0, vma: 0 }, { kind: 'proc_munmap', proc: 0, vma: 0 }], '-EBADF', '-EBADF'],
   ['fork by a process never forked', [{ kind: 'proc_fork', proc: 1 }], '-ESRCH', '-ESRCH'],
-  ['fork with no slot left', [fork, fork], '-EAGAIN', '-EAGAIN'],
-  ['fork after exit: the slot stays used', [fork, { kind: 'proc_exit', proc: 1 }, fork], '-EAGAIN', '-EAGAIN'],
+  ['fork with no slot left', [fork(), fork()], '-EAGAIN', '-EAGAIN'],
+  ['fork after exit: the slot stays used', [fork(), { kind: 'proc_exit', proc: 1 }, fork()], '-EAGAIN', '-EAGAIN'],
   ['exit twice', [{ kind: 'proc_exit', proc: 0 }, { kind: 'proc_exit', proc: 0 }], '-ESRCH', '-ESRCH'],
   ['touch by a process never forked', [mmap(), { kind: 'proc_touch', proc: 1, vma: 0, page: 0 }], '-ESRCH', '-ESRCH'],
-  ['touch of another process\'s VMA', [mmap(), fork, { kind: 'proc_touch', proc: 1, vma: 0, page: 0 }], '-EBADF', '-EBADF'],
+  ['touch of another process\'s VMA', [mmap(), fork(), { kind: 'proc_touch', proc: 1, vma: 0, page: 0 }], '-EBADF', '-EBADF'],
   ['touch of a VMA never made', [{ kind: 'proc_touch', proc: 0, vma: 3, page: 0 }], '-EBADF', '-EBADF'],
   ['touch past the VMA', [mmap(), { kind: 'proc_touch', proc: 0, vma: 0, page: 1 }], 'SIGSEGV', 'SIGSEGV'],
   ['touch before the VMA', [mmap(), { kind: 'proc_touch', proc: 0, vma: 0, page: -1 }], 'SIGSEGV', 'SIGSEGV'],
@@ -147,17 +144,17 @@ const refusals: [string, Action[], Ret, Ret][] = [
   ['O_DIRECT before the VMA', [mmap(), { kind: 'proc_odirect', proc: 0, importer: 0, vma: 0, page: -1, read: false }], '-EFAULT', '-EFAULT'],
   ['kernel copy by a process never forked', [mmap(), { kind: 'proc_kernel_copy', proc: 1, vma: 0, page: 0 }], '-ESRCH', '-ESRCH'],
   ['kernel copy past the VMA', [mmap(), { kind: 'proc_kernel_copy', proc: 0, vma: 0, page: 1 }], '-EFAULT', '-EFAULT'],
-  ['MR by a process never forked', [mmap(), regOdp(0, 1)], '-ESRCH', '-ESRCH'],
+  ['MR by a process never forked', [mmap(), regMr(0, { proc: 1 })], '-ESRCH', '-ESRCH'],
   ['MR on an importer not in the config', [mmap(), { kind: 'proc_reg_mr', proc: 0, importer: 9, vma: 0, odp: true }], '-EBADF', '-EBADF'],
   ['MR on an NVMe', [mmap(), { kind: 'proc_reg_mr', proc: 0, importer: 0, vma: 0, odp: false }], '-EINVAL', '-EINVAL'],
-  ['MR on a VMA never made', [regOdp(3)], '-EFAULT', '-EFAULT'],
+  ['MR on a VMA never made', [regMr(3)], '-EFAULT', '-EFAULT'],
   ['ODP MR on a NIC without ODP', [mmap(), { kind: 'proc_reg_mr', proc: 0, importer: 3, vma: 0, odp: true }], '-EOPNOTSUPP', '-EOPNOTSUPP'],
-  ['dereg of another process\'s MR', [mmap(), regOdp(), fork, { kind: 'proc_dereg_mr', proc: 1, mr: 0 }], '-EBADF', '-EBADF'],
-  ['dereg twice', [mmap(), regOdp(), { kind: 'proc_dereg_mr', proc: 0, mr: 0 }, { kind: 'proc_dereg_mr', proc: 0, mr: 0 }], '-EBADF', '-EBADF'],
-  ['MR DMA by another importer', [mmap(), regOdp(), { kind: 'dev_mr_dma', importer: 3, mr: 0, page: 0 }], '-EBADF', '-EBADF'],
-  ['MR DMA past the MR', [mmap(), regOdp(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 1 }], '-EINVAL', '-EINVAL'],
-  ['MR DMA before the MR', [mmap(), regOdp(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: -1 }], '-EINVAL', '-EINVAL'],
-  ['MR DMA after dereg', [mmap(), regOdp(), { kind: 'proc_dereg_mr', proc: 0, mr: 0 }, { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }], '-EBADF', '-EBADF'],
+  ['dereg of another process\'s MR', [mmap(), regMr(), fork(), { kind: 'proc_dereg_mr', proc: 1, mr: 0 }], '-EBADF', '-EBADF'],
+  ['dereg twice', [mmap(), regMr(), { kind: 'proc_dereg_mr', proc: 0, mr: 0 }, { kind: 'proc_dereg_mr', proc: 0, mr: 0 }], '-EBADF', '-EBADF'],
+  ['MR DMA by another importer', [mmap(), regMr(), { kind: 'dev_mr_dma', importer: 3, mr: 0, page: 0 }], '-EBADF', '-EBADF'],
+  ['MR DMA past the MR', [mmap(), regMr(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 1 }], '-EINVAL', '-EINVAL'],
+  ['MR DMA before the MR', [mmap(), regMr(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: -1 }], '-EINVAL', '-EINVAL'],
+  ['MR DMA after dereg', [mmap(), regMr(), { kind: 'proc_dereg_mr', proc: 0, mr: 0 }, { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }], '-EBADF', '-EBADF'],
   ['I/O DMA of an I/O never submitted', [{ kind: 'dev_io_dma', importer: 0, io: 0 }], '-EBADF', '-EBADF'],
   ['completion of an I/O never submitted', [{ kind: 'dev_io_complete', importer: 0, io: 0 }], '-EBADF', '-EBADF'],
   ['I/O DMA by a device the I/O was not submitted to', [mmap(), { kind: 'proc_odirect', proc: 0, importer: 0, vma: 0, page: 0, read: true }, { kind: 'dev_io_dma', importer: 1, io: 0 }], '-EBADF', '-EBADF'],
@@ -166,8 +163,8 @@ const refusals: [string, Action[], Ret, Ret][] = [
   ['evict of an allocation never made', [{ kind: 'exporter_evict', exporter: 0, alloc: 0 }], '-EBADF', '-EBADF'],
   ['evict through another exporter', [mmap(), { kind: 'exporter_evict', exporter: 1, alloc: 0 }], '-EBADF', '-EBADF'],
   // a pinned MR keeps struct-page's page allocated (vma-p2p refuses the pin: a no-op)
-  ['evict twice', [mmap(), regPinned, { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'exporter_evict', exporter: 0, alloc: 0 }], '-EBUSY', '-EBUSY'],
-  ['evict once unbind has started', [mmap(), regPinned, { kind: 'exporter_unbind', exporter: 0 }, { kind: 'exporter_evict', exporter: 0, alloc: 0 }], '-ENODEV', '-ENODEV'],
+  ['evict twice', [mmap(), regMr(0, { odp: false }), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'exporter_evict', exporter: 0, alloc: 0 }], '-EBUSY', '-EBUSY'],
+  ['evict once unbind has started', [mmap(), regMr(0, { odp: false }), { kind: 'exporter_unbind', exporter: 0 }, { kind: 'exporter_evict', exporter: 0, alloc: 0 }], '-ENODEV', '-ENODEV'],
   ['evict of a freed allocation', [mmap(), { kind: 'proc_munmap', proc: 0, vma: 0 }, { kind: 'exporter_evict', exporter: 0, alloc: 0 }], '-ENOENT', '-ENOENT'],
   ['evict_finish of an allocation not being evicted', [mmap(), { kind: 'exporter_evict_finish', exporter: 0, alloc: 0 }], '-EBADF', '-EBADF'],
   ['evict_finish through another exporter', [mmap(), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'exporter_evict_finish', exporter: 1, alloc: 0 }], '-EBADF', '-EBADF'],
@@ -194,7 +191,7 @@ describe.each([
 describe('effects on one process, VMA, allocation or exporter leave the others alone', () => {
   it.each(['struct-page', 'vma-p2p'])('%s: unbinding e1 leaves e0 mapped and bound', (designId) => {
     const preset = designId === 'struct-page' ? 'mainline' : 'rfc-2019';
-    const r = run(designId, preset, [mmap(), regOdp(), mmap({ exporter: 1 }), { kind: 'exporter_unbind', exporter: 1 }], {}, twoExporters);
+    const r = run(designId, preset, [mmap(), regMr(), mmap(1, { exporter: 1 }), { kind: 'exporter_unbind', exporter: 1 }], {}, twoExporters);
     expect(r.design.view(r.state).exporters.map((e) => e.driver)).toEqual(['bound', 'unbinding']);
     expect(r.design.view(r.state).obligations).toBe(1);
     const t = r.design.step(r.state, { kind: 'proc_touch', proc: 0, vma: 0, page: 0 });
@@ -202,11 +199,10 @@ describe('effects on one process, VMA, allocation or exporter leave the others a
   });
 
   it('vma-p2p: unbinding e1 leaves an importer\'s mapping of e0 alone', () => {
-    const dma: Action = { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 };
-    const r = run('vma-p2p', 'rfc-2019', [mmap(), regOdp(), dma, mmap({ exporter: 1 }), { kind: 'exporter_unbind', exporter: 1 }], {}, twoExporters);
+    const r = run('vma-p2p', 'rfc-2019', [mmap(), regMr(), mrDma(), mmap(1, { exporter: 1 }), { kind: 'exporter_unbind', exporter: 1 }], {}, twoExporters);
     expect(r.events).toEqual([]);
     expect(r.design.view(r.state).obligations).toBe(1);
-    expect(r.design.step(r.state, dma)).toMatchObject({ ret: '0', events: [{ kind: 'dma' }] });
+    expect(r.design.step(r.state, mrDma())).toMatchObject({ ret: '0', events: [{ kind: 'dma' }] });
   });
 
   it.each(['struct-page', 'vma-p2p'])('%s: evicting a1 leaves a0 in place', (designId) => {
@@ -221,7 +217,7 @@ describe('effects on one process, VMA, allocation or exporter leave the others a
     const preset = designId === 'struct-page' ? 'mainline' : 'rfc-2019';
     const config: Config = { ...defaultConfig, exporters: [{ name: 'e0', pages: 4 }], processes: 3 };
     // p0 maps vma0 and vma1, unmaps vma1, forks p1 (gets vma2 = copy of vma0); p1 maps vma3; p1 forks p2 (vma4, vma5)
-    const steps: Action[] = [mmap(), mmap(), { kind: 'proc_munmap', proc: 0, vma: 1 }, fork, mmap({ proc: 1 }), { kind: 'proc_fork', proc: 1 }];
+    const steps: Action[] = [mmap(), mmap(), { kind: 'proc_munmap', proc: 0, vma: 1 }, fork(), mmap(1, { proc: 1 }), { kind: 'proc_fork', proc: 1 }];
     const r = run(designId, preset, steps, {}, config);
     expect(r.ret).toBe('p2');
     const touch = (proc: number, vma: number) => r.design.step(r.state, { kind: 'proc_touch', proc, vma, page: 0 }).ret;
@@ -241,33 +237,33 @@ describe('what a successful step emits', () => {
       { kind: 'cpu_access', by: 'kernel', exporter: 0, page: 0 },
       { kind: 'unpin', exporter: 0, page: 0 },
     ]],
-    ['struct-page', 'lsfmm-2020', 'a pinned MR pins every page', [mmap({ pages: 2 }), { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 0, odp: false }], [
+    ['struct-page', 'lsfmm-2020', 'a pinned MR pins every page', [mmap(2), { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 0, odp: false }], [
       { kind: 'pin', exporter: 0, page: 0 },
       { kind: 'pin', exporter: 0, page: 1 },
     ]],
-    ['struct-page', 'lsfmm-2020', 'its dereg unpins them', [mmap({ pages: 2 }), { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 0, odp: false }, { kind: 'proc_dereg_mr', proc: 0, mr: 0 }], [
+    ['struct-page', 'lsfmm-2020', 'its dereg unpins them', [mmap(2), { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 0, odp: false }, { kind: 'proc_dereg_mr', proc: 0, mr: 0 }], [
       { kind: 'unpin', exporter: 0, page: 0 },
       { kind: 'unpin', exporter: 0, page: 1 },
     ]],
     ['struct-page', 'mainline', 'a touch after the zap is SIGBUS', [mmap(), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'proc_touch', proc: 0, vma: 0, page: 0 }], [{ kind: 'sigbus', proc: 0 }]],
     ['struct-page', 'lsfmm-2020', 'evict_finish waits for page refs', [mmap(), { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 0, odp: false }, { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'exporter_evict_finish', exporter: 0, alloc: 0 }], [{ kind: 'wait', exporter: 0, on: 'page refs' }]],
     ['struct-page', 'lsfmm-2020', 'unbind_finish waits for pgmap->ref', [mmap(), { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 0, odp: false }, { kind: 'exporter_unbind', exporter: 0 }, { kind: 'exporter_unbind_finish', exporter: 0 }], [{ kind: 'wait', exporter: 0, on: 'pgmap->ref' }]],
-    ['struct-page', 'mainline', 'munmap invalidates only the ODP MRs of that VMA', [mmap(), mmap(), regOdp(0), regOdp(1), { kind: 'proc_munmap', proc: 0, vma: 1 }], [
+    ['struct-page', 'mainline', 'munmap invalidates only the ODP MRs of that VMA', [mmap(), mmap(), regMr(0), regMr(1), { kind: 'proc_munmap', proc: 0, vma: 1 }], [
       { kind: 'page_free', exporter: 0, page: 1 },
       { kind: 'invalidate', importer: 2, mr: 1 },
     ]],
     ['vma-p2p', 'rfc-2019', 'a touch of the BAR', [mmap(), { kind: 'proc_touch', proc: 0, vma: 0, page: 0 }], [{ kind: 'cpu_access', by: 'user', exporter: 0, page: 0 }]],
     ['vma-p2p', 'rfc-2019', 'a touch after eviction refaults to RAM: no BAR access', [mmap(), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'exporter_evict_finish', exporter: 0, alloc: 0 }, { kind: 'proc_touch', proc: 0, vma: 0, page: 0 }], []],
     ['vma-p2p', 'rfc-2019', 'a touch after unbind is SIGBUS', [mmap(), { kind: 'exporter_unbind', exporter: 0 }, { kind: 'proc_touch', proc: 0, vma: 0, page: 0 }], [{ kind: 'sigbus', proc: 0 }]],
-    ['vma-p2p', 'rfc-2019', 'an MR DMA after eviction goes to RAM', [mmap(), regOdp(), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'exporter_evict_finish', exporter: 0, alloc: 0 }, { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }], [
+    ['vma-p2p', 'rfc-2019', 'an MR DMA after eviction goes to RAM', [mmap(), regMr(), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'exporter_evict_finish', exporter: 0, alloc: 0 }, { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }], [
       { kind: 'dma', importer: 2, path: 'mr', target: { mem: 'ram' }, route: 'host-bridge' },
     ]],
-    ['vma-p2p', 'rfc-2019', 'the fault maps every page of the MR, then DMAs', [mmap({ pages: 2 }), regOdp(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 1 }], [
+    ['vma-p2p', 'rfc-2019', 'the fault maps every page of the MR, then DMAs', [mmap(2), regMr(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 1 }], [
       { kind: 'p2p_map', importer: 2, alloc: 0 },
       { kind: 'p2p_map', importer: 2, alloc: 0 },
       { kind: 'dma', importer: 2, path: 'mr', target: { mem: 'bar', exporter: 0, page: 1, alloc: 0, gen: 0 }, route: 'host-bridge' },
     ]],
-    ['vma-p2p', 'rfc-2019', 'evict_finish waits for p2p_unmap', [mmap(), regOdp(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }, { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'exporter_evict_finish', exporter: 0, alloc: 0 }], [{ kind: 'wait', exporter: 0, on: 'p2p_unmap' }]],
+    ['vma-p2p', 'rfc-2019', 'evict_finish waits for p2p_unmap', [mmap(), regMr(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }, { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'exporter_evict_finish', exporter: 0, alloc: 0 }], [{ kind: 'wait', exporter: 0, on: 'p2p_unmap' }]],
   ])('%s %s: %s', (designId, preset, _name, actions, events) => {
     expect(run(designId, preset, actions).events).toEqual(events);
   });
@@ -278,7 +274,7 @@ describe('enabled(): the actions worth trying, in order', () => {
     ['struct-page', 'lsfmm-2020'],
     ['vma-p2p', 'rfc-2019'],
   ])('%s', (designId, preset) => {
-    const r = run(designId, preset, [mmap({ pages: 2 }), fork, regOdp(), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'inject_insert_fail', nth: 1 }]);
+    const r = run(designId, preset, [mmap(2), fork(), regMr(), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'inject_insert_fail', nth: 1 }]);
     const offered = r.design.enabled(r.state).map((a) => formatAction(a, defaultConfig));
     const perProc = (p: number) => [`p${p}: mmap(e0, 1, MAP_SHARED, 0)`, `p${p}: mmap(e0, 2, MAP_SHARED, 0)`, `p${p}: mmap(e0, 1, MAP_PRIVATE, 0)`, `p${p}: mmap(e0, 1, MAP_SHARED, 1)`, `p${p}: exit()`];
     const perVma = (p: number, v: number) => [
@@ -313,7 +309,7 @@ describe('enabled(): the actions worth trying, in order', () => {
       'fault: fail_vm_insert_page(0)',
       'fault: fail_vm_insert_page(1)',
     ]);
-    const vp = run('vma-p2p', 'rfc-2019', [mmap(), regOdp(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }, { kind: 'exporter_unbind', exporter: 0 }]);
+    const vp = run('vma-p2p', 'rfc-2019', [mmap(), regMr(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }, { kind: 'exporter_unbind', exporter: 0 }]);
     expect(vp.design.enabled(vp.state).map((a) => formatAction(a, defaultConfig)).filter((t) => /^(nic0|e0)/.test(t))).toEqual([
       'nic0: dma(mr0, 0)',
       'nic0: ack_invalidate(mr0)',
@@ -327,20 +323,20 @@ describe('audit and held(): the exact lines', () => {
   it.each<[string, string, Action[], Record<string, string>, string[], string[]]>([
     ['struct-page', 'bug-zone-device-refcount', [mmap()], {}, ['e0: pgmap_ref 2 != base 2 + allocated pages 1'], ['e0 page 0: still allocated to a0']],
     ['struct-page', 'bug-insert-leak', [{ kind: 'inject_insert_fail', nth: 0 }, mmap()], {}, ['e0: pgmap_ref 3 != base 2 + allocated pages 0'], ['e0: pgmap_ref 3, 1 above base']],
-    ['struct-page', 'mainline', [{ kind: 'inject_insert_fail', nth: 1 }, mmap({ pages: 2 })], { insert_fail_resets_count: 'off' }, ['e0 page 1: free in the pool with refcount 1'], ['e0 page 1: refcount 1 in the pool']],
-    ['struct-page', 'lsfmm-2020', [mmap({ pages: 2 }), { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 0, odp: false }], {}, [], [
+    ['struct-page', 'mainline', [{ kind: 'inject_insert_fail', nth: 1 }, mmap(2)], { insert_fail_resets_count: 'off' }, ['e0 page 1: free in the pool with refcount 1'], ['e0 page 1: refcount 1 in the pool']],
+    ['struct-page', 'lsfmm-2020', [mmap(2), { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 0, odp: false }], {}, [], [
       'e0: pgmap_ref 4, 2 above base',
       'e0 page 0: still allocated to a0',
       'e0 page 1: still allocated to a0',
     ]],
-    ['vma-p2p', 'rfc-2019', [mmap({ pages: 2 }), regOdp(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }], {}, [], [
+    ['vma-p2p', 'rfc-2019', [mmap(2), regMr(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }], {}, [], [
       'p2p_map of a0 (e0 page 0) to nic0 never p2p_unmapped',
       'p2p_map of a0 (e0 page 1) to nic0 never p2p_unmapped',
       'e0 page 0: still allocated to a0',
       'e0 page 1: still allocated to a0',
       'a0: object still allocated (bar)',
     ]],
-    ['vma-p2p', 'as-posted', [mmap({ pages: 2 }), regOdp(), { kind: 'inject_insert_fail', nth: 1 }, { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }], { pci_test_p2p: 'distance' }, [
+    ['vma-p2p', 'as-posted', [mmap(2), regMr(), { kind: 'inject_insert_fail', nth: 1 }, { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }], { pci_test_p2p: 'distance' }, [
       'p2p_map of a0 (e0 page 0) to nic0 leaked: no MR holds it, no p2p_unmap can follow',
     ], [
       'p2p_map of a0 (e0 page 0) to nic0 never p2p_unmapped',
@@ -356,11 +352,9 @@ describe('audit and held(): the exact lines', () => {
 });
 
 describe('audit and view keep exporters apart', () => {
-  const odirect: Action = { kind: 'proc_odirect', proc: 0, importer: 0, vma: 1, page: 0, read: true };
-  const pinMr: Action = { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 1, odp: false };
 
   it('struct-page: each page counts only its own exporter\'s PTEs, bios and MR pins', () => {
-    const r = run('struct-page', 'lsfmm-2020', [mmap(), mmap({ exporter: 1 }), odirect, pinMr], {}, twoExporters);
+    const r = run('struct-page', 'lsfmm-2020', [mmap(), mmap(1, { exporter: 1 }), pread(0, 1), regMr(1, { odp: false })], {}, twoExporters);
     expect(r.design.audit(r.state)).toEqual([]);
   });
 
@@ -368,9 +362,9 @@ describe('audit and view keep exporters apart', () => {
     ['struct-page', 'mainline'],
     ['vma-p2p', 'rfc-2019'],
   ])('%s: an eviction on e1 shows on e1 only; pages of the same number on two exporters are two pages', (designId, preset) => {
-    const r = run(designId, preset, [mmap(), mmap({ exporter: 1 }), { kind: 'exporter_evict', exporter: 1, alloc: 1 }], {}, twoExporters);
+    const r = run(designId, preset, [mmap(), mmap(1, { exporter: 1 }), { kind: 'exporter_evict', exporter: 1, alloc: 1 }], {}, twoExporters);
     expect(r.design.view(r.state).exporters.map((e) => e.evicting)).toEqual([[], [1]]);
-    expect(r.design.audit(run(designId, preset, [mmap(), mmap({ exporter: 1 })], {}, twoExporters).state)).toEqual([]);
+    expect(r.design.audit(run(designId, preset, [mmap(), mmap(1, { exporter: 1 })], {}, twoExporters).state)).toEqual([]);
   });
 
   it('vma-p2p: a page the allocator and the objects disagree on is named both ways', () => {
@@ -412,7 +406,7 @@ describe('exit deregisters its own MRs only', () => {
     ['vma-p2p', 'rfc-2019'],
   ])('%s', (designId, preset) => {
     // p0: vma0, mr0; fork: p1 gets vma1; p1: mr1 on vma1; p1 exits
-    const r = run(designId, preset, [mmap(), regOdp(0), fork, regOdp(1, 1), { kind: 'proc_exit', proc: 1 }]);
+    const r = run(designId, preset, [mmap(), regMr(0), fork(), regMr(1, { proc: 1 }), { kind: 'proc_exit', proc: 1 }]);
     expect(r.ret).toBe('0');
     const again = (a: Action) => r.design.step(r.state, a).ret;
     expect(again({ kind: 'proc_dereg_mr', proc: 0, mr: 0 })).toBe('0');
@@ -423,27 +417,26 @@ describe('exit deregisters its own MRs only', () => {
 
 describe('struct-page ODP MRs (odp_p2pdma=on)', () => {
   const odp = { odp_p2pdma: 'on' };
-  const dma = (page = 0): Action => ({ kind: 'dev_mr_dma', importer: 2, mr: 0, page });
   const bar = (page: number, gen = 0) => ({ kind: 'dma', importer: 2, path: 'mr', target: { mem: 'bar', exporter: 0, page, alloc: 0, gen }, route: 'host-bridge' });
 
   it('faults one page in on first use, reuses it after, and refaults nothing once zapped', () => {
-    const first = run('struct-page', 'mainline', [mmap({ pages: 2 }), regOdp(), dma(1)], odp);
+    const first = run('struct-page', 'mainline', [mmap(2), regMr(), mrDma(0, 1)], odp);
     expect([first.ret, first.events]).toEqual(['0', [bar(1)]]);
-    const page0 = first.design.step(first.state, dma(0));
+    const page0 = first.design.step(first.state, mrDma(0, 0));
     expect([page0.ret, page0.events]).toEqual(['0', [bar(0)]]);
-    const again = first.design.step(first.state, dma(1));
+    const again = first.design.step(first.state, mrDma(0, 1));
     expect([again.ret, again.events, again.state]).toEqual(['0', [bar(1)], first.state]);
-    const zapped = run('struct-page', 'mainline', [mmap({ pages: 2 }), regOdp(), dma(1), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, dma(0)], odp);
+    const zapped = run('struct-page', 'mainline', [mmap(2), regMr(), mrDma(0, 1), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, mrDma(0, 0)], odp);
     expect(zapped.ret).toBe('-EFAULT');
-    const z1 = run('struct-page', 'mainline', [mmap({ pages: 2 }), regOdp(), dma(1), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, dma(1)], odp);
+    const z1 = run('struct-page', 'mainline', [mmap(2), regMr(), mrDma(0, 1), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, mrDma(0, 1)], odp);
     expect(z1.ret).toBe('-EFAULT');
   });
 
   it('without odp_p2pdma the fault is refused; over no route, the map fails', () => {
-    expect(run('struct-page', 'mainline', [mmap(), regOdp(), dma()]).ret).toBe('-EFAULT');
+    expect(run('struct-page', 'mainline', [mmap(), regMr(), mrDma()]).ret).toBe('-EFAULT');
     const noRoute: Config = { ...defaultConfig, routes: [['bus-addr'], ['bus-addr'], ['none'], ['none']] };
-    expect(run('struct-page', 'mainline', [mmap(), regOdp(), dma()], odp, noRoute).ret).toBe('-EREMOTEIO');
-    expect(run('struct-page', 'mainline', [mmap(), regOdp(), dma()], { ...odp, dma_map_checks_route: 'off' }, noRoute).events).toEqual([
+    expect(run('struct-page', 'mainline', [mmap(), regMr(), mrDma()], odp, noRoute).ret).toBe('-EREMOTEIO');
+    expect(run('struct-page', 'mainline', [mmap(), regMr(), mrDma()], { ...odp, dma_map_checks_route: 'off' }, noRoute).events).toEqual([
       { ...bar(0), route: 'none' },
     ]);
   });

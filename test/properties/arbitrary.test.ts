@@ -8,12 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { resolveKnobs } from '../../model/design.js';
 import { structPage } from '../../model/struct-page/index.js';
 import { vmaP2p } from '../../model/vma-p2p/index.js';
-import { type Action, type ActionKind, actionKinds, defaultConfig } from '../../model/vocabulary.js';
+import { type ActionKind, actionKinds, defaultConfig } from '../../model/vocabulary.js';
+import { mmap } from '../actions.js';
 
 const arbitrary = () => import('../../properties/arbitrary.js');
 const spInit = () => structPage.init(defaultConfig, resolveKnobs(structPage, structPage.presets[0]!));
 const vpInit = () => vmaP2p.init(defaultConfig, resolveKnobs(vmaP2p as never, vmaP2p.presets[0]!));
-const mmap = (pages: number): Action => ({ kind: 'proc_mmap', proc: 0, exporter: 0, pages, shared: true, offset: 0 });
 
 describe('resolvePick', () => {
   it('takes the choice modulo the enabled actions of the kind', async () => {

@@ -10,16 +10,7 @@ import { type Action, defaultConfig } from '../../model/vocabulary.js';
 import { findProperty, type Property, type PropertyId } from '../../properties/catalogue.js';
 import { evaluate, fromList, type TraceStep } from '../../properties/evaluate.js';
 import { drain, evictStuck, leftBehind, unbindStuck } from '../../properties/liveness.js';
-
-const mmap: Action = { kind: 'proc_mmap', proc: 0, exporter: 0, pages: 1, shared: true, offset: 0 };
-const regPinned: Action = { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 0, odp: false };
-const regOdp: Action = { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 0, odp: true };
-const pread: Action = { kind: 'proc_odirect', proc: 0, importer: 0, vma: 0, page: 0, read: true };
-const kernelCopy: Action = { kind: 'proc_kernel_copy', proc: 0, vma: 0, page: 0 };
-const unbind: Action = { kind: 'exporter_unbind', exporter: 0 };
-const evict: Action = { kind: 'exporter_evict', exporter: 0, alloc: 0 };
-const mrDma: Action = { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 };
-const inject: Action = { kind: 'inject_insert_fail', nth: 0 };
+import { evict, fork, injectInsertFail, kernelCopy, mmap, mrDma, pread, regMr, unbind } from '../actions.js';
 
 function at(designId: string, preset: string, actions: readonly Action[]) {
   const design = findDesign(designId)! as Design<unknown>;
@@ -33,14 +24,14 @@ const shown = (steps: readonly TraceStep[]) => steps.map((s) => `${formatAction(
 
 describe('drain: kernel and device steps that discharge an obligation, until none succeeds', () => {
   it.each<[string, string, Action[], number, string[]]>([
-    ['struct-page', 'mainline', [mmap, pread, unbind], 2, ['nvme0: complete(io0) -> 0', 'e0: unbind_finish() -> 0']],
-    ['struct-page', 'mainline', [mmap, pread, evict], 2, ['nvme0: complete(io0) -> 0', 'e0: evict_finish(a0) -> 0']],
-    ['vma-p2p', 'rfc-2019', [mmap, regOdp, mrDma, evict], 2, ['nic0: ack_invalidate(mr0) -> 0', 'e0: evict_finish(a0) -> 0']],
-    ['vma-p2p', 'rfc-2019', [mmap, regOdp, mrDma, unbind], 2, ['nic0: ack_invalidate(mr0) -> 0', 'e0: unbind_finish() -> 0']],
-    ['struct-page', 'lsfmm-2020', [mmap, regPinned, unbind], 1, []],
-    ['vma-p2p', 'legacy-importer', [mmap, regOdp, mrDma, evict], 1, []],
-    ['struct-page', 'mainline', [mmap, pread], 1, ['nvme0: complete(io0) -> 0']],
-    ['struct-page', 'mainline', [mmap], 0, []],
+    ['struct-page', 'mainline', [mmap(), pread(), unbind()], 2, ['nvme0: complete(io0) -> 0', 'e0: unbind_finish() -> 0']],
+    ['struct-page', 'mainline', [mmap(), pread(), evict()], 2, ['nvme0: complete(io0) -> 0', 'e0: evict_finish(a0) -> 0']],
+    ['vma-p2p', 'rfc-2019', [mmap(), regMr(), mrDma(), evict()], 2, ['nic0: ack_invalidate(mr0) -> 0', 'e0: evict_finish(a0) -> 0']],
+    ['vma-p2p', 'rfc-2019', [mmap(), regMr(), mrDma(), unbind()], 2, ['nic0: ack_invalidate(mr0) -> 0', 'e0: unbind_finish() -> 0']],
+    ['struct-page', 'lsfmm-2020', [mmap(), regMr(0, { odp: false }), unbind()], 1, []],
+    ['vma-p2p', 'legacy-importer', [mmap(), regMr(), mrDma(), evict()], 1, []],
+    ['struct-page', 'mainline', [mmap(), pread()], 1, ['nvme0: complete(io0) -> 0']],
+    ['struct-page', 'mainline', [mmap()], 0, []],
   ])('%s %s, case %#', (designId, preset, actions, obligations, steps) => {
     const { design, state } = at(designId, preset, actions);
     expect(design.view(state).obligations).toBe(obligations);
@@ -56,7 +47,7 @@ describe('unbindStuck, evictStuck, leftBehind', () => {
   const p2pHeld = 'p2p_map of a0 (e0 page 0) to nic0 never p2p_unmapped; e0 page 0: still allocated to a0; a0: object still allocated (bar)';
 
   it('a long-term pin keeps unbind from finishing (struct-page lsfmm-2020)', () => {
-    const { design, state } = at('struct-page', 'lsfmm-2020', [mmap, regPinned, unbind]);
+    const { design, state } = at('struct-page', 'lsfmm-2020', [mmap(), regMr(0, { odp: false }), unbind()]);
     const stuck = unbindStuck(design, state)!;
     expect(stuck.detail).toBe(`unbind of exporter 0 waits on user space: ${pinnedHeld}`);
     expect(shown(stuck.tail)).toEqual(['e0: unbind_finish() -> -EBUSY']);
@@ -65,7 +56,7 @@ describe('unbindStuck, evictStuck, leftBehind', () => {
   });
 
   it('... and eviction (struct-page lsfmm-2020)', () => {
-    const { design, state } = at('struct-page', 'lsfmm-2020', [mmap, regPinned, evict]);
+    const { design, state } = at('struct-page', 'lsfmm-2020', [mmap(), regMr(0, { odp: false }), evict()]);
     const stuck = evictStuck(design, state)!;
     expect(stuck.detail).toBe('eviction of a0 waits on user space: e0: pgmap_ref 3, 1 above base; e0 page 0: still allocated to a0');
     expect(shown(stuck.tail)).toEqual(['e0: evict_finish(a0) -> -EBUSY']);
@@ -73,19 +64,19 @@ describe('unbindStuck, evictStuck, leftBehind', () => {
   });
 
   it('an importer that ignores invalidation keeps unbind and eviction waiting (vma-p2p legacy-importer)', () => {
-    const u = at('vma-p2p', 'legacy-importer', [mmap, regOdp, mrDma, unbind]);
+    const u = at('vma-p2p', 'legacy-importer', [mmap(), regMr(), mrDma(), unbind()]);
     expect(unbindStuck(u.design, u.state)?.detail).toBe(`unbind of exporter 0 waits on user space: ${p2pHeld}`);
-    const e = at('vma-p2p', 'legacy-importer', [mmap, regOdp, mrDma, evict]);
+    const e = at('vma-p2p', 'legacy-importer', [mmap(), regMr(), mrDma(), evict()]);
     expect(evictStuck(e.design, e.state)?.detail).toBe(`eviction of a0 waits on user space: ${p2pHeld}`);
     expect(shown(evictStuck(e.design, e.state)!.tail)).toEqual(['e0: evict_finish(a0) -> -EBUSY']);
   });
 
   it('nothing started, or a drain that finishes: not stuck; the tail starts with the drain', () => {
     for (const [designId, preset, actions] of [
-      ['struct-page', 'mainline', [mmap, pread, unbind]],
-      ['struct-page', 'mainline', [mmap, pread, evict]],
-      ['vma-p2p', 'rfc-2019', [mmap, regOdp, mrDma, evict]],
-      ['struct-page', 'lsfmm-2020', [mmap, regPinned]],
+      ['struct-page', 'mainline', [mmap(), pread(), unbind()]],
+      ['struct-page', 'mainline', [mmap(), pread(), evict()]],
+      ['vma-p2p', 'rfc-2019', [mmap(), regMr(), mrDma(), evict()]],
+      ['struct-page', 'lsfmm-2020', [mmap(), regMr(0, { odp: false })]],
     ] as const) {
       const { design, state } = at(designId, preset, actions);
       expect(unbindStuck(design, state), `${preset} ${actions.length}`).toBeNull();
@@ -94,14 +85,14 @@ describe('unbindStuck, evictStuck, leftBehind', () => {
   });
 
   it('a leaked pgmap ref survives every exit (struct-page bug-insert-leak); a clean world leaves nothing', () => {
-    const leak = at('struct-page', 'bug-insert-leak', [inject, mmap]);
+    const leak = at('struct-page', 'bug-insert-leak', [injectInsertFail(), mmap()]);
     const left = leftBehind(leak.design, leak.state)!;
     expect(left.detail).toBe('after exit and drain: e0: pgmap_ref 3, 1 above base');
     expect(shown(left.tail)).toEqual(['p0: exit() -> 0']);
     for (const [designId, preset, actions] of [
-      ['struct-page', 'mainline', [mmap]],
-      ['struct-page', 'lsfmm-2020', [mmap, regPinned, unbind]],
-      ['vma-p2p', 'legacy-importer', [mmap, regOdp, mrDma]],
+      ['struct-page', 'mainline', [mmap()]],
+      ['struct-page', 'lsfmm-2020', [mmap(), regMr(0, { odp: false }), unbind()]],
+      ['vma-p2p', 'legacy-importer', [mmap(), regMr(), mrDma()]],
     ] as const) {
       const { design, state } = at(designId, preset, actions);
       expect(leftBehind(design, state), preset).toBeNull();
@@ -109,8 +100,7 @@ describe('unbindStuck, evictStuck, leftBehind', () => {
   });
 
   it('leftBehind exits every live process, then drains', () => {
-    const fork: Action = { kind: 'proc_fork', proc: 0 };
-    const { design, state } = at('struct-page', 'bug-insert-leak', [mmap, fork, pread, inject, { ...mmap, proc: 1 }]);
+    const { design, state } = at('struct-page', 'bug-insert-leak', [mmap(), fork(), pread(), injectInsertFail(), mmap(1, { proc: 1 })]);
     expect(shown(leftBehind(design, state)!.tail)).toEqual(['p0: exit() -> 0', 'p1: exit() -> 0', 'nvme0: complete(io0) -> 0']);
   });
 });
@@ -124,28 +114,28 @@ describe('evaluate', () => {
   };
 
   it('runs every step when nothing is wanted; stops at the step that gives the last wanted finding', () => {
-    expect(run([mmap, kernelCopy, kernelCopy, unbind], []).steps).toHaveLength(4);
-    const r = run([mmap, kernelCopy, kernelCopy, unbind], [p('no-kernel-cpu-access')]);
+    expect(run([mmap(), kernelCopy(), kernelCopy(), unbind()], []).steps).toHaveLength(4);
+    const r = run([mmap(), kernelCopy(), kernelCopy(), unbind()], [p('no-kernel-cpu-access')]);
     expect(shown(r.steps)).toEqual(['p0: mmap(e0, 1, MAP_SHARED, 0) -> vma0', 'p0: process_vm_readv(vma0, 0) -> 0']);
     expect(r.findings.get('no-kernel-cpu-access')).toEqual({
       property: 'no-kernel-cpu-access',
       detail: 'kernel kmap+memcpy of BAR page 0',
       steps: r.steps,
     });
-    const both = run([mmap, kernelCopy, regPinned, unbind, kernelCopy, kernelCopy], [p('no-kernel-cpu-access'), p('unbind-completes')]);
+    const both = run([mmap(), kernelCopy(), regMr(0, { odp: false }), unbind(), kernelCopy(), kernelCopy()], [p('no-kernel-cpu-access'), p('unbind-completes')]);
     expect(both.steps).toHaveLength(4);
     expect([...both.findings.keys()]).toEqual(['no-kernel-cpu-access', 'unbind-completes']);
   });
 
   it('the leak check runs once the run is over, for no-leak alone', () => {
-    const leaky: Action[] = [{ kind: 'inject_insert_fail', nth: 0 }, mmap];
+    const leaky: Action[] = [injectInsertFail(), mmap()];
     const r = run(leaky, [p('dma-to-live-allocation'), p('unbind-completes'), p('no-leak')], 'bug-insert-leak');
     expect([...r.findings.keys()]).toEqual(['no-leak']);
     expect(r.findings.get('no-leak')!.detail).toBe('after exit and drain: e0: pgmap_ref 3, 1 above base');
   });
 
   it('a capability is witnessed; a liveness finding ends with its drain tail', () => {
-    const r = run([mmap, regPinned, mrDma, unbind], [p('rdma-mr-on-bar'), p('unbind-completes')]);
+    const r = run([mmap(), regMr(0, { odp: false }), mrDma(), unbind()], [p('rdma-mr-on-bar'), p('unbind-completes')]);
     expect(r.findings.get('rdma-mr-on-bar')).toEqual({ property: 'rdma-mr-on-bar', detail: 'witnessed', steps: r.steps.slice(0, 3) });
     const u = r.findings.get('unbind-completes')!;
     expect(shown(u.steps).slice(3)).toEqual(['e0: unbind() -> 0', 'e0: unbind_finish() -> -EBUSY']);
@@ -153,17 +143,18 @@ describe('evaluate', () => {
   });
 
   it('no-leak is judged once, after the last step, with the exits and drain as its tail', () => {
-    const r = run([inject, mmap, mmap], [p('no-leak')], 'bug-insert-leak');
+    const r = run([injectInsertFail(), mmap(), mmap()], [p('no-leak')], 'bug-insert-leak');
     expect(shown(r.steps)).toEqual(['fault: fail_vm_insert_page(0) -> 0', 'p0: mmap(e0, 1, MAP_SHARED, 0) -> -ENOMEM', 'p0: mmap(e0, 1, MAP_SHARED, 0) -> vma0']);
     expect(shown(r.findings.get('no-leak')!.steps)).toEqual([...shown(r.steps), 'p0: exit() -> 0']);
-    expect(run([mmap], [p('no-leak')], 'mainline').findings.size).toBe(0);
+    expect(run([mmap()], [p('no-leak')], 'mainline').findings.size).toBe(0);
   });
 
   it('a null action is skipped; the source ends at undefined', () => {
-    const source = (_s: unknown, i: number) => [null, mmap, null, kernelCopy][i];
+    const source = (_s: unknown, i: number) => [null, mmap(), null, kernelCopy()][i];
     const r = evaluate(sp.design, defaultConfig, sp.knobs, source, []);
     expect(shown(r.steps)).toEqual(['p0: mmap(e0, 1, MAP_SHARED, 0) -> vma0', 'p0: process_vm_readv(vma0, 0) -> 0']);
-    expect(fromList([mmap])(undefined, 0)).toBe(mmap);
-    expect(fromList([mmap])(undefined, 1)).toBeUndefined();
+    const only = mmap();
+    expect(fromList([only])(undefined, 0)).toBe(only);
+    expect(fromList([only])(undefined, 1)).toBeUndefined();
   });
 });

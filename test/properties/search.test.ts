@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { type DesignId, resolveKnobs } from '../../model/design.js';
 import { designs, findDesign } from '../../model/designs.js';
 import { formatAction } from '../../model/format.js';
-import { type Action, actionKinds, type Config, defaultConfig } from '../../model/vocabulary.js';
+import { actionKinds, type Config, defaultConfig } from '../../model/vocabulary.js';
 import { fromPicks, type Pick, picksArb, resolvePick } from '../../properties/arbitrary.js';
 import { catalogue } from '../../properties/catalogue.js';
 import type { TraceStep } from '../../properties/evaluate.js';
@@ -15,21 +15,13 @@ import { checkExhaustive } from '../../properties/exhaustive.js';
 import { expectationOf, expected } from '../../properties/expected.js';
 import { explore, PathError, verdictOf } from '../../properties/explore.js';
 import { computeMatrix, type Matrix, matrixMet } from '../../properties/matrix.js';
+import { mmap } from '../actions.js';
 
 const structPage = findDesign('struct-page')!;
 const vmaP2p = findDesign('vma-p2p')!;
 const spInit = (preset = 'mainline') =>
   structPage.init(defaultConfig, resolveKnobs(structPage, structPage.presets.find((p) => p.name === preset)!));
 const shown = (steps: readonly TraceStep[], config: Config = defaultConfig) => steps.map((s) => `${formatAction(s.action, config)} -> ${s.ret}`);
-const mmap = (pages: number, o: Partial<Extract<Action, { kind: 'proc_mmap' }>> = {}): Action => ({
-  kind: 'proc_mmap',
-  proc: 0,
-  exporter: 0,
-  pages,
-  shared: true,
-  offset: 0,
-  ...o,
-});
 
 describe('picks', () => {
   it('a pick is its kind and a choice among that kind of enabled actions, modulo their number', () => {

@@ -5,34 +5,10 @@ import { resolveKnobs } from '../../../model/design.js';
 import { structPage } from '../../../model/struct-page/index.js';
 import type { SpState } from '../../../model/struct-page/state.js';
 import { type Action, defaultConfig, type Event, type Ret } from '../../../model/vocabulary.js';
+import { ack, deregMr, evict, evictFinish, exit, fork, injectInsertFail, ioComplete, ioDma, kernelCopy, mmap, mrDma, munmap, pread, regMr, touch, unbind, unbindFinish } from '../../actions.js';
 
 // Default config: e0 has 2 pages; nvme0 (P2P queue, bus-addr), nvme1 (no
 // P2P queue), nic0 (ODP, host-bridge), nic1 (no ODP, route none); 2 slots.
-const mmap = (pages = 1, proc = 0): Action => ({ kind: 'proc_mmap', proc, exporter: 0, pages, shared: true, offset: 0 });
-const munmap = (vma: number, proc = 0): Action => ({ kind: 'proc_munmap', proc, vma });
-const touch = (vma: number, page = 0, proc = 0): Action => ({ kind: 'proc_touch', proc, vma, page });
-const pread = (importer: number, vma = 0, page = 0, proc = 0): Action => ({
-  kind: 'proc_odirect',
-  proc,
-  importer,
-  vma,
-  page,
-  read: true,
-});
-const regMr = (importer: number, odp = false, vma = 0, proc = 0): Action => ({
-  kind: 'proc_reg_mr',
-  proc,
-  importer,
-  vma,
-  odp,
-});
-const mrDma = (importer: number, mr = 0, page = 0): Action => ({ kind: 'dev_mr_dma', importer, mr, page });
-const ioDma = (io = 0): Action => ({ kind: 'dev_io_dma', importer: 0, io });
-const ioComplete = (io = 0): Action => ({ kind: 'dev_io_complete', importer: 0, io });
-const unbind: Action = { kind: 'exporter_unbind', exporter: 0 };
-const unbindFinish: Action = { kind: 'exporter_unbind_finish', exporter: 0 };
-const kernelCopy: Action = { kind: 'proc_kernel_copy', proc: 0, vma: 0, page: 0 };
-
 function run(prefix: readonly Action[], preset = 'mainline', overrides: Record<string, string> = {}) {
   const spec = structPage.presets.find((p) => p.name === preset)!;
   let state = structPage.init(defaultConfig, resolveKnobs(structPage, spec, overrides));
@@ -65,7 +41,7 @@ describe('p2pmem_alloc_mmap', () => {
     ['a nonzero offset (vm_pgoff)', { ...mmap(1), offset: 1 } as Action, '-EINVAL'],
     ['more pages than the pool (gen_pool_alloc_owner)', mmap(3), '-ENOMEM'],
     ['zero length', mmap(0), '-EINVAL'],
-    ['a process that does not exist', mmap(1, 1), '-ESRCH'],
+    ['a process that does not exist', mmap(1, { proc: 1 }), '-ESRCH'],
   ])('refuses %s', (_name, action, ret) => {
     const { last, state } = run([action]);
     expect(last).toBe(ret);
@@ -77,11 +53,11 @@ describe('p2pmem_alloc_mmap', () => {
   });
 
   it('fails with -ENODEV once unbind has started (kernfs_get_active)', () => {
-    expect(run([unbind, mmap(1)]).last).toBe('-ENODEV');
+    expect(run([unbind(), mmap(1)]).last).toBe('-ENODEV');
   });
 
   it('restores pages, counts and refs when vm_insert_page fails on page 1', () => {
-    const { state, last } = run([{ kind: 'inject_insert_fail', nth: 1 }, mmap(2)]);
+    const { state, last } = run([injectInsertFail(1), mmap(2)]);
     expect(last).toBe('-ENOMEM');
     expect(page(state, 0)).toMatchObject({ refcount: 0, owner: null });
     expect(page(state, 1)).toMatchObject({ refcount: 0, owner: null });
@@ -91,14 +67,14 @@ describe('p2pmem_alloc_mmap', () => {
   });
 
   it('leaks the temporary pgmap ref before 6220694c52a5', () => {
-    const { state } = run([{ kind: 'inject_insert_fail', nth: 0 }, mmap(1)], 'bug-insert-leak');
+    const { state } = run([injectInsertFail(), mmap(1)], 'bug-insert-leak');
     expect(pgmapRef(state)).toBe(3);
     expect(structPage.audit(state)[0]).toMatch(/pgmap_ref 3 != base 2/);
     expect(structPage.held(state)).toEqual(['e0: pgmap_ref 3, 1 above base']);
   });
 
   it('leaves a stale count of 1 on the failed page without the count reset', () => {
-    const { state } = run([{ kind: 'inject_insert_fail', nth: 0 }, mmap(1)], 'mainline', {
+    const { state } = run([injectInsertFail(), mmap(1)], 'mainline', {
       insert_fail_resets_count: 'off',
     });
     expect(page(state, 0)).toMatchObject({ refcount: 1, owner: null });
@@ -106,8 +82,7 @@ describe('p2pmem_alloc_mmap', () => {
   });
 
   it('arming the injection twice is refused', () => {
-    const inject: Action = { kind: 'inject_insert_fail', nth: 0 };
-    expect(run([inject, inject]).last).toBe('-EBUSY');
+    expect(run([injectInsertFail(), injectInsertFail()]).last).toBe('-EBUSY');
   });
 });
 
@@ -125,21 +100,21 @@ describe('munmap, exit and fork', () => {
   });
 
   it('fork shares the pages; the parent munmap does not free them; the child exit does', () => {
-    const forked = run([mmap(1), { kind: 'proc_fork', proc: 0 }]);
+    const forked = run([mmap(1), fork()]);
     expect(forked.last).toBe('p1');
     expect(page(forked.state, 0).refcount).toBe(2);
-    const parentGone = run([mmap(1), { kind: 'proc_fork', proc: 0 }, munmap(0)]);
+    const parentGone = run([mmap(1), fork(), munmap(0)]);
     expect(page(parentGone.state, 0)).toMatchObject({ refcount: 1, owner: 0 });
-    const childGone = run([mmap(1), { kind: 'proc_fork', proc: 0 }, munmap(0), { kind: 'proc_exit', proc: 1 }]);
+    const childGone = run([mmap(1), fork(), munmap(0), exit(1)]);
     expect(page(childGone.state, 0)).toMatchObject({ refcount: 0, owner: null });
   });
 
   it('fork fails when no process slot is free', () => {
-    expect(run([{ kind: 'proc_fork', proc: 0 }, { kind: 'proc_fork', proc: 0 }]).last).toBe('-EAGAIN');
+    expect(run([fork(), fork()]).last).toBe('-EAGAIN');
   });
 
   it('exit unmaps everything and deregisters MRs', () => {
-    const { state } = run([mmap(1), regMr(3), { kind: 'proc_exit', proc: 0 }], 'lsfmm-2020');
+    const { state } = run([mmap(1), regMr(0, { importer: 3, odp: false }), exit()], 'lsfmm-2020');
     expect(page(state, 0)).toMatchObject({ refcount: 0, owner: null });
     expect(state.mrs[0]!.live).toBe(false);
     expect(structPage.held(state)).toEqual([]);
@@ -153,7 +128,7 @@ describe('user touch', () => {
     expect(events).toEqual([{ kind: 'cpu_access', by: 'user', exporter: 0, page: 0 }]);
   });
   it('gets SIGBUS after unbind zapped the PTEs (kernfs_vma_fault)', () => {
-    expect(run([mmap(1), unbind, touch(0)]).last).toBe('SIGBUS');
+    expect(run([mmap(1), unbind(), touch(0)]).last).toBe('SIGBUS');
   });
   it('gets SIGSEGV after munmap or outside the VMA', () => {
     expect(run([mmap(1), munmap(0), touch(0)]).last).toBe('SIGSEGV');
@@ -178,13 +153,13 @@ describe('GUP paths', () => {
     expect(run([mmap(1), pread(2)]).last).toBe('-EINVAL');
   });
   it('O_DIRECT after unbind zapped the mapping faults (-EFAULT)', () => {
-    expect(run([mmap(1), unbind, pread(0)]).last).toBe('-EFAULT');
+    expect(run([mmap(1), unbind(), pread(0)]).last).toBe('-EFAULT');
   });
   it('the GUP-then-kmap path gets -EREMOTEIO in mainline', () => {
-    expect(run([mmap(1), kernelCopy]).last).toBe('-EREMOTEIO');
+    expect(run([mmap(1), kernelCopy()]).last).toBe('-EREMOTEIO');
   });
   it('the GUP-then-kmap path kmaps a BAR page without the gate', () => {
-    const { last, events } = run([mmap(1), kernelCopy], 'lsfmm-2020');
+    const { last, events } = run([mmap(1), kernelCopy()], 'lsfmm-2020');
     expect(last).toBe('0');
     expect(events).toContainEqual({ kind: 'cpu_access', by: 'kernel', exporter: 0, page: 0 });
   });
@@ -192,22 +167,22 @@ describe('GUP paths', () => {
 
 describe('RDMA MRs', () => {
   it('ib_umem_get without FOLL_PCI_P2PDMA gets -EREMOTEIO', () => {
-    expect(run([mmap(1), regMr(2)]).last).toBe('-EREMOTEIO');
+    expect(run([mmap(1), regMr(0, { odp: false })]).last).toBe('-EREMOTEIO');
   });
   it('FOLL_LONGTERM|FOLL_PCI_P2PDMA is refused (is_valid_gup_args)', () => {
-    expect(run([mmap(1), regMr(2)], 'mainline', { umem_p2pdma: 'on' }).last).toBe('-EINVAL');
+    expect(run([mmap(1), regMr(0, { odp: false })], 'mainline', { umem_p2pdma: 'on' }).last).toBe('-EINVAL');
   });
   it('with long-term P2P pins allowed the MR pins every page', () => {
-    const { state, last } = run([mmap(2), regMr(2)], 'mainline', { umem_p2pdma: 'on', longterm_p2pdma: 'allowed' });
+    const { state, last } = run([mmap(2), regMr(0, { odp: false })], 'mainline', { umem_p2pdma: 'on', longterm_p2pdma: 'allowed' });
     expect(last).toBe('mr0');
     expect(page(state, 0).refcount).toBe(2);
     expect(page(state, 1).refcount).toBe(2);
   });
   it('a route-less pair fails the DMA map with -EREMOTEIO', () => {
-    expect(run([mmap(1), regMr(3)], 'lsfmm-2020', { dma_map_checks_route: 'on' }).last).toBe('-EREMOTEIO');
+    expect(run([mmap(1), regMr(0, { importer: 3, odp: false })], 'lsfmm-2020', { dma_map_checks_route: 'on' }).last).toBe('-EREMOTEIO');
   });
   it('a pre-v6.0 DMA map lets the NIC DMA over no route', () => {
-    const { last, events } = run([mmap(1), regMr(3), mrDma(3)], 'lsfmm-2020');
+    const { last, events } = run([mmap(1), regMr(0, { importer: 3, odp: false }), mrDma(0, 0, 3)], 'lsfmm-2020');
     expect(last).toBe('0');
     expect(events[0]).toMatchObject({ kind: 'dma', route: 'none', path: 'mr' });
   });
@@ -215,24 +190,24 @@ describe('RDMA MRs', () => {
     const noOdp = { ...defaultConfig, importers: defaultConfig.importers.map((i) => (i.kind === 'rdma' ? { ...i, odp: false } : i)) };
     let state = structPage.init(noOdp, resolveKnobs(structPage, structPage.presets[0]!));
     state = structPage.step(state, mmap(1)).state;
-    expect(structPage.step(state, regMr(2, true)).ret).toBe('-EOPNOTSUPP');
-    expect(run([mmap(1), regMr(0)]).last).toBe('-EINVAL');
+    expect(structPage.step(state, regMr()).ret).toBe('-EOPNOTSUPP');
+    expect(run([mmap(1), regMr(0, { importer: 0, odp: false })]).last).toBe('-EINVAL');
   });
   it('an ODP MR registers but its fault on a P2P page fails', () => {
-    expect(run([mmap(1), regMr(2, true)]).last).toBe('mr0');
-    expect(run([mmap(1), regMr(2, true), mrDma(2)]).last).toBe('-EFAULT');
+    expect(run([mmap(1), regMr()]).last).toBe('mr0');
+    expect(run([mmap(1), regMr(), mrDma()]).last).toBe('-EFAULT');
   });
   it('a P2P-aware ODP MR maps on fault and is invalidated by munmap', () => {
     const knobs = { odp_p2pdma: 'on' };
-    expect(run([mmap(1), regMr(2, true), mrDma(2)], 'mainline', knobs).last).toBe('0');
-    const { events, state } = run([mmap(1), regMr(2, true), mrDma(2), munmap(0)], 'mainline', knobs);
+    expect(run([mmap(1), regMr(), mrDma()], 'mainline', knobs).last).toBe('0');
+    const { events, state } = run([mmap(1), regMr(), mrDma(), munmap(0)], 'mainline', knobs);
     expect(events).toContainEqual({ kind: 'invalidate', importer: 2, mr: 0 });
     expect(state.mrs[0]!.odpMapped).toEqual([null]);
   });
   it('dereg drops the pins; a foreign or dead MR is -EBADF', () => {
-    const { state } = run([mmap(1), regMr(2), { kind: 'proc_dereg_mr', proc: 0, mr: 0 }], 'lsfmm-2020');
+    const { state } = run([mmap(1), regMr(0, { odp: false }), deregMr()], 'lsfmm-2020');
     expect(page(state, 0).refcount).toBe(1);
-    expect(run([{ kind: 'proc_dereg_mr', proc: 0, mr: 0 }]).last).toBe('-EBADF');
+    expect(run([deregMr()]).last).toBe('-EBADF');
   });
 });
 
@@ -249,52 +224,50 @@ describe('devices', () => {
     expect(page(state, 0)).toMatchObject({ refcount: 1, owner: 0 });
   });
   it('ack_invalidate has nothing to ack: ODP fences inside the notifier', () => {
-    expect(run([{ kind: 'importer_ack_invalidate', importer: 2, mr: 0 }]).last).toBe('-ENOENT');
+    expect(run([ack()]).last).toBe('-ENOENT');
   });
 });
 
 describe('unbind', () => {
   it('zaps, kills the ref, and finishes once idle', () => {
-    const started = run([mmap(1), unbind]);
+    const started = run([mmap(1), unbind()]);
     expect(started.state.exporters[0]).toMatchObject({ driver: 'unbinding', ref_dead: true, pgmap_ref: 0 });
     expect(page(started.state, 0)).toMatchObject({ owner: null });
-    expect(run([mmap(1), unbind, unbindFinish]).state.exporters[0]!.driver).toBe('unbound');
+    expect(run([mmap(1), unbind(), unbindFinish()]).state.exporters[0]!.driver).toBe('unbound');
   });
   it('waits for an in-flight O_DIRECT pin, then finishes after completion', () => {
-    const waiting = run([mmap(1), pread(0), unbind, unbindFinish]);
+    const waiting = run([mmap(1), pread(0), unbind(), unbindFinish()]);
     expect(waiting.last).toBe('-EBUSY');
     expect(waiting.events).toEqual([{ kind: 'wait', exporter: 0, on: 'pgmap->ref' }]);
-    expect(run([mmap(1), pread(0), unbind, ioComplete(), unbindFinish]).last).toBe('0');
+    expect(run([mmap(1), pread(0), unbind(), ioComplete(), unbindFinish()]).last).toBe('0');
   });
   it('finishes under an in-flight pin when pages hold no pgmap ref (27674ef6c73f)', () => {
-    const { state, last, events } = run([mmap(1), pread(0), unbind, unbindFinish, ioDma()], 'bug-zone-device-refcount');
+    const { state, last, events } = run([mmap(1), pread(0), unbind(), unbindFinish(), ioDma()], 'bug-zone-device-refcount');
     expect(last).toBe('0');
     expect(state.exporters[0]!.driver).toBe('unbound');
     expect(events[0]).toMatchObject({ kind: 'dma', target: { mem: 'bar', exporter: 0 } });
   });
   it('a second unbind and a finish without unbind are refused', () => {
-    expect(run([unbind, unbind]).last).toBe('-ENODEV');
-    expect(run([unbindFinish]).last).toBe('-EBADF');
+    expect(run([unbind(), unbind()]).last).toBe('-ENODEV');
+    expect(run([unbindFinish()]).last).toBe('-EBADF');
   });
 });
 
 describe('eviction (revoke as far as p2pdma allows)', () => {
-  const evict: Action = { kind: 'exporter_evict', exporter: 0, alloc: 0 };
-  const evictFinish: Action = { kind: 'exporter_evict_finish', exporter: 0, alloc: 0 };
   it('zaps the allocation and finishes once its pages are free', () => {
-    const { state, last } = run([mmap(1), evict, evictFinish]);
+    const { state, last } = run([mmap(1), evict(), evictFinish()]);
     expect(last).toBe('0');
     expect(page(state, 0).owner).toBeNull();
-    expect(run([mmap(1), evict, touch(0)]).last).toBe('SIGBUS');
+    expect(run([mmap(1), evict(), touch(0)]).last).toBe('SIGBUS');
   });
   it('waits while a pin holds a page', () => {
-    expect(run([mmap(1), pread(0), evict, evictFinish]).last).toBe('-EBUSY');
-    expect(run([mmap(1), pread(0), evict, ioComplete(), evictFinish]).last).toBe('0');
+    expect(run([mmap(1), pread(0), evict(), evictFinish()]).last).toBe('-EBUSY');
+    expect(run([mmap(1), pread(0), evict(), ioComplete(), evictFinish()]).last).toBe('0');
   });
   it('refuses unknown, dead, or already-evicting allocations', () => {
-    expect(run([evict]).last).toBe('-EBADF');
-    expect(run([mmap(1), munmap(0), evict]).last).toBe('-ENOENT');
-    expect(run([mmap(1), pread(0), evict, evict]).last).toBe('-EBUSY');
-    expect(run([mmap(1), unbind, evict]).last).toBe('-ENOENT');
+    expect(run([evict()]).last).toBe('-EBADF');
+    expect(run([mmap(1), munmap(0), evict()]).last).toBe('-ENOENT');
+    expect(run([mmap(1), pread(0), evict(), evict()]).last).toBe('-EBUSY');
+    expect(run([mmap(1), unbind(), evict()]).last).toBe('-ENOENT');
   });
 });

@@ -8,40 +8,12 @@ import type { VpState } from '../../../model/vma-p2p/state.js';
 import { type Action, type Config, defaultConfig, type Event, type Ret } from '../../../model/vocabulary.js';
 import { catalogue, type PropertyId } from '../../../properties/catalogue.js';
 import { evictStuck, leftBehind, unbindStuck } from '../../../properties/liveness.js';
+import { ack, deregMr, evict, evictFinish, exit, fork, injectInsertFail, kernelCopy, mmap, mrDma, munmap, pread, regMr, touch, unbind, unbindFinish } from '../../actions.js';
 
 // defaultConfig: importers nvme0 (P2P queue), nvme1, nic0 (ODP, host-bridge), nic1 (no ODP, no route)
 const NVME0 = 0;
 const NIC0 = 2;
 const NIC1 = 3;
-
-const mmap = (pages = 1, more: Partial<Extract<Action, { kind: 'proc_mmap' }>> = {}): Action => ({
-  kind: 'proc_mmap',
-  proc: 0,
-  exporter: 0,
-  pages,
-  shared: true,
-  offset: 0,
-  ...more,
-});
-const munmap = (vma = 0, proc = 0): Action => ({ kind: 'proc_munmap', proc, vma });
-const fork = (proc = 0): Action => ({ kind: 'proc_fork', proc });
-const exit = (proc = 0): Action => ({ kind: 'proc_exit', proc });
-const touch = (vma = 0, page = 0, proc = 0): Action => ({ kind: 'proc_touch', proc, vma, page });
-const regMr = (vma = 0, odp = true, importer = NIC0, proc = 0): Action => ({
-  kind: 'proc_reg_mr',
-  proc,
-  importer,
-  vma,
-  odp,
-});
-const deregMr = (mr = 0, proc = 0): Action => ({ kind: 'proc_dereg_mr', proc, mr });
-const dma = (mr = 0, page = 0, importer = NIC0): Action => ({ kind: 'dev_mr_dma', importer, mr, page });
-const ack = (mr = 0, importer = NIC0): Action => ({ kind: 'importer_ack_invalidate', importer, mr });
-const evict = (alloc = 0): Action => ({ kind: 'exporter_evict', exporter: 0, alloc });
-const evictFinish = (alloc = 0): Action => ({ kind: 'exporter_evict_finish', exporter: 0, alloc });
-const unbind: Action = { kind: 'exporter_unbind', exporter: 0 };
-const unbindFinish: Action = { kind: 'exporter_unbind_finish', exporter: 0 };
-const inject = (nth: number): Action => ({ kind: 'inject_insert_fail', nth });
 
 interface Run {
   readonly state: VpState;
@@ -76,7 +48,7 @@ function violation(r: Run, id: PropertyId): string | null {
   return p.violation({ events: r.events, view: vmaP2p.view(r.state), audit: vmaP2p.audit(r.state) });
 }
 
-const mapped = [mmap(1), regMr(), dma()];
+const mapped = [mmap(1), regMr(), mrDma()];
 
 describe('proc_mmap: the exporter driver f_op->mmap', () => {
   it('places the object first-fit in the BAR', () => {
@@ -100,7 +72,7 @@ describe('proc_mmap: the exporter driver f_op->mmap', () => {
     ['MAP_PRIVATE (is_cow_mapping)', [mmap(1, { shared: false })], '-EINVAL'],
     ['a non-zero offset', [mmap(1, { offset: 1 })], '-EINVAL'],
     ['no pages', [mmap(0)], '-EINVAL'],
-    ['an unbinding driver', [unbind, mmap(1)], '-ENODEV'],
+    ['an unbinding driver', [unbind(), mmap(1)], '-ENODEV'],
     ['no such exporter', [mmap(1, { exporter: 7 })], '-EBADF'],
     ['a dead process', [exit(), mmap(1)], '-ESRCH'],
   ])('refuses %s', (_, actions, ret) => {
@@ -112,18 +84,18 @@ describe('proc_mmap: the exporter driver f_op->mmap', () => {
   });
 
   it('fails -ENOMEM on the injected PFN insert and frees the object cleanly', () => {
-    const r = run([inject(0), mmap(1)]);
+    const r = run([injectInsertFail(0), mmap(1)]);
     expect(r.ret).toBe('-ENOMEM');
     expect(r.events).toEqual([{ kind: 'page_free', exporter: 0, page: 0 }]);
     expect(owners(r)).toEqual(['null/1', 'null/0']);
     expect(r.state.vmas).toEqual([]);
     expect(r.state.injectInsertFail).toBeNull();
     expect(vmaP2p.audit(r.state)).toEqual([]);
-    expect(run([inject(0), mmap(1), mmap(1)]).ret).toBe('vma0');
+    expect(run([injectInsertFail(0), mmap(1), mmap(1)]).ret).toBe('vma0');
   });
 
   it('spends the injection even when the mmap has fewer pages than nth', () => {
-    const r = run([inject(1), mmap(1)]);
+    const r = run([injectInsertFail(1), mmap(1)]);
     expect(r.ret).toBe('vma0');
     expect(r.state.injectInsertFail).toBeNull();
   });
@@ -131,13 +103,13 @@ describe('proc_mmap: the exporter driver f_op->mmap', () => {
 
 describe('GUP paths refuse VM_IO|VM_PFNMAP (check_vma_flags)', () => {
   it.each<[string, Action, Ret]>([
-    ['O_DIRECT pread', { kind: 'proc_odirect', proc: 0, importer: NVME0, vma: 0, page: 0, read: true }, '-EFAULT'],
-    ['process_vm_readv', { kind: 'proc_kernel_copy', proc: 0, vma: 0, page: 0 }, '-EFAULT'],
-    ['a pinned (non-ODP) MR', regMr(0, false), '-EFAULT'],
-    ['an ODP MR on a NIC without ODP', regMr(0, true, NIC1), '-EOPNOTSUPP'],
-    ['an MR on an NVMe drive', regMr(0, true, NVME0), '-EINVAL'],
+    ['O_DIRECT pread', pread(NVME0), '-EFAULT'],
+    ['process_vm_readv', kernelCopy(), '-EFAULT'],
+    ['a pinned (non-ODP) MR', regMr(0, { odp: false }), '-EFAULT'],
+    ['an ODP MR on a NIC without ODP', regMr(0, { importer: NIC1 }), '-EOPNOTSUPP'],
+    ['an MR on an NVMe drive', regMr(0, { importer: NVME0 }), '-EINVAL'],
     ['an MR on no such VMA', regMr(5), '-EFAULT'],
-    ['O_DIRECT on a NIC', { kind: 'proc_odirect', proc: 0, importer: NIC0, vma: 0, page: 0, read: true }, '-EINVAL'],
+    ['O_DIRECT on a NIC', pread(NIC0), '-EINVAL'],
   ])('%s', (_, action, ret) => {
     const r = run([mmap(1), action]);
     expect(r.ret).toBe(ret);
@@ -155,7 +127,7 @@ describe('GUP paths refuse VM_IO|VM_PFNMAP (check_vma_flags)', () => {
 
 describe('dev_mr_dma: ODP fault -> hmm_range_dma_map -> p2p_map', () => {
   it('maps the whole MR range and DMAs to the BAR', () => {
-    const r = run([mmap(2), regMr(), dma(0, 1)]);
+    const r = run([mmap(2), regMr(), mrDma(0, 1)]);
     expect(r.ret).toBe('0');
     expect(r.events).toEqual([
       { kind: 'p2p_map', importer: NIC0, alloc: 0 },
@@ -168,18 +140,18 @@ describe('dev_mr_dma: ODP fault -> hmm_range_dma_map -> p2p_map', () => {
         route: 'host-bridge',
       },
     ]);
-    const again = run([mmap(2), regMr(), dma(0, 1), dma(0, 0)]);
+    const again = run([mmap(2), regMr(), mrDma(0, 1), mrDma(0, 0)]);
     expect(kinds(again.events)).toEqual(['dma']);
   });
 
   it('p2p_map works with the CPU PTEs zapped, as long as the VMA is mapped', () => {
-    const r = run([mmap(1), regMr(), evict(), ack(), evictFinish(), dma()]);
+    const r = run([mmap(1), regMr(), evict(), ack(), evictFinish(), mrDma()]);
     expect(r.rets).toEqual(['vma0', 'mr0', '0', '-ENOENT', '0', '0']);
     expect(r.events).toEqual([{ kind: 'dma', importer: NIC0, path: 'mr', target: { mem: 'ram' }, route: 'host-bridge' }]);
   });
 
   it('an object in RAM maps RAM addresses', () => {
-    const r = run([mmap(2), mmap(1), regMr(1), dma()]);
+    const r = run([mmap(2), mmap(1), regMr(1), mrDma()]);
     expect(r.ret).toBe('0');
     expect(r.events).toEqual([{ kind: 'dma', importer: NIC0, path: 'mr', target: { mem: 'ram' }, route: 'host-bridge' }]);
     expect(r.state.p2pMaps).toEqual([]);
@@ -199,13 +171,13 @@ describe('dev_mr_dma: ODP fault -> hmm_range_dma_map -> p2p_map', () => {
   });
 
   it('a munmapped VMA faults -EFAULT', () => {
-    expect(run([mmap(1), regMr(), munmap(), dma()]).ret).toBe('-EFAULT');
+    expect(run([mmap(1), regMr(), munmap(), mrDma()]).ret).toBe('-EFAULT');
   });
 
   it.each<[string, Action[], Ret]>([
-    ['no such MR', [dma(4)], '-EBADF'],
-    ['another importer', [mmap(1), regMr(), dma(0, 0, NIC1)], '-EBADF'],
-    ['a page past the MR', [mmap(1), regMr(), dma(0, 1)], '-EINVAL'],
+    ['no such MR', [mrDma(4)], '-EBADF'],
+    ['another importer', [mmap(1), regMr(), mrDma(0, 0, NIC1)], '-EBADF'],
+    ['a page past the MR', [mmap(1), regMr(), mrDma(0, 1)], '-EINVAL'],
   ])('%s', (_, actions, ret) => {
     expect(run(actions).ret).toBe(ret);
   });
@@ -226,7 +198,7 @@ describe('munmap and exit: the notifier fires synchronously', () => {
   });
 
   it('a legacy importer keeps its mapping after munmap and DMAs into the reused page', () => {
-    const r = run([...mapped, munmap(), mmap(1), dma()], { preset: 'legacy-importer' });
+    const r = run([...mapped, munmap(), mmap(1), mrDma()], { preset: 'legacy-importer' });
     expect(r.rets).toEqual(['vma0', 'mr0', '0', '0', 'vma1', '0']);
     expect(r.events).toEqual([
       {
@@ -288,7 +260,7 @@ describe('proc_touch: PTEs or the exporter vm_ops->fault', () => {
     ['a page past the VMA', [mmap(1), touch(0, 1)], 'SIGSEGV', []],
     ['a munmapped VMA', [mmap(1), munmap(), touch()], 'SIGSEGV', []],
     ['zapped by eviction: the fault maps the BAR again', [mmap(1), evict(), touch()], '0', ['cpu_access']],
-    ['zapped by unbind: SIGBUS', [mmap(1), unbind, touch()], 'SIGBUS', ['sigbus']],
+    ['zapped by unbind: SIGBUS', [mmap(1), unbind(), touch()], 'SIGBUS', ['sigbus']],
   ])('%s', (_, actions, ret, events) => {
     const r = run(actions);
     expect(r.ret).toBe(ret);
@@ -313,7 +285,7 @@ describe('exporter_evict: zap, notify, wait for p2p_unmap, move to RAM', () => {
     expect(vmaP2p.view(e.state).exporters[0]!.evicting).toEqual([0]);
     expect(vmaP2p.view(e.state).obligations).toBe(2);
 
-    const window = run([...mapped, evict(), dma()]);
+    const window = run([...mapped, evict(), mrDma()]);
     expect(window.ret).toBe('0');
     expect(kinds(window.events)).toEqual(['dma']);
     expect(violation(window, 'dma-to-live-allocation')).toBeNull();
@@ -328,7 +300,7 @@ describe('exporter_evict: zap, notify, wait for p2p_unmap, move to RAM', () => {
     expect(acked.ret).toBe('0');
     expect(acked.events).toEqual([{ kind: 'p2p_unmap', importer: NIC0, alloc: 0 }]);
     expect(acked.state.mrs[0]!.mapped).toEqual([null]);
-    expect(run([...mapped, evict(), ack(), dma()]).ret).toBe('-EAGAIN');
+    expect(run([...mapped, evict(), ack(), mrDma()]).ret).toBe('-EAGAIN');
 
     const done = run([...mapped, evict(), ack(), evictFinish()]);
     expect(done.ret).toBe('0');
@@ -352,7 +324,7 @@ describe('exporter_evict: zap, notify, wait for p2p_unmap, move to RAM', () => {
     expect(kinds(e.events)).toEqual(['invalidate', 'page_free']);
     expect(vmaP2p.view(e.state).exporters[0]!.evicting).toEqual([]);
     expect(e.state.objects[0]!.placement).toBe('ram');
-    const r = run([...mapped, evict(), dma()], { preset: 'exporter-no-wait' });
+    const r = run([...mapped, evict(), mrDma()], { preset: 'exporter-no-wait' });
     expect(violation(r, 'dma-to-live-allocation')).toBe('DMA for a0 gen 0 hit page 0 now free gen 1');
   });
 
@@ -367,7 +339,7 @@ describe('exporter_evict: zap, notify, wait for p2p_unmap, move to RAM', () => {
     ['an object in RAM', [mmap(2), mmap(1), evict(1)], '-ENOENT'],
     ['a freed object', [mmap(1), munmap(), evict()], '-ENOENT'],
     ['an object already evicting', [mmap(1), evict(), evict()], '-EBUSY'],
-    ['an unbinding exporter', [mmap(1), unbind, evict()], '-ENODEV'],
+    ['an unbinding exporter', [mmap(1), unbind(), evict()], '-ENODEV'],
     ['finish without an eviction', [mmap(1), evictFinish()], '-EBADF'],
   ])('refuses %s', (_, actions, ret) => {
     expect(run(actions).ret).toBe(ret);
@@ -383,40 +355,40 @@ describe('importer_ack_invalidate', () => {
 
 describe('exporter_unbind: zap, notify, wait for every p2p_unmap', () => {
   it('waits for the ack, then the BAR goes; later p2p_map -ENODEV, touch SIGBUS', () => {
-    const u = run([...mapped, unbind]);
+    const u = run([...mapped, unbind()]);
     expect(u.ret).toBe('0');
     expect(u.events).toEqual([{ kind: 'invalidate', importer: NIC0, mr: 0 }]);
     expect(vmaP2p.view(u.state).exporters[0]!.driver).toBe('unbinding');
-    const busy = run([...mapped, unbind, unbindFinish]);
+    const busy = run([...mapped, unbind(), unbindFinish()]);
     expect(busy.ret).toBe('-EBUSY');
     expect(busy.events).toEqual([{ kind: 'wait', exporter: 0, on: 'p2p_unmap' }]);
     expect(unbindStuck(vmaP2p, u.state)).toBeNull();
 
-    const done = run([...mapped, unbind, ack(), unbindFinish]);
+    const done = run([...mapped, unbind(), ack(), unbindFinish()]);
     expect(done.rets.slice(-2)).toEqual(['0', '0']);
     expect(done.events).toEqual([{ kind: 'page_free', exporter: 0, page: 0 }]);
     expect(vmaP2p.view(done.state).exporters[0]!.driver).toBe('unbound');
     expect(done.state.objects[0]!.placement).toBe('gone');
     expect(vmaP2p.audit(done.state)).toEqual([]);
-    expect(run([...mapped, unbind, ack(), unbindFinish, dma()]).ret).toBe('-ENODEV');
-    expect(run([...mapped, unbind, ack(), unbindFinish, touch()]).ret).toBe('SIGBUS');
+    expect(run([...mapped, unbind(), ack(), unbindFinish(), mrDma()]).ret).toBe('-ENODEV');
+    expect(run([...mapped, unbind(), ack(), unbindFinish(), touch()]).ret).toBe('SIGBUS');
   });
 
   it('exporter-no-wait finishes at once and the NIC DMAs into the gone BAR', () => {
-    const r = run([...mapped, unbind, unbindFinish, dma()], { preset: 'exporter-no-wait' });
+    const r = run([...mapped, unbind(), unbindFinish(), mrDma()], { preset: 'exporter-no-wait' });
     expect(r.rets).toEqual(['vma0', 'mr0', '0', '0', '0', '0']);
     expect(violation(r, 'dma-to-bound-exporter')).toBe('DMA to page 0 of exporter 0 after unbind finished');
   });
 
   it('a legacy importer blocks unbind until user space deregisters', () => {
-    const u = run([...mapped, unbind], { preset: 'legacy-importer' });
+    const u = run([...mapped, unbind()], { preset: 'legacy-importer' });
     expect(unbindStuck(vmaP2p, u.state)?.detail).toMatch(/^unbind of exporter 0 waits on user space/);
-    expect(run([...mapped, unbind, deregMr(), unbindFinish], { preset: 'legacy-importer' }).ret).toBe('0');
+    expect(run([...mapped, unbind(), deregMr(), unbindFinish()], { preset: 'legacy-importer' }).ret).toBe('0');
   });
 
   it.each<[string, Action[], Ret]>([
-    ['unbind twice', [unbind, unbind], '-ENODEV'],
-    ['finish without unbind', [unbindFinish], '-EBADF'],
+    ['unbind twice', [unbind(), unbind()], '-ENODEV'],
+    ['finish without unbind', [unbindFinish()], '-EBADF'],
     ['no such exporter', [{ kind: 'exporter_unbind', exporter: 3 }], '-EBADF'],
   ])('%s', (_, actions, ret) => {
     expect(run(actions).ret).toBe(ret);
@@ -425,7 +397,7 @@ describe('exporter_unbind: zap, notify, wait for every p2p_unmap', () => {
 
 describe('proc_dereg_mr: hmm_range_dma_unmap -> p2p_unmap', () => {
   it('unmaps every mapped page while the VMA is there', () => {
-    const r = run([mmap(2), regMr(), dma(), deregMr()]);
+    const r = run([mmap(2), regMr(), mrDma(), deregMr()]);
     expect(r.ret).toBe('0');
     expect(kinds(r.events)).toEqual(['p2p_unmap', 'p2p_unmap']);
     expect(vmaP2p.audit(r.state)).toEqual([]);
@@ -458,7 +430,7 @@ describe('proc_dereg_mr: hmm_range_dma_unmap -> p2p_unmap', () => {
 });
 
 describe('inject_insert_fail on hmm_range_dma_map: the error unwind', () => {
-  const prefix = [mmap(2), regMr(), inject(1), dma()];
+  const prefix = [mmap(2), regMr(), injectInsertFail(1), mrDma()];
 
   it('as posted (leaks) the earlier p2p_map is never undone nor recorded', () => {
     const r = run(prefix, { knobs: { dma_map_error_unwind: 'leaks' } });
@@ -478,24 +450,24 @@ describe('inject_insert_fail on hmm_range_dma_map: the error unwind', () => {
     expect(r.ret).toBe('-EFAULT');
     expect(kinds(r.events)).toEqual(['p2p_map', 'p2p_unmap']);
     expect(vmaP2p.audit(r.state)).toEqual([]);
-    expect(run([...prefix, dma()]).ret).toBe('0');
+    expect(run([...prefix, mrDma()]).ret).toBe('0');
   });
 
   it('is not spent by a map with fewer pages than nth', () => {
-    const r = run([mmap(1), regMr(), inject(1), dma()]);
+    const r = run([mmap(1), regMr(), injectInsertFail(1), mrDma()]);
     expect(r.ret).toBe('0');
     expect(r.state.injectInsertFail).toBe(1);
   });
 
   it('refuses a second arming and a negative nth', () => {
-    expect(run([inject(0), inject(1)]).ret).toBe('-EBUSY');
-    expect(run([inject(-1)]).ret).toBe('-EINVAL');
+    expect(run([injectInsertFail(0), injectInsertFail(1)]).ret).toBe('-EBUSY');
+    expect(run([injectInsertFail(-1)]).ret).toBe('-EINVAL');
   });
 });
 
 describe('step is pure', () => {
   it('never mutates its input state', () => {
-    const actions = [...mapped, fork(), evict(), touch(), ack(), evictFinish(), unbind, dma(), exit(), unbindFinish, exit(1)];
+    const actions = [...mapped, fork(), evict(), touch(), ack(), evictFinish(), unbind(), mrDma(), exit(), unbindFinish(), exit(1)];
     let state = vmaP2p.init(defaultConfig, resolveKnobs(vmaP2p as never, vmaP2p.presets[0]!));
     for (const a of actions) {
       const snapshot = structuredClone(state);
