@@ -55,7 +55,9 @@ function vmaSig(s: SpState, alloc: readonly number[], sigs: (string | undefined)
   const cached = sigs[id];
   if (cached !== undefined) return cached;
   const v = s.vmas[id]!;
-  return (sigs[id] = `${v.exporter}:${alloc[v.alloc]}:${v.pages.join(',')}:${v.ptes ? 'P' : 'z'}`);
+  const sig = `${v.exporter}:${alloc[v.alloc]}:${v.pages.join(',')}:${v.ptes ? 'P' : 'z'}`;
+  sigs[id] = sig;
+  return sig;
 }
 
 function mrText(s: SpState, mr: SpMr, alloc: readonly number[], sigs: (string | undefined)[]): string {

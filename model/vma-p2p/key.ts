@@ -34,7 +34,9 @@ function mapText(c: KeyContext, i: number): string {
   if (cached !== undefined) return cached;
   const m = c.s.p2pMaps[i]!;
   const stale = c.s.exporters[m.exporter]!.pages[m.page]!.gen !== m.gen ? '~' : '';
-  return (c.maps[i] = `${c.importer[m.importer]}>${m.exporter}.${m.page}${stale}${m.outstanding ? '' : 'u'}`);
+  const text = `${c.importer[m.importer]}>${m.exporter}.${m.page}${stale}${m.outstanding ? '' : 'u'}`;
+  c.maps[i] = text;
+  return text;
 }
 
 function mrText(c: KeyContext, mr: VpMr, objName: readonly string[]): string {
@@ -65,7 +67,8 @@ function procTexts(c: KeyContext, objName: readonly string[]) {
     const vmas: string[] = [];
     for (const id of c.procVmas[proc]!) {
       const v = s.vmas[id]!;
-      vmas.push((full[id] = `${v.exporter}:${objName[v.alloc]}:${v.npages}:${v.ptes ? 'P' : 'z'}:${mrsOn.get(id)?.sort().join(';') ?? ''}`));
+      full[id] = `${v.exporter}:${objName[v.alloc]}:${v.npages}:${v.ptes ? 'P' : 'z'}:${mrsOn.get(id)?.sort().join(';') ?? ''}`;
+      vmas.push(full[id]!);
     }
     const p = s.procs[proc]!;
     text.push(`${p.alive ? 'A' : p.born ? 'D' : 'U'}[${vmas.sort().join('|')}][${orphans[proc]!.sort().join('|')}]`);
