@@ -121,12 +121,58 @@ function exhaustive(stepRate: (design: string) => number): ExhaustiveBench[] {
   return out;
 }
 
+/** FNV-style 52-bit hash of a packed state; never 0, the empty slot. */
+function packedHash(a: Int32Array): number {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x9e3779b9;
+  for (let i = 0; i < a.length; i++) {
+    h1 = Math.imul(h1 ^ a[i]!, 0x01000193);
+    h2 = Math.imul(h2 ^ a[i]!, 0x5bd1e995) ^ (h2 >>> 15);
+  }
+  return (h1 >>> 0) * 0x100000 + ((h2 >>> 0) & 0xfffff) + 1;
+}
+
+/**
+ * Calibration with no model (docs/explanation.md §4): breadth-first over
+ * 48-integer packed states, each successor a copy with two writes, hashed
+ * and probed in an open-addressing table. Copies per second bound any
+ * search that copies a state per state-changing transition.
+ */
+function emptySearchCopiesPerSecond(): number {
+  const capacity = 1 << 22;
+  const table = new Float64Array(capacity);
+  let frontier: Int32Array[] = [new Int32Array(48)];
+  let copies = 0;
+  const t0 = performance.now();
+  while (copies < 400_000) {
+    const next: Int32Array[] = [];
+    for (const state of frontier)
+      for (let a = 0; a < 4; a++) {
+        const copy = state.slice();
+        const at = (Math.imul(state[0]! + a, 0x9e3779b1) >>> 0) % copy.length;
+        copy[at]! += 1;
+        copy[0]! += a;
+        copies++;
+        const h = packedHash(copy);
+        let slot = h % capacity;
+        while (table[slot] !== 0 && table[slot] !== h) slot = (slot + 1) % capacity;
+        if (table[slot] === 0) {
+          table[slot] = h;
+          next.push(copy);
+        }
+      }
+    frontier = next;
+  }
+  return copies / seconds(t0);
+}
+
 const t0 = performance.now();
 const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
 const steps = designs.map((d) => ({ design: d.id, stepsPerSecond: Math.round(stepsPerSecond(d)), sequencesPerSecond: Math.round(sequencesPerSecond(d)) }));
 const cells = violatedCells();
 const states = exhaustive((id) => steps.find((s) => s.design === id)!.stepsPerSecond);
-const results = { date: new Date().toISOString(), machine, steps, cells, exhaustive: states, peakRssMiB: Math.round(resourceUsage().maxRSS / 1024), seconds: Math.round(seconds(t0)) };
+const emptySearch = Math.round(emptySearchCopiesPerSecond());
+const results = { date: new Date().toISOString(), machine, steps, cells, exhaustive: states, emptySearchCopiesPerSecond: emptySearch, peakRssMiB: Math.round(resourceUsage().maxRSS / 1024), seconds: Math.round(seconds(t0)) };
 writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(results, null, 2) + '\n');
 
 const cellName = (c: CellBench) => `${c.design}/${c.preset} ${c.property}`;
@@ -145,6 +191,7 @@ const lines = [
     (x) =>
       `${x.design.padEnd(12)} ${String(x.depth).padStart(5)}  ${(x.symmetry ? 'on' : 'off').padEnd(8)} ${`${x.complete ? '' : '>='}${x.states}`.padStart(9)}  ${(x.transitions / x.states).toFixed(1).padStart(11)}  ${String(Math.round(x.statesPerSecond)).padStart(8)}  ${String(Math.round(x.stepBoundStatesPerSecond)).padStart(10)}`,
   ),
+  `empty search (no model): ${emptySearch} state copies/s`,
   '',
   `peak RSS ${results.peakRssMiB} MiB; bench took ${results.seconds} s`,
 ];
