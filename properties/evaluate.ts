@@ -33,7 +33,8 @@ export interface Evaluation {
 
 /**
  * Fold the source through `step`; stop when the source ends (undefined)
- * or every wanted property (if any) has a finding. A null action is skipped.
+ * or, unless `toEnd`, every wanted property (if any) has a finding. A
+ * null action is skipped.
  */
 export function evaluate<S>(
   design: Design<S>,
@@ -41,6 +42,7 @@ export function evaluate<S>(
   knobs: Knobs,
   source: ActionSource<S>,
   wanted: readonly Property[],
+  opts: { readonly toEnd?: boolean } = {},
 ): Evaluation {
   const findings = new Map<PropertyId, Finding>();
   const steps: TraceStep[] = [];
@@ -73,7 +75,7 @@ export function evaluate<S>(
         if (stuck) record(p.id, stuck.detail, stuck.tail);
       }
     }
-    if (wanted.length > 0 && findings.size === wanted.length) break;
+    if (!opts.toEnd && wanted.length > 0 && findings.size === wanted.length) break;
   }
   for (const p of open()) {
     if (p.kind !== 'liveness' || p.goal !== 'clean') continue;

@@ -7,18 +7,9 @@
 import { resolveKnobs } from '../model/design.js';
 import { findDesign } from '../model/designs.js';
 import { formatAction } from '../model/format.js';
-import { catalogue, type Property, type PropertyId } from '../properties/catalogue.js';
+import { catalogue, type PropertyId } from '../properties/catalogue.js';
 import { evaluate, fromList } from '../properties/evaluate.js';
 import { type Expectation, outcomeLines, type ParsedScenario, type Scenario, type ScenarioOutcome } from './format.js';
-
-/** Never witnessed, so evaluate() runs every step whatever it finds. */
-const probe: Property = {
-  id: 'scenario-probe' as PropertyId,
-  kind: 'capability',
-  statement: 'a scenario runs every step',
-  links: [],
-  witnessed: () => false,
-};
 
 export interface ScenarioRun {
   readonly outcome: ScenarioOutcome;
@@ -33,7 +24,7 @@ function runScenario(s: Scenario, designId: string, presetName: string): Scenari
   const preset = design.presets.find((p) => p.name === presetName);
   if (!preset) throw new Error(`unknown preset ${presetName} of ${designId}`);
   const knobs = resolveKnobs(design, preset);
-  const run = evaluate(design, s.config, knobs, fromList(s.steps), [...catalogue, probe]);
+  const run = evaluate(design, s.config, knobs, fromList(s.steps), catalogue, { toEnd: true });
   const found = (kinds: readonly string[]) =>
     catalogue.filter((p) => kinds.includes(p.kind) && run.findings.has(p.id)).map((p) => p.id);
   const details = new Map<PropertyId, string>();

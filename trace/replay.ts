@@ -7,7 +7,7 @@ import { resolveKnobs } from '../model/design.js';
 import { findDesign } from '../model/designs.js';
 import { formatCall } from '../model/format.js';
 import type { Ret } from '../model/vocabulary.js';
-import { findProperty, type Property, type PropertyId } from '../properties/catalogue.js';
+import { findProperty } from '../properties/catalogue.js';
 import { evaluate, type Finding, fromList } from '../properties/evaluate.js';
 import { type Verdict, verdictOf } from '../properties/explore.js';
 import { diff, showChange } from './diff.js';
@@ -46,15 +46,6 @@ export interface Replay {
   readonly reproduced: boolean;
 }
 
-/** Keeps evaluate() running to the end of the list: never witnessed. */
-const probe: Property = {
-  id: 'replay-probe' as PropertyId,
-  kind: 'capability',
-  statement: 'replay runs every stated step',
-  links: [],
-  witnessed: () => false,
-};
-
 export function replay(input: Trace | ParsedTrace, opts: { verbose?: boolean } = {}): Replay {
   const t = 'trace' in input ? input.trace : input;
   const stepLines = 'trace' in input ? input.lines.steps : [];
@@ -66,8 +57,8 @@ export function replay(input: Trace | ParsedTrace, opts: { verbose?: boolean } =
   if (!property) throw new Error(`unknown property ${t.property}`);
   const knobs = resolveKnobs(design, preset, t.overrides);
 
-  // One run over the stated actions: the probe keeps it going past the
-  // property's finding, so every step is taken; the source sees each state.
+  // One run over every stated action, past the property's finding; the
+  // source sees each state.
   const states: unknown[] = [];
   const list = fromList(t.steps.map((s) => s.action));
   const run = evaluate(
@@ -78,7 +69,8 @@ export function replay(input: Trace | ParsedTrace, opts: { verbose?: boolean } =
       states[i] = state;
       return list(state, i);
     },
-    [property, probe],
+    [property],
+    { toEnd: true },
   );
   const finding = run.findings.get(property.id);
 

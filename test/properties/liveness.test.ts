@@ -113,8 +113,12 @@ describe('evaluate', () => {
     return evaluate(design, defaultConfig, knobs, fromList(actions), wanted);
   };
 
-  it('runs every step when nothing is wanted; stops at the step that gives the last wanted finding', () => {
+  it('runs every step when nothing is wanted or toEnd; else stops at the step that gives the last wanted finding', () => {
     expect(run([mmap(), kernelCopy(), kernelCopy(), unbind()], []).steps).toHaveLength(4);
+    const { design, knobs } = at('struct-page', 'lsfmm-2020', []);
+    const whole = evaluate(design, defaultConfig, knobs, fromList([mmap(), kernelCopy(), kernelCopy(), unbind()]), [p('no-kernel-cpu-access')], { toEnd: true });
+    expect(whole.steps).toHaveLength(4);
+    expect(whole.findings.get('no-kernel-cpu-access')!.steps).toHaveLength(2);
     const r = run([mmap(), kernelCopy(), kernelCopy(), unbind()], [p('no-kernel-cpu-access')]);
     expect(shown(r.steps)).toEqual(['p0: mmap(e0, 1, MAP_SHARED, 0) -> vma0', 'p0: process_vm_readv(vma0, 0) -> 0']);
     expect(r.findings.get('no-kernel-cpu-access')).toEqual({

@@ -122,10 +122,7 @@ export const traceArb: fc.Arbitrary<Trace> = fc
     const knobs = resolveKnobs(g.design, g.preset, g.overrides);
     const ev = evaluate(g.design, g.config, knobs, fromPicks(g.design, g.picks), [g.property]);
     const finding = ev.findings.get(g.property.id);
-    // the whole run, past any finding: a property that is never witnessed keeps evaluate going
-    const whole = evaluate(g.design, g.config, knobs, fromPicks(g.design, g.picks), [
-      { ...g.property, kind: 'capability', witnessed: () => false } as Property,
-    ]);
+    const whole = evaluate(g.design, g.config, knobs, fromPicks(g.design, g.picks), [g.property], { toEnd: true });
     const verdicts = verdictsOf(g.property);
     return {
       design: g.design.id,
