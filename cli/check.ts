@@ -11,6 +11,7 @@ import type { Trace } from '../trace/trace.js';
 import type { Ctx } from './context.js';
 import { usage } from './errors.js';
 import { collect, designOption, intOption, knobOptions, presetOption } from './options.js';
+import { statusLine } from './progress.js';
 
 interface CheckFlags {
   design?: string;
@@ -43,7 +44,15 @@ export function registerCheck(program: Command, ctx: Ctx): void {
       const depth = intOption('--depth', flags.depth, 0, 1);
       const maxStates = intOption('--max-states', flags.maxStates, defaultMaxStates, 1);
       const knobs = resolveKnobs(design, preset, overrides);
-      const result = checkExhaustive(design, defaultConfig, knobs, { depth, symmetry: flags.symmetry, maxStates });
+      const status = statusLine(ctx.io);
+      const result = checkExhaustive(design, defaultConfig, knobs, {
+        depth,
+        symmetry: flags.symmetry,
+        maxStates,
+        onProgress: (p) =>
+          status.report(() => `check ${design.id} ${preset.name}: depth ${p.depth}/${depth}, ${p.states} states, ${p.transitions} transitions`),
+      });
+      status.clear();
       const rows = result.results.map((r) => {
         const expected = expectationOf(design.id, preset.name, r.property)?.verdict;
         const trace: Trace | undefined = r.finding && {

@@ -4,8 +4,8 @@ export interface Io {
   err(text: string): void;
   /** Standard input, for `replay -` and `cite -`. */
   readStdin(): Promise<string>;
-  /** stdout is a terminal and NO_COLOR is unset. */
-  readonly color: boolean;
+  /** A transient line on a terminal's stderr for long runs; '' clears it. Elsewhere a no-op. */
+  status(line: string): void;
 }
 
 export interface Ctx {
@@ -21,5 +21,8 @@ export const processIo: Io = {
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString('utf8');
   },
-  color: Boolean(process.stdout.isTTY) && process.env.NO_COLOR === undefined,
+  // carriage return, the line, erase to its end: the next one overwrites it
+  status: (line) => {
+    if (process.stderr.isTTY) process.stderr.write(`\r${line}\x1b[K`);
+  },
 };

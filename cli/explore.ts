@@ -8,6 +8,7 @@ import { traceFromResult } from '../trace/trace.js';
 import type { Ctx } from './context.js';
 import { usage } from './errors.js';
 import { collect, designOption, intOption, knobOptions, presetOption, propertyOptions } from './options.js';
+import { searchProgress, statusLine } from './progress.js';
 import { defaultRuns, defaultSeed } from '../properties/defaults.js';
 
 interface ExploreFlags {
@@ -85,6 +86,7 @@ export function registerExplore(program: Command, ctx: Ctx): void {
       if (flags.path !== undefined && !/^\d+(:\d+)*$/.test(flags.path)) usage(`--path: malformed path '${flags.path}'`);
       const runs = intOption('--runs', flags.runs, defaultRuns, 1);
       const seed = intOption('--seed', flags.seed, defaultSeed());
+      const status = statusLine(ctx.io);
       let run: ExploreResult;
       try {
         run = explore({
@@ -95,10 +97,13 @@ export function registerExplore(program: Command, ctx: Ctx): void {
           runs,
           seed,
           ...(flags.path !== undefined ? { path: flags.path } : {}),
+          onProgress: (p) => status.report(() => `explore ${design.id} ${preset.name}: ${searchProgress(p)}`),
         });
       } catch (err) {
         if (!(err instanceof PathError)) throw err;
         usage(`--path: ${err.path} is not the path of a run with --seed ${seed} --runs ${runs} (copy it from a trace's Reproduce: line)`);
+      } finally {
+        status.clear();
       }
       ctx.io.out(flags.json ? JSON.stringify(exploreJson(run), null, 2) + '\n' : exploreText(run));
       ctx.exit(judged(run).every((r) => r.met) ? 0 : 1);

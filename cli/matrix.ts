@@ -15,6 +15,7 @@ import { foldUnits } from '../trace/layout.js';
 import type { Ctx } from './context.js';
 import { usage } from './errors.js';
 import { intOption } from './options.js';
+import { searchProgress, statusLine } from './progress.js';
 
 const short: Record<Verdict, string> = { holds: 'ok', violated: 'FAIL', sometimes: 'some', never: 'never' };
 
@@ -209,7 +210,11 @@ export function registerMatrix(program: Command, ctx: Ctx): void {
         if (path === undefined || path === dir) usage(`--scenarios: cannot read directory '${dir}': ${code}`);
         usage(`${relative(process.cwd(), path) || path}: cannot read: ${code}`);
       }
-      const m = computeMatrix(designs, runs, seed);
+      const status = statusLine(ctx.io);
+      const m = computeMatrix(designs, runs, seed, (p) =>
+        status.report(() => `matrix ${p.column.design.id} ${p.column.preset} (${p.index + 1}/${p.columns}): ${searchProgress(p)}`),
+      );
+      status.clear();
       const s = { judged };
       ctx.io.out(flags.json ? JSON.stringify(matrixJson(m, s), null, 2) + '\n' : flags.markdown ? matrixMarkdown(m, s) : matrixText(m, s));
       ctx.exit(matrixMet(m) && judged.every((j) => j.met) ? 0 : 1);

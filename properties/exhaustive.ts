@@ -17,6 +17,15 @@ export interface CheckOptions {
   /** Stop cleanly past this many distinct states (the memory bound). */
   readonly maxStates: number;
   readonly properties?: readonly PropertyId[];
+  /** Called as each level starts and every 1,024 new states. */
+  readonly onProgress?: (p: CheckProgress) => void;
+}
+
+export interface CheckProgress {
+  /** The level being explored, 1-based. */
+  readonly depth: number;
+  readonly states: number;
+  readonly transitions: number;
 }
 
 export interface CheckResult {
@@ -67,6 +76,7 @@ export function checkExhaustive<S>(design: Design<S>, config: Config, knobs: Kno
   let complete = true;
   search: for (; depth < opts.depth && frontier.length > 0; depth++) {
     const next: Node<S>[] = [];
+    opts.onProgress?.({ depth: depth + 1, states: seen.size, transitions });
     for (const node of frontier) {
       const checks = [...open('safety'), ...open('capability')];
       let nodeView: { view: GhostView; audit: string[] } | undefined;
@@ -93,6 +103,7 @@ export function checkExhaustive<S>(design: Design<S>, config: Config, knobs: Kno
         }
         if (k === null || !fresh) continue;
         seen.add(k);
+        if (opts.onProgress && (seen.size & 1023) === 0) opts.onProgress({ depth: depth + 1, states: seen.size, transitions });
         next.push(child);
         judgeState(child);
         if (seen.size >= opts.maxStates) {

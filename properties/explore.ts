@@ -23,6 +23,16 @@ export interface ExploreOptions {
   /** fast-check counterexample path; needs exactly one property. */
   readonly path?: string;
   readonly maxLength?: number;
+  /** Called after each run of the search pass and before each shrink. */
+  readonly onProgress?: (p: ExploreProgress) => void;
+}
+
+export interface ExploreProgress {
+  /** Runs of the search pass done, of `of`. */
+  readonly runs: number;
+  readonly of: number;
+  /** The property being shrunk, once the search pass is over. */
+  readonly shrinking: PropertyId | null;
 }
 
 export interface PropertyResult {
@@ -87,6 +97,7 @@ export function explore(opts: ExploreOptions): ExploreResult {
         for (const s of steps) coverage.set(s.action.kind, (coverage.get(s.action.kind) ?? 0) + 1);
         for (const id of findings.keys()) firstHit.set(id, run);
         run++;
+        opts.onProgress?.({ runs: run, of: runs, shrinking: null });
         return true;
       }),
       { seed, numRuns: runs },
@@ -98,6 +109,7 @@ export function explore(opts: ExploreOptions): ExploreResult {
   const results = wanted.map((p): PropertyResult => {
     const hit = firstHit.get(p.id);
     if (hit === undefined) return { property: p.id, kind: p.kind, verdict: verdictOf(p.kind, false), runs };
+    opts.onProgress?.({ runs: run, of: runs, shrinking: p.id });
     const rerun = () =>
       fc.check(
         fc.property(arb, (picks) => !judge(picks, [p]).findings.has(p.id)),

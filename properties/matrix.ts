@@ -3,7 +3,7 @@
 import type { Design } from '../model/design.js';
 import type { PropertyId, PropertyKind } from './catalogue.js';
 import { expectationOf } from './expected.js';
-import { explore, type Verdict } from './explore.js';
+import { type ExploreProgress, explore, type Verdict } from './explore.js';
 
 export interface MatrixColumn {
   readonly design: Design;
@@ -28,9 +28,24 @@ export interface Matrix {
   readonly rows: readonly MatrixRow[];
 }
 
-export function computeMatrix(designs: readonly Design[], runs: number, seed: number): Matrix {
+/** Where a matrix run is: column `column` (0-based) of `columns`, and that column's search. */
+export interface MatrixProgress extends ExploreProgress {
+  readonly column: MatrixColumn;
+  readonly index: number;
+  readonly columns: number;
+}
+
+export function computeMatrix(designs: readonly Design[], runs: number, seed: number, onProgress?: (p: MatrixProgress) => void): Matrix {
   const columns = designs.flatMap((design) => design.presets.map((p) => ({ design, preset: p.name })));
-  const runsByColumn = columns.map((c) => explore({ design: c.design, preset: c.preset, runs, seed }));
+  const runsByColumn = columns.map((column, index) =>
+    explore({
+      design: column.design,
+      preset: column.preset,
+      runs,
+      seed,
+      ...(onProgress ? { onProgress: (p: ExploreProgress) => onProgress({ ...p, column, index, columns: columns.length }) } : {}),
+    }),
+  );
   const rows = runsByColumn[0]!.results.map((first, i) => ({
     property: first.property,
     kind: first.kind,

@@ -1,10 +1,12 @@
-// Runs the CLI in-process with captured output.
+// Runs the CLI in-process with captured output; `status` holds every
+// status line, as a terminal would have been shown them.
 import type { Io } from '../../cli/context.js';
 import { run } from '../../cli/program.js';
 
 export async function cli(argv: readonly string[], stdin = '') {
   let out = '';
   let err = '';
+  const status: string[] = [];
   const io: Io = {
     out: (t) => {
       out += t;
@@ -13,8 +15,10 @@ export async function cli(argv: readonly string[], stdin = '') {
       err += t;
     },
     readStdin: async () => stdin,
-    color: false,
+    status: (line) => {
+      status.push(line);
+    },
   };
   const code = await run(argv, io);
-  return { code, out, err };
+  return { code, out, err, status };
 }

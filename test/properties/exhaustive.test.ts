@@ -64,6 +64,18 @@ describe('exhaustive search mechanics', () => {
     expect(run(twins, true).results.map((r) => r.verdict)).toEqual(run(twins, false).results.map((r) => r.verdict));
   });
 
+  it('reports progress as each level starts and every 1,024 new states', () => {
+    const seen: { depth: number; states: number; transitions: number }[] = [];
+    const r = checkExhaustive(design!, defaultConfig, knobs, { depth: 5, symmetry: false, maxStates: 1e6, onProgress: (p) => seen.push(p) });
+    const levels = seen.filter((p, i) => i === 0 || p.depth !== seen[i - 1]!.depth);
+    expect(levels.map((p) => p.depth)).toEqual([1, 2, 3, 4, 5]);
+    expect(levels[0]).toEqual({ depth: 1, states: 1, transitions: 0 });
+    const within = seen.filter((p) => !levels.includes(p));
+    expect(within.length).toBe(Math.floor(r.states / 1024));
+    for (const p of within) expect(p.states % 1024).toBe(0);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!.transitions).toBeGreaterThanOrEqual(seen[i - 1]!.transitions);
+  });
+
   it('the memory bound stops cleanly with the depth reached', () => {
     const r = checkExhaustive(design!, defaultConfig, knobs, { depth: 10, symmetry: true, maxStates: 500 });
     expect(r.complete).toBe(false);

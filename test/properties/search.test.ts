@@ -13,7 +13,7 @@ import { catalogue } from '../../properties/catalogue.js';
 import type { TraceStep } from '../../properties/evaluate.js';
 import { checkExhaustive } from '../../properties/exhaustive.js';
 import { expectationOf, expected } from '../../properties/expected.js';
-import { explore, PathError, verdictOf } from '../../properties/explore.js';
+import { type ExploreProgress, explore, PathError, verdictOf } from '../../properties/explore.js';
 import { computeMatrix, type Matrix, matrixMet } from '../../properties/matrix.js';
 import { mmap } from '../actions.js';
 
@@ -131,6 +131,15 @@ describe('explore', () => {
     expect(bad).toThrow('no run of the search has the path 999999:77:1');
   });
 
+  it('reports each run of the search pass, then each property it shrinks', () => {
+    const seen: ExploreProgress[] = [];
+    const run = explore({ design: structPage, preset: 'lsfmm-2020', properties: ['p2p-dma', 'no-leak', 'odirect-to-bar'], runs: 100, seed: 3, onProgress: (p) => seen.push(p) });
+    expect(seen.slice(0, 100)).toEqual(Array.from({ length: 100 }, (_, i) => ({ runs: i + 1, of: 100, shrinking: null })));
+    const found = run.results.filter((r) => r.finding).map((r) => r.property);
+    expect(found).toEqual(['odirect-to-bar', 'p2p-dma']);
+    expect(seen.slice(100)).toEqual(found.map((shrinking) => ({ runs: 100, of: 100, shrinking })));
+  });
+
   it('an unknown preset is an error', () => {
     expect(() => explore({ design: structPage, preset: 'rfc-2019', runs: 1, seed: 1 })).toThrow('unknown preset rfc-2019');
   });
@@ -164,6 +173,13 @@ describe('the expected table and the matrix', () => {
     // 300 runs are too few for exporter-no-wait's two violations
     expect(m.rows.find((r) => r.property === 'dma-to-bound-exporter')!.cells[6]).toEqual({ verdict: 'holds', expected: 'violated' });
     expect(matrixMet(m)).toBe(false);
+  });
+
+  it('computeMatrix reports the search of each column, numbered', () => {
+    const seen: string[] = [];
+    computeMatrix(designs, 2, 42, (p) => seen.push(`${p.index + 1}/${p.columns} ${p.column.design.id} ${p.column.preset} ${p.shrinking ?? `${p.runs}/${p.of}`}`));
+    const columns = designs.flatMap((d) => d.presets.map((p) => `${d.id} ${p.name}`));
+    expect(seen.filter((l) => l.endsWith(' 2/2'))).toEqual(columns.map((c, i) => `${i + 1}/${columns.length} ${c} 2/2`));
   });
 
   it('matrixMet: every cell as expected, or with no expectation', () => {

@@ -1,0 +1,83 @@
+// Long runs show progress on a terminal (DESIGN.md §6): throttled status
+// lines on stderr, erased before the result; never on a pipe, never in stdout.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type Io, processIo } from '../../cli/context.js';
+import { statusLine } from '../../cli/progress.js';
+import { cli } from './fake-io.js';
+
+const recorder = () => {
+  const lines: string[] = [];
+  const io: Io = { out: () => {}, err: () => {}, readStdin: async () => '', status: (l) => lines.push(l) };
+  return { io, lines };
+};
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('statusLine', () => {
+  it('shows at most one line per 100 ms, builds a line only to show it, and cuts it at 72 columns', () => {
+    const { io, lines } = recorder();
+    let t = 1000;
+    const status = statusLine(io, () => t);
+    const built: string[] = [];
+    const line = (s: string) => () => {
+      built.push(s);
+      return s;
+    };
+    status.report(line('a'));
+    t += 99;
+    status.report(line('b'));
+    t += 1;
+    status.report(line('x'.repeat(80)));
+    expect(lines).toEqual(['a', 'x'.repeat(72)]);
+    expect(built).toEqual(['a', 'x'.repeat(80)]);
+  });
+
+  it('clear erases only if a line was shown', () => {
+    const quiet = recorder();
+    statusLine(quiet.io).clear();
+    expect(quiet.lines).toEqual([]);
+    const shown = recorder();
+    const status = statusLine(shown.io);
+    status.report(() => 'working');
+    status.clear();
+    expect(shown.lines).toEqual(['working', '']);
+  });
+});
+
+describe('processIo.status', () => {
+  it('writes carriage return, line and erase-to-end on a terminal, nothing on a pipe', () => {
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const tty = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
+    try {
+      Object.defineProperty(process.stderr, 'isTTY', { value: false, configurable: true });
+      processIo.status('run 1/2');
+      expect(write).not.toHaveBeenCalled();
+      Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });
+      processIo.status('run 1/2');
+      expect(write).toHaveBeenCalledWith('\rrun 1/2\x1b[K');
+    } finally {
+      if (tty) Object.defineProperty(process.stderr, 'isTTY', tty);
+      else delete (process.stderr as { isTTY?: boolean }).isTTY;
+    }
+  });
+});
+
+describe('long runs', () => {
+  it.each([
+    [['check', '--design', 'struct-page', '--depth', '5'], /^check struct-page mainline: depth [1-5]\/5, \d+ states, \d+ transitions$/],
+    [['explore', '--design', 'vma-p2p', '--runs', '300'], /^explore vma-p2p rfc-2019: (run \d+\/300|shrinking [a-z-]+)$/],
+    [['matrix', '--runs', '50'], /^matrix (struct-page|vma-p2p) [a-z0-9-]+ \([1-8]\/8\): (run \d+\/50|shrinking [a-z-]+)$/],
+  ])('%j shows progress, then erases it; stdout does not carry it', async (argv, shape) => {
+    const r = await cli(argv);
+    expect(r.status.length).toBeGreaterThanOrEqual(2);
+    expect(r.status.at(-1)).toBe('');
+    for (const line of r.status.slice(0, -1)) expect(line).toMatch(shape);
+    expect(r.out).not.toMatch(/\r/);
+  });
+
+  it('a quick command (list) shows none', async () => {
+    expect((await cli(['list'])).status).toEqual([]);
+  });
+});
