@@ -28,7 +28,7 @@ export interface Matrix {
   readonly rows: readonly MatrixRow[];
 }
 
-/** Where a matrix run is: column `column` (0-based) of `columns`, and that column's search. */
+/** Where a matrix run is: the search of `column`, number `index` (0-based) of `columns`. */
 export interface MatrixProgress extends ExploreProgress {
   readonly column: MatrixColumn;
   readonly index: number;
