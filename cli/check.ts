@@ -50,7 +50,7 @@ export function registerCheck(program: Command, ctx: Ctx): void {
         symmetry: flags.symmetry,
         maxStates,
         onProgress: (p) =>
-          status.report(() => `check ${design.id} ${preset.name}: depth ${p.depth}/${depth}, ${p.states} states, ${p.transitions} transitions`),
+          status.report(() => `check ${design.id} ${preset.name}: depth ${p.depth}/${depth}, states ${p.states}, transitions ${p.transitions}`),
       });
       status.clear();
       const rows = result.results.map((r) => {
