@@ -1,8 +1,10 @@
 // p2pmodel explore: random search of one design/preset, judged against
 // the expected table; counterexamples and witnesses as traces.
 import type { Command } from 'commander';
+import { type ActionKind, actionKinds } from '../model/vocabulary.js';
 import { expectationOf } from '../properties/expected.js';
 import { type ExploreResult, explore, PathError } from '../properties/explore.js';
+import { foldUnits } from '../trace/layout.js';
 import { printTrace } from '../trace/print.js';
 import { traceFromResult } from '../trace/trace.js';
 import type { Ctx } from './context.js';
@@ -30,12 +32,29 @@ function judged(run: ExploreResult) {
   });
 }
 
+/** Steps the search pass took per action kind, in vocabulary order; empty when `--path` skipped it. */
+const coverageOf = (run: ExploreResult): [ActionKind, number][] =>
+  run.coverage.size === 0 ? [] : actionKinds.map((k) => [k, run.coverage.get(k) ?? 0]);
+
+/** What the search exercised: a `holds` over actions never taken says little about them. */
+function coverageLines(run: ExploreResult): string[] {
+  const counts = coverageOf(run);
+  if (counts.length === 0) return [];
+  const never = counts.filter(([, n]) => n === 0).map(([k]) => k);
+  return [
+    '',
+    ...foldUnits('  steps taken, per action:', counts.filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`), { indent: 4 }),
+    ...(never.length === 0 ? [] : foldUnits('  never enabled:', never, { indent: 4 })),
+  ];
+}
+
 function exploreJson(run: ExploreResult) {
   return {
     design: run.design.id,
     preset: run.preset,
     knobs: run.knobs,
     seed: run.seed,
+    ...(run.coverage.size === 0 ? {} : { coverage: Object.fromEntries(coverageOf(run)) }),
     results: judged(run).map((r) => {
       const trace = traceFromResult(run, r);
       return {
@@ -58,6 +77,7 @@ function exploreText(run: ExploreResult): string {
     const exp = r.expected ? (r.met ? '' : `  UNEXPECTED (expected ${r.expected.verdict})`) : '  (no expectation)';
     lines.push(`  ${r.property.padEnd(24)} ${r.kind.padEnd(10)} ${r.verdict}${exp}`);
   }
+  lines.push(...coverageLines(run));
   for (const r of rows) {
     const trace = traceFromResult(run, r);
     if (trace) lines.push('', printTrace(trace).trimEnd());

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { actionKinds } from '../../model/vocabulary.js';
 import { cli } from './fake-io.js';
 
 describe('p2pmodel explore', () => {
@@ -16,6 +17,27 @@ describe('p2pmodel explore', () => {
     for (const r of json.results)
       if (r.verdict === 'violated' || r.verdict === 'sometimes') expect(r.trace).toMatch(/-> /);
       else expect(r.trace).toBeUndefined();
+  });
+
+  it('says how often the search took each action, and which were never enabled', async () => {
+    const text = (await cli(['explore', '--design', 'vma-p2p', '--runs', '300'])).out;
+    const block = text.slice(text.indexOf('  steps taken, per action:'), text.indexOf('\n\nP2P '));
+    for (const line of block.split('\n')) expect(line.length).toBeLessThanOrEqual(72);
+    // vma-p2p refuses O_DIRECT to the BAR, so no I/O is ever in flight
+    expect(block).toMatch(/\n {2}never enabled: dev_io_dma dev_io_complete$/);
+    const taken = [...block.matchAll(/([a-z_]+)=(\d+)/g)].map((m) => m[1]);
+    expect(taken).toEqual(actionKinds.filter((k) => k !== 'dev_io_dma' && k !== 'dev_io_complete'));
+    const json = JSON.parse((await cli(['explore', '--design', 'vma-p2p', '--runs', '300', '--json'])).out);
+    expect(Object.keys(json.coverage)).toEqual([...actionKinds]);
+    expect([json.coverage.dev_io_dma, json.coverage.proc_mmap > 0]).toEqual([0, true]);
+    for (const [kind, n] of [...block.matchAll(/([a-z_]+)=(\d+)/g)].map((m) => [m[1]!, Number(m[2])] as const)) expect(json.coverage[kind]).toBe(n);
+  });
+
+  it('a rerun from --path has no search pass, so no coverage', async () => {
+    const argv = ['explore', '--design', 'struct-page', '--preset', 'bug-insert-leak', '--property', 'no-leak', '--seed', '7'];
+    const { path } = JSON.parse((await cli([...argv, '--json'])).out).results[0];
+    expect((await cli([...argv, '--path', path])).out).not.toContain('steps taken');
+    expect(JSON.parse((await cli([...argv, '--path', path, '--json'])).out).coverage).toBeUndefined();
   });
 
   it('exits 1 when a --knob override moves a verdict away from the table', async () => {
