@@ -67,8 +67,8 @@ describe('processIo.status', () => {
 describe('long runs', () => {
   it.each([
     [['check', '--design', 'struct-page', '--depth', '5'], /^check struct-page mainline: depth [1-5]\/5, states \d+, transitions \d+$/],
-    [['explore', '--design', 'vma-p2p', '--runs', '300'], /^explore vma-p2p rfc-2019: (run \d+\/300|shrinking [a-z-]+)$/],
-    [['matrix', '--runs', '50'], /^matrix (struct-page|vma-p2p) [a-z0-9-]+ \([1-8]\/8\): (run \d+\/50|shrinking [a-z-]+)$/],
+    [['explore', '--design', 'vma-p2p', '--runs', '300'], /^explore vma-p2p rfc-2019: (run \d+\/300|shrinking [a-z0-9-]+)$/],
+    [['matrix', '--runs', '50'], /^matrix (struct-page|vma-p2p) [a-z0-9-]+ \([1-8]\/8\): (run \d+\/50|shrinking [a-z0-9-]+)$/],
   ])('%j shows progress, then erases it; stdout does not carry it', async (argv, shape) => {
     const r = await cli(argv);
     expect(r.status.length).toBeGreaterThanOrEqual(2);
