@@ -51,6 +51,13 @@ function pathTo<S>(node: Node<S>): TraceStep[] {
   return steps.reverse();
 }
 
+type Judged = { readonly view: GhostView; readonly audit: string[] };
+
+/** What safety and capability checks read of a state, besides a step's events. */
+function judgedState<S>(design: Design<S>, state: S): Judged {
+  return { view: design.view(state), audit: design.audit(state) };
+}
+
 export function checkExhaustive<S>(design: Design<S>, config: Config, knobs: Knobs, opts: CheckOptions): CheckResult {
   const started = performance.now();
   const key = (s: S) => design.key(s, opts.symmetry);
@@ -79,12 +86,8 @@ export function checkExhaustive<S>(design: Design<S>, config: Config, knobs: Kno
     opts.onProgress?.({ depth: depth + 1, states: seen.size, transitions });
     for (const node of frontier) {
       const checks = [...open('safety'), ...open('capability')];
-      let nodeView: { view: GhostView; audit: string[] } | undefined;
-      const viewOf = (state: S) => {
-        if (state !== node.state) return { view: design.view(state), audit: design.audit(state) };
-        nodeView ??= { view: design.view(state), audit: design.audit(state) };
-        return nodeView;
-      };
+      // a refused step leaves the node's state: its view is built once
+      let nodeView: Judged | undefined;
       for (const action of design.enabled(node.state)) {
         const r = design.step(node.state, action);
         transitions++;
@@ -94,7 +97,8 @@ export function checkExhaustive<S>(design: Design<S>, config: Config, knobs: Kno
         if (!fresh && r.events.length === 0) continue;
         const child: Node<S> = { state: r.state, parent: node, step: { action, ret: r.ret } };
         if (checks.length > 0) {
-          const judged = { events: r.events, ...viewOf(r.state) };
+          const viewed = r.state === node.state ? (nodeView ??= judgedState(design, node.state)) : judgedState(design, r.state);
+          const judged = { events: r.events, ...viewed };
           for (const p of checks) {
             if (found.has(p.id)) continue;
             const detail = p.kind === 'safety' ? p.violation(judged) : p.kind === 'capability' && p.witnessed(judged) ? 'witnessed' : null;
