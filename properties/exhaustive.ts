@@ -97,7 +97,8 @@ export function checkExhaustive<S>(design: Design<S>, config: Config, knobs: Kno
         if (!fresh && r.events.length === 0) continue;
         const child: Node<S> = { state: r.state, parent: node, step: { action, ret: r.ret } };
         if (checks.length > 0) {
-          const viewed = r.state === node.state ? (nodeView ??= judgedState(design, node.state)) : judgedState(design, r.state);
+          if (r.state === node.state) nodeView ??= judgedState(design, node.state);
+          const viewed = r.state === node.state ? nodeView! : judgedState(design, r.state);
           const judged = { events: r.events, ...viewed };
           for (const p of checks) {
             if (found.has(p.id)) continue;
