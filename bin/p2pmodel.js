@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader: no build step after npm install.
-import { register } from 'tsx/esm/api';
+// The p2pmodel binary: the TypeScript CLI, bundled and run by bin/run.js.
+import { fileURLToPath } from 'node:url';
+import { runTs } from './run.js';
 
-register();
-await import('../cli/main.ts');
+await runTs(fileURLToPath(new URL('../cli/main.ts', import.meta.url)));

@@ -1,75 +1,93 @@
-// p2pmodel check: bounded exhaustive search, herd7-style observation lines,
-// the shortest trace for every violation or witness.
+// p2pmodel check: the complete search of one world, TLC-style: it runs
+// until no new state appears and says `complete:`; a holds line is then
+// a proof for that world. --depth and --max-states stop it early, and
+// then nothing is claimed beyond what was searched. herd7-style
+// Observation lines, the shortest trace for every violation or witness.
 import type { Command } from 'commander';
 import { resolveKnobs } from '../model/design.js';
-import { defaultConfig } from '../model/vocabulary.js';
 import { findProperty } from '../properties/catalogue.js';
 import { type CheckResult, checkExhaustive } from '../properties/exhaustive.js';
 import { expectationOf } from '../properties/expected.js';
+import type { Verdict } from '../properties/explore.js';
 import { printTrace } from '../trace/print.js';
 import type { Trace } from '../trace/trace.js';
 import type { Ctx } from './context.js';
-import { usage } from './errors.js';
-import { collect, designOption, intOption, knobOptions, presetOption } from './options.js';
+import { collect, designOption, intOption, knobOptions, presetOption, worldOption } from './options.js';
 import { statusLine } from './progress.js';
 
 interface CheckFlags {
   design?: string;
   preset?: string;
   knob: string[];
+  world?: string;
   depth?: string;
   maxStates?: string;
   symmetry: boolean;
   json?: boolean;
 }
 
-const defaultMaxStates = 2_000_000;
+const defaultMaxStates = 20_000_000;
+
+/** How far an incomplete search went, for its Observation lines. */
+const bound = (r: CheckResult) => (r.stoppedBy === 'depth' ? `within depth ${r.diameter}` : `within ${r.states} states`);
+
+/** An Observation's words: a bare holds/never only for a complete search. */
+function observed(r: CheckResult, verdict: Verdict, found: boolean): string {
+  if (found || r.complete) return r.complete && !found ? `${verdict} in all ${r.states} reachable states` : verdict;
+  return verdict === 'holds' ? `no violation ${bound(r)} (incomplete)` : `not witnessed ${bound(r)} (incomplete)`;
+}
 
 export function registerCheck(program: Command, ctx: Ctx): void {
   program
     .command('check')
-    .description('exhaustive breadth-first search to a depth; shortest counterexamples; exit 1 if a verdict differs from the table')
+    .description(
+      'complete search of a world: every reachable state, shortest counterexamples; exit 1 if a verdict differs from the table',
+    )
     .option('--design <id>', 'struct-page or vma-p2p')
     .option('--preset <name>', "knob preset (default: the design's first)")
     .option('--knob <name=value>', 'override one knob (repeatable)', collect, [])
-    .option('--depth <n>', 'steps from the initial state (required)')
-    .option('--max-states <n>', `memory bound: stop past this many distinct states (default ${defaultMaxStates})`)
-    .option('--no-symmetry', 'do not merge states that differ only by process order or entity ids')
+    .option('--world <name|file>', 'a world of worlds/ or a world file (default: the default world)')
+    .option('--depth <n>', 'stop after n steps from the initial state (the search is then incomplete)')
+    .option('--max-states <n>', `stop past n distinct states (default ${defaultMaxStates}; the search is then incomplete)`)
+    .option('--no-symmetry', 'do not merge states that differ only by process order or entity slots')
     .option('--json', 'machine-readable output')
     .action((flags: CheckFlags) => {
       const design = designOption(flags.design);
       const preset = presetOption(design, flags.preset);
       const overrides = knobOptions(design, flags.knob);
-      if (flags.depth === undefined) usage('--depth is required');
-      const depth = intOption('--depth', flags.depth, 0, 1);
+      const world = worldOption(flags.world);
+      const depth = flags.depth === undefined ? undefined : intOption('--depth', flags.depth, 0, 1);
       const maxStates = intOption('--max-states', flags.maxStates, defaultMaxStates, 1);
       const knobs = resolveKnobs(design, preset, overrides);
       const status = statusLine(ctx.io);
-      const result = checkExhaustive(design, defaultConfig, knobs, {
-        depth,
+      const result = checkExhaustive(design, world.config, knobs, {
+        ...(depth === undefined ? {} : { depth }),
         symmetry: flags.symmetry,
         maxStates,
-        onProgress: (p) =>
-          status.report(() => `check ${design.id} ${preset.name}: depth ${p.depth}/${depth}, states ${p.states}, transitions ${p.transitions}`),
+        onProgress: (p) => status.report(() => `check ${design.id} ${preset.name}: depth ${p.depth}, states ${p.states}, transitions ${p.transitions}`),
       });
       status.clear();
+      const worldArg = flags.world === undefined ? '' : ` --world ${flags.world}`;
+      const bounds = `${depth === undefined ? '' : ` --depth ${depth}`}${flags.maxStates === undefined ? '' : ` --max-states ${maxStates}`}`;
       const rows = result.results.map((r) => {
         const expected = expectationOf(design.id, preset.name, r.property)?.verdict;
         const trace: Trace | undefined = r.finding && {
           design: design.id,
           preset: preset.name,
           overrides,
-          config: defaultConfig,
+          config: world.config,
           property: r.property,
           verdict: r.verdict,
           detail: r.finding.detail,
           steps: r.finding.steps,
           links: findProperty(r.property)?.links ?? [],
-          command: `p2pmodel check --design ${design.id} --preset ${preset.name}${knobArgs(overrides)} --depth ${depth}`,
+          command: `npx p2pmodel check --design ${design.id} --preset ${preset.name}${knobArgs(overrides)}${worldArg}${bounds}`,
         };
-        return { ...r, expected, met: expected === undefined || expected === r.verdict, trace };
+        // an incomplete search can confirm what it found, never what it did not
+        const met = expected === undefined || (r.finding ? expected === r.verdict : result.complete ? expected === r.verdict : expected === 'holds' || expected === 'never');
+        return { ...r, expected, met, trace };
       });
-      const met = result.complete && rows.every((r) => r.met);
+      const met = rows.every((r) => r.met);
       ctx.io.out(
         flags.json
           ? JSON.stringify(
@@ -77,15 +95,17 @@ export function registerCheck(program: Command, ctx: Ctx): void {
                 design: design.id,
                 preset: preset.name,
                 knobs,
+                world: world.name,
                 symmetry: flags.symmetry,
+                complete: result.complete,
+                stoppedBy: result.stoppedBy,
                 states: result.states,
                 transitions: result.transitions,
-                depth: result.depth,
-                complete: result.complete,
+                diameter: result.diameter,
                 results: rows.map((r) => ({
                   property: r.property,
                   kind: r.kind,
-                  verdict: r.verdict,
+                  verdict: r.finding || result.complete ? r.verdict : null,
                   expected: r.expected ?? null,
                   ...(r.trace ? { length: r.trace.steps.length, detail: r.trace.detail, trace: printTrace(r.trace) } : {}),
                 })),
@@ -93,33 +113,40 @@ export function registerCheck(program: Command, ctx: Ctx): void {
               null,
               2,
             ) + '\n'
-          : text(design.id, preset.name, overrides, flags.symmetry, result, rows),
+          : text(design.id, preset.name, overrides, world.name, flags.symmetry, result, rows),
       );
       // timing goes to stderr so that stdout is the same for the same search
       const rate = Math.round(result.states / Math.max(result.seconds, 1e-9));
-      ctx.io.err(`check: ${result.seconds.toFixed(2)} s, ${rate} states/s\n`);
+      ctx.io.err(`check: ${result.seconds.toFixed(2)} s, ${rate} states/s, ${Math.round(result.bytesPerState)} bytes/state\n`);
       ctx.exit(met ? 0 : 1);
     });
 }
 
-const knobArgs = (o: Record<string, string>) => Object.entries(o).map(([k, v]) => ` --knob ${k}=${v}`).join('');
+const knobArgs = (o: Record<string, string>) =>
+  Object.entries(o)
+    .map(([k, v]) => ` --knob ${k}=${v}`)
+    .join('');
 
 function text(
   design: string,
   preset: string,
   overrides: Record<string, string>,
+  world: string,
   symmetry: boolean,
   r: CheckResult,
-  rows: readonly { property: string; verdict: string; expected?: string | undefined; met: boolean; trace?: Trace | undefined }[],
+  rows: readonly { property: string; verdict: Verdict; expected?: Verdict | undefined; met: boolean; trace?: Trace | undefined }[],
 ): string {
+  const stopped = r.stoppedBy === 'depth' ? `--depth ${r.diameter}` : '--max-states';
   const lines = [
-    `Check ${design} ${preset}${knobArgs(overrides)} depth ${r.depth}${r.complete ? '' : ' (INCOMPLETE: memory bound hit)'}`,
-    `States ${r.states} Transitions ${r.transitions} symmetry ${symmetry ? 'on' : 'off'}`,
+    `Check ${design} ${preset}${knobArgs(overrides)} world ${world} symmetry ${symmetry ? 'on' : 'off'}`,
+    r.complete
+      ? `complete: ${r.states} states, ${r.transitions} transitions, diameter ${r.diameter}`
+      : `incomplete (stopped by ${stopped}): ${r.states} states, ${r.transitions} transitions, depth ${r.diameter}`,
   ];
   for (const row of rows) {
     const shortest = row.trace ? ` shortest ${row.trace.steps.length}` : '';
     const note = row.met ? '' : `  UNEXPECTED (expected ${row.expected})`;
-    lines.push(`Observation ${row.property.padEnd(24)} ${row.verdict}${shortest}${note}`);
+    lines.push(`Observation ${row.property.padEnd(24)} ${observed(r, row.verdict, row.trace !== undefined)}${shortest}${note}`);
   }
   for (const row of rows) if (row.trace) lines.push('', printTrace(row.trace).trimEnd());
   return lines.join('\n') + '\n';

@@ -2,6 +2,8 @@
 import type { Design, Knobs, PresetSpec } from '../model/design.js';
 import { designs, findDesign } from '../model/designs.js';
 import { findProperty, type PropertyId } from '../properties/catalogue.js';
+import { type Config, defaultConfig } from '../model/vocabulary.js';
+import { loadWorld, worldNames } from '../worlds/load.js';
 import { usage } from './errors.js';
 
 export function designOption(id: string | undefined): Design {
@@ -45,3 +47,16 @@ export function intOption(name: string, value: string | undefined, fallback: num
 }
 
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** `--world NAME|FILE`: a shipped world or a world file; the default world without it. */
+export function worldOption(spec: string | undefined): { readonly name: string; readonly config: Config } {
+  if (spec === undefined) return { name: 'default', config: defaultConfig };
+  try {
+    const world = loadWorld(spec);
+    return { name: world.name, config: world.config };
+  } catch (err) {
+    const { code } = err as NodeJS.ErrnoException;
+    if (code === undefined) throw err; // a TraceSyntaxError: FILE:LINE, exit 2
+    return usage(`--world: no shipped world '${spec}' (one of: ${worldNames().join(', ')}) and no file: ${code}`);
+  }
+}

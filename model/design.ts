@@ -1,6 +1,8 @@
-// The Design contract (DESIGN.md §3): every design is a pure state
-// machine over the shared vocabulary, in the shape of XState's
+// The Design contract: every design is a pure state machine over the
+// shared vocabulary, in the shape of XState's
 // transition(logic, snapshot, event) -> [next, actions].
+import type { Machine } from './machine.js';
+import type { State } from './state.js';
 import type { Action, Config, GhostView, Step } from './vocabulary.js';
 
 export type DesignId = 'struct-page' | 'vma-p2p';
@@ -20,35 +22,33 @@ export interface KnobSpec {
 
 export interface PresetSpec {
   readonly name: string;
-  /** One line, as in DESIGN.md §4. */
+  /** One line: what the preset stands for. */
   readonly doc: string;
   readonly cite: string;
   /** Only the knobs that differ from their defaults. */
   readonly knobs: Knobs;
 }
 
-export interface Design<S = unknown> {
+export interface Design<S extends State = State> {
   readonly id: DesignId;
   readonly title: string;
   /** The first preset is the design's default. */
   readonly presets: readonly PresetSpec[];
   readonly knobs: readonly KnobSpec[];
   init(config: Config, knobs: Knobs): S;
-  /** Pure and total: never mutates `state`, never throws. */
+  /** Pure and total: never changes `state`, never throws. */
   step(state: S, action: Action): Step<S>;
   /** Concrete actions worth trying from `state`. */
   enabled(state: S): Action[];
   view(state: S): GhostView;
-  /** Broken internal accounting (DOMAIN.md §4.5), empty when consistent. */
+  /** Broken internal accounting, empty when consistent. */
   audit(state: S): string[];
-  /** References and memory still held; empty once the world is idle and clean (§4.8). */
+  /** References and memory still held; empty once the world is idle and clean. */
   held(state: S): string[];
-  /**
-   * A key equal for states the properties cannot tell apart, for the
-   * exhaustive search. With `symmetry`, dead entities are dropped, ids
-   * renamed canonically and interchangeable processes sorted.
-   */
-  key(state: S, symmetry: boolean): string;
+  /** The state in kernel words, keyed by the names a trace uses (e0, p0, vma0, mr0...). */
+  decode(state: S): Record<string, unknown>;
+  /** The packed machine of a world: what the exhaustive search drives (same step). */
+  machine(config: Config, knobs: Knobs): Machine<S>;
 }
 
 /** Resolve a preset plus overrides into a full knob set, defaults filled in. */

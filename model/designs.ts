@@ -3,7 +3,7 @@ import type { Design, DesignId } from './design.js';
 import { structPage } from './struct-page/index.js';
 import { vmaP2p } from './vma-p2p/index.js';
 
-export const designs: readonly Design[] = [structPage as Design, vmaP2p as Design];
+export const designs: readonly Design[] = [structPage as unknown as Design, vmaP2p as unknown as Design];
 
 export function findDesign(id: string): Design | undefined {
   return designs.find((d) => d.id === (id as DesignId));

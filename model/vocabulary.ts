@@ -34,6 +34,39 @@ export type ImporterConfig =
       readonly odp: boolean;
     };
 
+/**
+ * The bounds that make a world finite, as a model checker's configuration
+ * does: past one, an action is refused with the errno the kernel gives
+ * there, or with BOUND where the kernel has no such limit.
+ */
+export interface Limits {
+  /** VMAs per process: mm->map_count against sysctl_max_map_count (mmap -ENOMEM). */
+  readonly vmas: number;
+  /** MRs per process: RLIMIT_MEMLOCK and the device's max_mr (ibv_reg_mr -ENOMEM). */
+  readonly mrs: number;
+  /** O_DIRECT requests in flight: the queue's tags, as RWF_NOWAIT sees them (-EAGAIN). */
+  readonly bios: number;
+  /** Exporter allocations (p2pmem ranges, driver objects) alive at once: the model's bound (BOUND). */
+  readonly allocations: number;
+  /** Fault injections in one run: the model's bound (BOUND). */
+  readonly faults: number;
+}
+
+/**
+ * Each limit as a world's `limits:` line writes it (`1 vma, 2 allocations`),
+ * in printing order, with the range a world may set.
+ */
+export const limitWords: readonly { readonly limit: keyof Limits; readonly one: string; readonly many: string; readonly min: number; readonly max: number }[] = [
+  { limit: 'vmas', one: 'vma', many: 'vmas', min: 1, max: 8 },
+  { limit: 'mrs', one: 'mr', many: 'mrs', min: 0, max: 8 },
+  { limit: 'bios', one: 'bio', many: 'bios', min: 0, max: 8 },
+  { limit: 'allocations', one: 'allocation', many: 'allocations', min: 1, max: 16 },
+  { limit: 'faults', one: 'fault', many: 'faults', min: 0, max: 8 },
+];
+
+/** The limits a world gets for every word its `limits:` line leaves out. */
+export const defaultLimits: Limits = { vmas: 1, mrs: 1, bios: 1, allocations: 2, faults: 1 };
+
 export interface Config {
   readonly exporters: readonly ExporterConfig[];
   readonly importers: readonly ImporterConfig[];
@@ -44,8 +77,9 @@ export interface Config {
    * bypasses it. Carried into traces; no property observes DMA addresses.
    */
   readonly iommu: boolean;
-  /** Process slots (struct mm_struct): p0 runs at start, fork() fills the rest. */
+  /** Process slots (struct mm_struct): p0 runs at start, fork() fills a free one, exit() frees it. */
   readonly processes: number;
+  readonly limits: Limits;
 }
 
 /** The world every preset is judged in unless a trace states another. */
@@ -60,19 +94,24 @@ export const defaultConfig: Config = {
   routes: [['bus-addr'], ['bus-addr'], ['host-bridge'], ['none']],
   iommu: true,
   processes: 2,
+  limits: defaultLimits,
 };
 
 // --- identifiers -------------------------------------------------------
 
-/** Indices: exporters and importers into Config; the rest are created by steps. */
+/**
+ * Indices: exporters and importers into Config; the rest are slots of a
+ * finite world, taken lowest first and free again once their entity dies.
+ */
 export type ExporterId = number;
 export type ImporterId = number;
+/** A process slot: fork() takes the lowest free one. */
 export type ProcId = number;
-/** A vm_area_struct, numbered in creation order across all mms. */
+/** A vm_area_struct, by its slot in its own mm: fork() copies it to the same slot, as the same address. */
 export type VmaId = number;
 /** One in-flight block request (struct bio / struct request). */
 export type IoId = number;
-/** One RDMA memory region (struct ib_mr / ib_umem). */
+/** One RDMA memory region (struct ib_mr / ib_umem), numbered across processes like an rkey. */
 export type MrId = number;
 /** One exporter allocation: a p2pmem range or a driver object. */
 export type AllocId = number;
@@ -163,7 +202,7 @@ export const actionKinds: readonly ActionKind[] = [
 
 // --- return values -----------------------------------------------------
 
-/** What a step returns, as the caller sees it. */
+/** The errnos the model's designs return (a trace may state any Linux errno). */
 export type Errno =
   | '-EINVAL'
   | '-EFAULT'
@@ -180,11 +219,18 @@ export type Errno =
 
 export type Signal = 'SIGBUS' | 'SIGSEGV';
 
-/** '0', a created id ('vma0', 'io1', 'mr0', 'p1'), an errno or a signal. */
-export type Ret = '0' | `vma${number}` | `io${number}` | `mr${number}` | `p${number}` | Errno | Signal;
+/** A refusal at one of the world's Limits where the kernel has no such limit. */
+export type Bound = 'BOUND';
+
+/**
+ * '0', a created id ('vma0', 'io1', 'mr0', 'p1'), an errno (any Linux
+ * errno name, as a trace may state one the model never returns), a
+ * signal, or BOUND.
+ */
+export type Ret = '0' | `vma${number}` | `io${number}` | `mr${number}` | `p${number}` | `-E${string}` | Signal | Bound;
 
 export function isFailure(ret: Ret): boolean {
-  return ret.startsWith('-') || ret.startsWith('SIG');
+  return ret.startsWith('-') || ret.startsWith('SIG') || ret === 'BOUND';
 }
 
 // --- events ------------------------------------------------------------
@@ -195,15 +241,14 @@ export type DmaTarget =
       readonly mem: 'bar';
       readonly exporter: ExporterId;
       readonly page: number;
-      /** The allocation and generation the importer was given when it mapped. */
-      readonly alloc: AllocId;
-      readonly gen: number;
+      /** The page was freed (or its BAR reset) since the importer was handed it. */
+      readonly stale: boolean;
     }
   | { readonly mem: 'ram' };
 
 /** What a step did that properties judge; data only, nothing performed. */
 export type Event =
-  /** A device DMA (dma_map_* then the transfer); `via` is how it was mapped. */
+  /** A device DMA (dma_map_* then the transfer); `path` is how it was mapped. */
   | {
       readonly kind: 'dma';
       readonly importer: ImporterId;
@@ -227,6 +272,12 @@ export type Event =
   | { readonly kind: 'page_free'; readonly exporter: ExporterId; readonly page: number }
   | { readonly kind: 'wait'; readonly exporter: ExporterId; readonly on: string };
 
+/** One step of a trace: the action and what it returned. */
+export interface TraceStep {
+  readonly action: Action;
+  readonly ret: Ret;
+}
+
 export interface Step<S> {
   readonly state: S;
   readonly ret: Ret;
@@ -241,8 +292,6 @@ export type DriverState = 'bound' | 'unbinding' | 'unbound';
 export interface GhostPage {
   /** The allocation owning the page now, or null when it is in the pool. */
   readonly owner: AllocId | null;
-  /** Bumped every time the page is freed, so reuse is visible. */
-  readonly gen: number;
 }
 
 export interface GhostView {

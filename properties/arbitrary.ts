@@ -4,6 +4,7 @@
 // counterexamples stay meaningful; every pick's toString is the kind.
 import fc from 'fast-check';
 import type { Design } from '../model/design.js';
+import type { State } from '../model/state.js';
 import type { Action, ActionKind } from '../model/vocabulary.js';
 import type { ActionSource } from './evaluate.js';
 
@@ -49,12 +50,12 @@ const pickArb: fc.Arbitrary<Pick> = fc.oneof(
 export const picksArb = (maxLength: number): fc.Arbitrary<Pick[]> => fc.array(pickArb, { maxLength, size: 'max' });
 
 /** The action a pick stands for in `state`, or null when its kind has none enabled. */
-export function resolvePick<S>(design: Design<S>, state: S, pick: Pick): Action | null {
+export function resolvePick<S extends State>(design: Design<S>, state: S, pick: Pick): Action | null {
   const candidates = design.enabled(state).filter((a) => a.kind === pick.kind);
   return candidates.length === 0 ? null : candidates[pick.choice % candidates.length]!;
 }
 
-export function fromPicks<S>(design: Design<S>, picks: readonly Pick[]): ActionSource<S> {
+export function fromPicks<S extends State>(design: Design<S>, picks: readonly Pick[]): ActionSource<S> {
   return (state, i) => {
     const pick = picks[i];
     return pick === undefined ? undefined : resolvePick(design, state, pick);

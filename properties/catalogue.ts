@@ -3,7 +3,7 @@
 // is judged on each step's events and the ghost view; liveness by
 // draining with kernel and device steps only (liveness.ts); capabilities
 // by a witness event.
-import type { Event, GhostView } from '../model/vocabulary.js';
+import type { Config, DriverState, Event, GhostView } from '../model/vocabulary.js';
 
 export type PropertyKind = 'safety' | 'liveness' | 'capability';
 
@@ -25,8 +25,13 @@ export type PropertyId = (typeof propertyIds)[number];
 
 /** What one step looks like to a safety or capability check. */
 export interface StepView {
+  readonly config: Config;
   readonly events: readonly Event[];
+  /** An exporter's driver after the step: what a DMA check reads of the view. */
+  driver(exporter: number): DriverState;
+  /** The ghost view after the step (a search builds it only if a check reads it). */
   readonly view: GhostView;
+  /** The design's audit of the state after the step. */
   readonly audit: readonly string[];
 }
 
@@ -39,6 +44,8 @@ interface Base {
 
 export interface SafetyProperty extends Base {
   readonly kind: 'safety';
+  /** What the check reads: a step's events (and the view), or only the state it leaves (the audit). */
+  readonly reads: 'events' | 'state';
   /** A description of the violation in this step, or null. */
   readonly violation: (step: StepView) => string | null;
 }
@@ -66,14 +73,16 @@ type BarDma = Extract<Event, { kind: 'dma' }> & { target: { mem: 'bar' } };
 const barDmas = (events: readonly Event[]): BarDma[] =>
   events.filter((e): e is BarDma => e.kind === 'dma' && e.target.mem === 'bar');
 
-const pageOf = (view: GhostView, d: BarDma) => view.exporters[d.target.exporter]?.pages[d.target.page];
-const bound = (view: GhostView, d: BarDma) => view.exporters[d.target.exporter]?.driver !== 'unbound';
+const bound = (step: StepView, d: BarDma) => step.driver(d.target.exporter) !== 'unbound';
 
 /** Reaches the allocation it was given, on a bound exporter, by a route that exists. */
-const wellFormed = (view: GhostView, d: BarDma) => {
-  const page = pageOf(view, d);
-  return bound(view, d) && page?.owner === d.target.alloc && page.gen === d.target.gen && d.route !== 'none';
-};
+const wellFormed = (step: StepView, d: BarDma) => bound(step, d) && !d.target.stale && d.route !== 'none';
+
+/** Events a property reads: a device DMA, a kernel CPU access. A step with none of them is judged by its state alone. */
+export const isJudged = (e: Event) => e.kind === 'dma' || (e.kind === 'cpu_access' && e.by === 'kernel');
+
+const importerName = (config: Config, i: number) => config.importers[i]?.name ?? `importer${i}`;
+const exporterName = (config: Config, e: number) => config.exporters[e]?.name ?? `exporter${e}`;
 
 export const catalogue: readonly Property[] = [
   {
@@ -81,16 +90,16 @@ export const catalogue: readonly Property[] = [
     kind: 'safety',
     statement: 'A device DMA reaches only BAR memory still allocated to the allocation the importer mapped',
     links: [lore('20190129174728.6430-4-jglisse@redhat.com'), commit('0dc45ca1ce18', 'mm/memremap.c: take a pgmap reference on page allocation')],
-    violation: ({ events, view }) => {
+    reads: 'events',
+    violation: (step) => {
+      const { config, events } = step;
       // a torn-down exporter is dma-to-bound-exporter's business
-      const bad = barDmas(events).find((d) => {
-        const page = pageOf(view, d);
-        return bound(view, d) && !(page?.owner === d.target.alloc && page.gen === d.target.gen);
-      });
+      const bad = barDmas(events).find((d) => bound(step, d) && d.target.stale);
       if (!bad) return null;
-      const page = pageOf(view, bad);
-      const now = page?.owner === null ? 'free' : `a${page?.owner}`;
-      return `DMA for a${bad.target.alloc} gen ${bad.target.gen} hit page ${bad.target.page} now ${now} gen ${page?.gen}`;
+      const { exporter, page } = bad.target;
+      const owner = step.view.exporters[exporter]?.pages[page]?.owner;
+      const now = owner === null || owner === undefined ? 'free' : `a${owner}`;
+      return `DMA by ${importerName(config, bad.importer)} to ${exporterName(config, exporter)} page ${page}, freed since it was mapped (now ${now})`;
     },
   },
   {
@@ -98,9 +107,12 @@ export const catalogue: readonly Property[] = [
     kind: 'safety',
     statement: 'No DMA reaches an exporter whose teardown has finished',
     links: [lore('Yy4Ot5MoOhsgYLTQ@ziepe.ca'), commit('27674ef6c73f', 'mm: remove the extra ZONE_DEVICE struct page refcount')],
-    violation: ({ events, view }) => {
-      const bad = barDmas(events).find((d) => !bound(view, d));
-      return bad ? `DMA to page ${bad.target.page} of exporter ${bad.target.exporter} after unbind finished` : null;
+    reads: 'events',
+    violation: (step) => {
+      const { config, events } = step;
+      const bad = barDmas(events).find((d) => !bound(step, d));
+      if (!bad) return null;
+      return `DMA by ${importerName(config, bad.importer)} to ${exporterName(config, bad.target.exporter)} page ${bad.target.page} after unbind finished`;
     },
   },
   {
@@ -108,9 +120,10 @@ export const catalogue: readonly Property[] = [
     kind: 'safety',
     statement: 'No kernel CPU access to BAR memory through a path built for RAM (kmap + memcpy)',
     links: [lore('20190130180541.GA5061@redhat.com'), 'Documentation/driver-api/pci/p2pdma.rst'],
-    violation: ({ events }) => {
+    reads: 'events',
+    violation: ({ config, events }) => {
       const bad = events.find((e) => e.kind === 'cpu_access' && e.by === 'kernel');
-      return bad && bad.kind === 'cpu_access' ? `kernel kmap+memcpy of BAR page ${bad.page}` : null;
+      return bad && bad.kind === 'cpu_access' ? `kernel kmap+memcpy of ${exporterName(config, bad.exporter)} page ${bad.page}` : null;
     },
   },
   {
@@ -118,9 +131,10 @@ export const catalogue: readonly Property[] = [
     kind: 'safety',
     statement: 'Every P2P DMA uses a route the topology supports',
     links: [lore('20190129174728.6430-2-jglisse@redhat.com'), 'drivers/pci/p2pdma.c calc_map_type_and_dist()'],
-    violation: ({ events }) => {
+    reads: 'events',
+    violation: ({ config, events }) => {
       const bad = barDmas(events).find((d) => d.route === 'none');
-      return bad ? `P2P DMA by importer ${bad.importer} over PCI_P2PDMA_MAP_NOT_SUPPORTED` : null;
+      return bad ? `P2P DMA by ${importerName(config, bad.importer)} over PCI_P2PDMA_MAP_NOT_SUPPORTED` : null;
     },
   },
   {
@@ -131,6 +145,7 @@ export const catalogue: readonly Property[] = [
       commit('6220694c52a5', 'PCI/P2PDMA: Release per-CPU pgmap ref when vm_insert_page() fails'),
       commit('cb500023a752', 'PCI/P2PDMA: Fix p2pmem_alloc_mmap() warning condition'),
     ],
+    reads: 'state',
     violation: ({ audit }) => audit[0] ?? null,
   },
   {
@@ -159,21 +174,21 @@ export const catalogue: readonly Property[] = [
     kind: 'capability',
     statement: 'O_DIRECT between a block device and the BAR mapping',
     links: [lore('20190130172653.GA6707@lst.de')],
-    witnessed: ({ events, view }) => barDmas(events).some((d) => d.path === 'odirect' && wellFormed(view, d)),
+    witnessed: (step) => barDmas(step.events).some((d) => d.path === 'odirect' && wellFormed(step, d)),
   },
   {
     id: 'rdma-mr-on-bar',
     kind: 'capability',
     statement: 'An RDMA MR on the BAR mapping, used by the NIC',
     links: [lore('20190130080006.GB29665@lst.de')],
-    witnessed: ({ events, view }) => barDmas(events).some((d) => d.path === 'mr' && wellFormed(view, d)),
+    witnessed: (step) => barDmas(step.events).some((d) => d.path === 'mr' && wellFormed(step, d)),
   },
   {
     id: 'p2p-dma',
     kind: 'capability',
     statement: 'Any peer-to-peer DMA at all',
     links: [lore('20190129195302.GI3176@redhat.com')],
-    witnessed: ({ events, view }) => barDmas(events).some((d) => wellFormed(view, d)),
+    witnessed: (step) => barDmas(step.events).some((d) => wellFormed(step, d)),
   },
 ];
 

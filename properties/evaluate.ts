@@ -2,20 +2,21 @@
 // step: safety on the step's events, ghost view and audit; liveness by
 // draining (liveness.ts); capabilities by a witness.
 import type { Design, Knobs } from '../model/design.js';
-import type { Action, Config, Ret } from '../model/vocabulary.js';
-import type { Property, PropertyId } from './catalogue.js';
+import type { State } from '../model/state.js';
+import type { Action, Config, Event, GhostView, TraceStep } from '../model/vocabulary.js';
+import type { Property, PropertyId, StepView } from './catalogue.js';
 import { drainOnce, goalStuck } from './liveness.js';
-
-export interface TraceStep {
-  readonly action: Action;
-  readonly ret: Ret;
-}
 
 /** A violation or witness: the steps that show it, ending where it shows. */
 export interface Finding {
   readonly property: PropertyId;
   readonly detail: string;
   readonly steps: readonly TraceStep[];
+}
+
+/** A StepView over a built ghost view. */
+export function judgedStep(config: Config, events: readonly Event[], view: GhostView, audit: readonly string[]): StepView {
+  return { config, events, view, audit, driver: (e) => view.exporters[e]?.driver ?? 'unbound' };
 }
 
 /** Where the next action comes from: a fixed list, or picks resolved against the state. */
@@ -36,7 +37,7 @@ export interface Evaluation {
  * or, unless `toEnd`, every wanted property (if any) has a finding. A
  * null action is skipped.
  */
-export function evaluate<S>(
+export function evaluate<S extends State>(
   design: Design<S>,
   config: Config,
   knobs: Knobs,
@@ -60,9 +61,7 @@ export function evaluate<S>(
     steps.push({ action, ret: result.ret });
     const pending = open();
     const needsView = pending.some((p) => p.kind !== 'liveness');
-    const stepView = needsView
-      ? { events: result.events, view: design.view(state), audit: design.audit(state) }
-      : undefined;
+    const stepView = needsView ? judgedStep(config, result.events, design.view(state), design.audit(state)) : undefined;
     const drained = drainOnce(design, state);
     for (const p of pending) {
       if (p.kind === 'safety') {

@@ -1,23 +1,44 @@
-// Bounded exhaustive checking, as TLC or Spin would: breadth-first over
-// enabled() from the initial state, states deduplicated by the design's
-// canonical key, parent links kept so every counterexample is a shortest
-// one. Safety and capabilities are judged on every transition, liveness
-// on every new state (the same drain as the random search).
+// The complete search, as Spin and TLC run one: breadth-first over every
+// enabled action from the initial state until no new state appears,
+// each state stored once in canonical form (model/symmetry.ts) in an
+// arena. Safety and capabilities are judged on every transition (a
+// step's events) and every new state (its audit); liveness, once the
+// graph is whole, by backward reachability over kernel and device steps
+// (backward.ts). A search stopped by a depth or state bound still closes
+// the graph under kernel, device and exit steps, so its liveness answers
+// are exact for the states it reached; it never claims `holds`.
+// Counterexamples are shortest: parents are kept, and the path is walked
+// again from the real initial state to give each step its real names.
 import type { Design, Knobs } from '../model/design.js';
-import type { Config, GhostView } from '../model/vocabulary.js';
-import { catalogue, type Property, type PropertyId } from './catalogue.js';
-import type { Finding, TraceStep } from './evaluate.js';
-import type { PropertyResult } from './explore.js';
-import { verdictOf } from './explore.js';
-import { drainOnce, goalStuck } from './liveness.js';
+import type { Machine } from '../model/machine.js';
+import { driverStates, type State } from '../model/state.js';
+import type { ActionKind, Config, DriverState, GhostView, Ret, TraceStep } from '../model/vocabulary.js';
+import { actionKinds } from '../model/vocabulary.js';
+import { Arena } from './arena.js';
+import { canReach, EXIT, Edges, PROGRESS } from './backward.js';
+import {
+  type CapabilityProperty,
+  catalogue,
+  type LivenessGoal,
+  type Property,
+  type PropertyId,
+  type PropertyKind,
+  type SafetyProperty,
+  type StepView,
+  isJudged,
+} from './catalogue.js';
+import { type Finding, judgedStep } from './evaluate.js';
+import { type Verdict, verdictOf } from './explore.js';
+import { goalStuck, progressKinds } from './liveness.js';
 
 export interface CheckOptions {
-  readonly depth: number;
+  /** Levels to search; without it, to the end. */
+  readonly depth?: number;
   readonly symmetry: boolean;
-  /** Stop cleanly past this many distinct states (the memory bound). */
-  readonly maxStates: number;
+  /** Stop past this many distinct states (the memory bound). */
+  readonly maxStates?: number;
   readonly properties?: readonly PropertyId[];
-  /** Called as each level starts and every 1,024 new states. */
+  /** Called as each level starts and every 4,096 new states. */
   readonly onProgress?: (p: CheckProgress) => void;
 }
 
@@ -29,99 +50,269 @@ export interface CheckProgress {
 }
 
 export interface CheckResult {
-  readonly results: readonly Omit<PropertyResult, 'runs' | 'path'>[];
+  readonly results: readonly { readonly property: PropertyId; readonly kind: PropertyKind; readonly verdict: Verdict; readonly finding?: Finding }[];
+  /** Distinct states reached within the bound. */
   readonly states: number;
   readonly transitions: number;
-  /** Deepest level fully explored. */
-  readonly depth: number;
-  /** False when the memory bound stopped the search early. */
+  /** The longest shortest path from the initial state to a state (levels - 1). */
+  readonly diameter: number;
+  /** Ran until no new state appeared: every verdict holds for the whole world. */
   readonly complete: boolean;
+  /** The bound that stopped an incomplete search. */
+  readonly stoppedBy: 'depth' | 'states' | null;
   readonly seconds: number;
+  /** The store's bytes per state, its hash table included. */
+  readonly bytesPerState: number;
+  /** Per action kind: transitions tried, and how many of them succeeded. */
+  readonly coverage: ReadonlyMap<ActionKind, { readonly tried: number; readonly taken: number }>;
 }
 
-interface Node<S> {
-  readonly state: S;
-  readonly parent: Node<S> | null;
-  readonly step: TraceStep | null;
+const UNBINDING = 1;
+const EVICTING = 2;
+const CLEAN = 4;
+
+/** Where a property's first finding is; made into a trace once the search is over. */
+type Hit =
+  | { readonly at: 'transition'; readonly from: number; readonly detail: string }
+  | { readonly at: 'state'; readonly state: number; readonly detail: string };
+
+/** A StepView reading the packed state; the ghost view is built only if a check reads it. */
+class LazyView<S extends State> implements StepView {
+  private built: GhostView | undefined;
+  readonly audit: readonly string[] = [];
+
+  constructor(
+    readonly config: Config,
+    readonly events: StepView['events'],
+    private readonly design: Design<S>,
+    private readonly state: S,
+  ) {}
+
+  driver(e: number): DriverState {
+    return driverStates[this.state.exporter(e).driver]!;
+  }
+
+  get view(): GhostView {
+    this.built ??= this.design.view(this.state);
+    return this.built;
+  }
 }
 
-function pathTo<S>(node: Node<S>): TraceStep[] {
-  const steps: TraceStep[] = [];
-  for (let n: Node<S> | null = node; n?.step; n = n.parent) steps.push(n.step);
-  return steps.reverse();
-}
+/** A failure return: an errno, a signal or BOUND. */
+const failed = (ret: Ret) => {
+  const c = ret.charCodeAt(0);
+  return c === 45 || c === 83 || c === 66; // '-', 'S', 'B'
+};
 
-type Judged = { readonly view: GhostView; readonly audit: string[] };
+const checkHit = (p: SafetyProperty | CapabilityProperty, view: StepView): string | null =>
+  p.kind === 'safety' ? p.violation(view) : p.witnessed(view) ? 'witnessed' : null;
 
-/** What safety and capability checks read of a state, besides a step's events. */
-function judgedState<S>(design: Design<S>, state: S): Judged {
-  return { view: design.view(state), audit: design.audit(state) };
-}
-
-export function checkExhaustive<S>(design: Design<S>, config: Config, knobs: Knobs, opts: CheckOptions): CheckResult {
+export function checkExhaustive<S extends State>(design: Design<S>, config: Config, knobs: Knobs, opts: CheckOptions): CheckResult {
   const started = performance.now();
-  const key = (s: S) => design.key(s, opts.symmetry);
+  const m = design.machine(config, knobs);
+  const { actions, world } = m;
+  const depthBound = opts.depth ?? Number.POSITIVE_INFINITY;
+  const maxStates = opts.maxStates ?? Number.POSITIVE_INFINITY;
   const wanted = catalogue.filter((p) => !opts.properties || opts.properties.includes(p.id));
-  const found = new Map<PropertyId, Finding>();
-  const open = (kind: Property['kind']) => wanted.filter((p) => p.kind === kind && !found.has(p.id));
+  const hits = new Map<PropertyId, Hit>();
+  let onEvents = wanted.filter((p): p is SafetyProperty | CapabilityProperty => p.kind !== 'liveness' && (p.kind === 'capability' || p.reads === 'events'));
+  let onState = wanted.filter((p): p is SafetyProperty => p.kind === 'safety' && p.reads === 'state');
 
-  const judgeState = (node: Node<S>) => {
-    const drained = drainOnce(design, node.state);
-    for (const p of open('liveness')) {
-      if (p.kind !== 'liveness') continue;
-      const stuck = goalStuck(design, node.state, p.goal, drained);
-      if (stuck) found.set(p.id, { property: p.id, detail: stuck.detail, steps: [...pathTo(node), ...stuck.tail] });
+  const edgeKind = Uint8Array.from(actions, (a) => (progressKinds.has(a.kind) ? PROGRESS : a.kind === 'proc_exit' ? EXIT : 0));
+  const tried = new Float64Array(actionKinds.length);
+  const taken = new Float64Array(actionKinds.length);
+
+  const arena = new Arena(m.width);
+  const edges = new Edges();
+  const canonBytes = new Uint8Array(m.width);
+  const canonWords = new Int32Array(canonBytes.buffer);
+  const enabled = new Int32Array(actions.length);
+  const out = m.out();
+  const src = m.wrap(canonBytes, 0);
+
+  /** Canonical form of `s` into canonBytes. */
+  const canonicalize = (s: S) => {
+    if (opts.symmetry) m.canonical(s, canonBytes, 0);
+    else for (let k = 0; k < m.width; k++) canonBytes[k] = s.b[s.o + k]!;
+  };
+
+  /** A state seen for the first time: its flags, and (within the bound) the checks on states. */
+  const added = (j: number, s: S, judged: boolean) => {
+    arena.flags[j] = (m.unbinding(s) ? UNBINDING : 0) | (m.evicting(s) ? EVICTING : 0) | (m.clean(s) ? CLEAN : 0);
+    if (!judged || onState.length === 0) return;
+    const audit = design.audit(s);
+    if (audit.length === 0) return;
+    for (const p of onState) {
+      const detail = p.violation(judgedStep(config, [], design.view(s), audit));
+      if (detail) hits.set(p.id, { at: 'state', state: j, detail });
+    }
+    onState = onState.filter((p) => !hits.has(p.id));
+  };
+
+  let transitions = 0;
+  /** Expand state `i`: every enabled action, or with `closure` only the kernel, device and exit steps. */
+  const expand = (i: number, closure: boolean) => {
+    src.b = arena.chunk(i);
+    src.o = arena.offset(i);
+    const n = m.enabledInto(src, enabled);
+    for (let k = 0; k < n; k++) {
+      const ai = enabled[k]!;
+      const ek = edgeKind[ai]!;
+      if (m.inertAt[ai] === 1 || (closure && ek === 0)) continue;
+      out.reset();
+      const ret = m.applyAt(src, ai, out);
+      const ok = !failed(ret);
+      if (!closure) {
+        transitions++;
+        const kind = world.kindOf[ai]!;
+        tried[kind]!++;
+        if (ok) taken[kind]!++;
+        if (out.events.length > 0 && onEvents.length > 0 && out.events.some(isJudged)) {
+          const view = new LazyView(config, out.events, design, out.written ? out.d : src);
+          let hit = false;
+          for (const p of onEvents) {
+            const detail = checkHit(p, view);
+            if (detail === null) continue;
+            hits.set(p.id, { at: 'transition', from: i, detail });
+            hit = true;
+          }
+          if (hit) onEvents = onEvents.filter((p) => !hits.has(p.id));
+        }
+      }
+      if (!out.written) continue;
+      canonicalize(out.d);
+      const j = arena.intern(canonWords, i, ai);
+      if (arena.added) added(j, out.d, !closure);
+      if (ek !== 0 && ok) edges.add(i, j, ek);
     }
   };
 
-  const root: Node<S> = { state: design.init(config, knobs), parent: null, step: null };
-  const seen = new Set<string>([key(root.state)]);
-  judgeState(root);
-  let frontier = [root];
-  let transitions = 0;
-  let depth = 0;
-  let complete = true;
-  search: for (; depth < opts.depth && frontier.length > 0; depth++) {
-    const next: Node<S>[] = [];
-    opts.onProgress?.({ depth: depth + 1, states: seen.size, transitions });
-    for (const node of frontier) {
-      const checks = [...open('safety'), ...open('capability')];
-      // a refused step leaves the node's state: its view is built once
-      let nodeView: Judged | undefined;
-      for (const action of design.enabled(node.state)) {
-        const r = design.step(node.state, action);
-        transitions++;
-        const k = r.state === node.state ? null : key(r.state);
-        const fresh = k !== null && !seen.has(k);
-        // a state reached before was judged then: only a step's events are new
-        if (!fresh && r.events.length === 0) continue;
-        const child: Node<S> = { state: r.state, parent: node, step: { action, ret: r.ret } };
-        if (checks.length > 0) {
-          if (r.state === node.state) nodeView ??= judgedState(design, node.state);
-          const viewed = r.state === node.state ? nodeView! : judgedState(design, r.state);
-          const judged = { events: r.events, ...viewed };
-          for (const p of checks) {
-            if (found.has(p.id)) continue;
-            const detail = p.kind === 'safety' ? p.violation(judged) : p.kind === 'capability' && p.witnessed(judged) ? 'witnessed' : null;
-            if (detail) found.set(p.id, { property: p.id, detail, steps: pathTo(child) });
-          }
-        }
-        if (k === null || !fresh) continue;
-        seen.add(k);
-        if (opts.onProgress && (seen.size & 1023) === 0) opts.onProgress({ depth: depth + 1, states: seen.size, transitions });
-        next.push(child);
-        judgeState(child);
-        if (seen.size >= opts.maxStates) {
-          complete = false;
-          break search;
-        }
+  const root = m.init();
+  canonicalize(root);
+  arena.intern(canonWords, -1, -1);
+  added(0, root, true);
+
+  let level = 0;
+  let next = 0;
+  let stoppedBy: CheckResult['stoppedBy'] = null;
+  search: for (;;) {
+    const end = arena.count;
+    if (next === end) break;
+    if (level >= depthBound) {
+      stoppedBy = 'depth';
+      break;
+    }
+    opts.onProgress?.({ depth: level + 1, states: arena.count, transitions });
+    for (; next < end; next++) {
+      expand(next, false);
+      if (opts.onProgress && (next & 4095) === 0) opts.onProgress({ depth: level + 1, states: arena.count, transitions });
+      if (arena.count >= maxStates) {
+        stoppedBy = 'states';
+        next++;
+        break search;
       }
     }
-    frontier = next;
+    level++;
   }
+  const reached = arena.count;
+  const diameter = stoppedBy === null ? level - 1 : level;
+  // close the graph under kernel, device and exit steps: liveness needs where they lead
+  for (let i = next; i < arena.count; i++) expand(i, true);
+
+  for (const p of wanted) {
+    if (p.kind !== 'liveness') continue;
+    const first = firstStuck(arena, edges, reached, p.goal);
+    if (first >= 0) hits.set(p.id, { at: 'state', state: first, detail: '' });
+  }
+
+  const walk = walker(m, arena, opts.symmetry);
+  const findingOf = (p: Property, hit: Hit): Finding => {
+    if (hit.at === 'state' && p.kind !== 'liveness') return { property: p.id, detail: hit.detail, steps: walk(hit.state).steps };
+    if (hit.at === 'state') {
+      if (p.kind !== 'liveness') throw new Error('unreachable');
+      const { steps, state } = walk(hit.state);
+      const stuck = goalStuck(design, state, p.goal);
+      // the drain cannot reach what no path reaches; a null here would be a search bug
+      if (!stuck) throw new Error(`${p.id}: state ${hit.state} is stuck in the graph but drains`);
+      return { property: p.id, detail: stuck.detail, steps: [...steps, ...stuck.tail] };
+    }
+    // a transition: the first enabled action of the real state that shows it
+    const { steps, state } = walk(hit.from);
+    const check = p as SafetyProperty | CapabilityProperty;
+    for (const action of design.enabled(state)) {
+      const r = design.step(state, action);
+      const detail = checkHit(check, judgedStep(config, r.events, design.view(r.state), []));
+      if (detail !== null) return { property: p.id, detail, steps: [...steps, { action, ret: r.ret }] };
+    }
+    throw new Error(`${p.id}: no action of state ${hit.from} shows it again`);
+  };
+
   const results = wanted.map((p) => {
-    const finding = found.get(p.id);
+    const hit = hits.get(p.id);
+    const finding = hit ? findingOf(p, hit) : undefined;
     return { property: p.id, kind: p.kind, verdict: verdictOf(p.kind, finding !== undefined), ...(finding ? { finding } : {}) };
   });
-  return { results, states: seen.size, transitions, depth, complete, seconds: (performance.now() - started) / 1000 };
+  const coverage = new Map(actionKinds.map((k, i) => [k, { tried: tried[i]!, taken: taken[i]! }]));
+  return {
+    results,
+    states: reached,
+    transitions,
+    diameter,
+    complete: stoppedBy === null,
+    stoppedBy,
+    seconds: (performance.now() - started) / 1000,
+    bytesPerState: arena.bytesPerState() + (edges.count * 9) / Math.max(1, arena.count),
+    coverage,
+  };
+}
+
+/** The first state (in breadth-first order, so at the least depth) where `goal` is due and no allowed path reaches it. */
+function firstStuck(arena: Arena, edges: Edges, within: number, goal: LivenessGoal): number {
+  const { flags } = arena;
+  const n = arena.count;
+  const due = goal === 'unbind' ? UNBINDING : goal === 'evict' ? EVICTING : 0;
+  const ok =
+    goal === 'clean'
+      ? canReach(n, (i) => (flags[i]! & CLEAN) !== 0, edges, PROGRESS | EXIT)
+      : canReach(n, (i) => (flags[i]! & due) === 0, edges, PROGRESS);
+  for (let i = 0; i < within; i++) if (ok[i] === 0 && (goal === 'clean' || (flags[i]! & due) !== 0)) return i;
+  return -1;
+}
+
+/**
+ * Walk the stored path to a state again from the real initial state: at
+ * each step, the first enabled action whose successor has the stored
+ * canonical form. The steps come out with the real state's own names.
+ */
+function walker<S extends State>(m: Machine<S>, arena: Arena, symmetry: boolean) {
+  const bytes = new Uint8Array(m.width);
+  const enabled = new Int32Array(m.actions.length);
+  const matches = (s: S, j: number) => {
+    if (symmetry) m.canonical(s, bytes, 0);
+    else for (let k = 0; k < m.width; k++) bytes[k] = s.b[s.o + k]!;
+    const chunk = arena.chunk(j);
+    const at = arena.offset(j);
+    for (let k = 0; k < m.width; k++) if (chunk[at + k] !== bytes[k]) return false;
+    return true;
+  };
+  return (target: number): { steps: TraceStep[]; state: S } => {
+    const path = arena.pathTo(target);
+    let s = m.init();
+    const steps: TraceStep[] = [];
+    for (const j of path.slice(1)) {
+      const n = m.enabledInto(s, enabled);
+      let moved = false;
+      for (let k = 0; k < n && !moved; k++) {
+        const action = m.actions[enabled[k]!]!;
+        const out = m.out();
+        const ret = m.apply(s, action, out);
+        if (!out.written || !matches(out.d, j)) continue;
+        steps.push({ action, ret });
+        s = out.d;
+        moved = true;
+      }
+      if (!moved) throw new Error(`no step from the walked state reaches stored state ${j}`);
+    }
+    return { steps, state: s };
+  };
 }

@@ -11,12 +11,13 @@
 // progress step succeeds, no schedule of kernel and device steps reaches
 // it: it waits on user space (or forever).
 import type { Design } from '../model/design.js';
-import type { Action, ActionKind } from '../model/vocabulary.js';
+import type { State } from '../model/state.js';
+import type { Action, ActionKind, TraceStep } from '../model/vocabulary.js';
 import { isFailure } from '../model/vocabulary.js';
 import type { LivenessGoal } from './catalogue.js';
-import type { TraceStep } from './evaluate.js';
 
-const progressKinds: ReadonlySet<ActionKind> = new Set([
+/** Kernel and device steps that discharge an obligation: what a liveness goal may wait for. */
+export const progressKinds: ReadonlySet<ActionKind> = new Set([
   'dev_io_complete',
   'importer_ack_invalidate',
   'exporter_evict_finish',
@@ -28,7 +29,7 @@ export interface Drained<S> {
   readonly steps: readonly TraceStep[];
 }
 
-export function drain<S>(design: Design<S>, state: S): Drained<S> {
+export function drain<S extends State>(design: Design<S>, state: S): Drained<S> {
   const steps: TraceStep[] = [];
   let s = state;
   const bound = design.view(s).obligations;
@@ -55,13 +56,13 @@ export interface Stuck<S> {
 /** The drain of one state, run at most once however many goals ask for it. */
 export type DrainOnce<S> = () => Drained<S>;
 
-export function drainOnce<S>(design: Design<S>, state: S): DrainOnce<S> {
+export function drainOnce<S extends State>(design: Design<S>, state: S): DrainOnce<S> {
   let drained: Drained<S> | undefined;
   return () => (drained ??= drain(design, state));
 }
 
 /** Unbind started on some exporter: does draining finish it? */
-export function unbindStuck<S>(design: Design<S>, state: S, drained = drainOnce(design, state)): Stuck<S> | null {
+export function unbindStuck<S extends State>(design: Design<S>, state: S, drained = drainOnce(design, state)): Stuck<S> | null {
   if (!design.view(state).exporters.some((e) => e.driver === 'unbinding')) return null;
   const { state: end, steps } = drained();
   const stuck = design.view(end).exporters.findIndex((e) => e.driver === 'unbinding');
@@ -72,7 +73,7 @@ export function unbindStuck<S>(design: Design<S>, state: S, drained = drainOnce(
 }
 
 /** An eviction started: does draining finish it? */
-export function evictStuck<S>(design: Design<S>, state: S, drained = drainOnce(design, state)): Stuck<S> | null {
+export function evictStuck<S extends State>(design: Design<S>, state: S, drained = drainOnce(design, state)): Stuck<S> | null {
   if (!design.view(state).exporters.some((e) => e.evicting.length > 0)) return null;
   const { state: end, steps } = drained();
   const exporter = design.view(end).exporters.findIndex((e) => e.evicting.length > 0);
@@ -84,7 +85,7 @@ export function evictStuck<S>(design: Design<S>, state: S, drained = drainOnce(d
 }
 
 /** Every process exits, then the drain: is everything back? */
-export function leftBehind<S>(design: Design<S>, state: S): Stuck<S> | null {
+export function leftBehind<S extends State>(design: Design<S>, state: S): Stuck<S> | null {
   const exits: TraceStep[] = [];
   let s = state;
   for (const action of design.enabled(s).filter((a) => a.kind === 'proc_exit')) {
@@ -99,12 +100,12 @@ export function leftBehind<S>(design: Design<S>, state: S): Stuck<S> | null {
 }
 
 /** The check of one liveness goal on `state`; unbind and eviction share `drained`. */
-export function goalStuck<S>(design: Design<S>, state: S, goal: LivenessGoal, drained = drainOnce(design, state)): Stuck<S> | null {
+export function goalStuck<S extends State>(design: Design<S>, state: S, goal: LivenessGoal, drained = drainOnce(design, state)): Stuck<S> | null {
   if (goal === 'unbind') return unbindStuck(design, state, drained);
   if (goal === 'evict') return evictStuck(design, state, drained);
   return leftBehind(design, state);
 }
 
-function held<S>(design: Design<S>, state: S): string {
+function held<S extends State>(design: Design<S>, state: S): string {
   return design.held(state).join('; ') || 'nothing visible held';
 }

@@ -9,18 +9,21 @@ import { match, P } from 'ts-pattern';
 import type { Design, Knobs } from '../model/design.js';
 import { designs, findDesign } from '../model/designs.js';
 import { formatCall } from '../model/format.js';
-import type {
-  Action,
-  Config,
-  Errno,
-  ExporterConfig,
-  ImporterConfig,
-  Ret,
-  Route,
-  Signal,
+import {
+  type Action,
+  type Config,
+  defaultLimits,
+  type Errno,
+  type ExporterConfig,
+  type ImporterConfig,
+  type Limits,
+  limitWords,
+  type Ret,
+  type Route,
+  type Signal,
+  type TraceStep,
 } from '../model/vocabulary.js';
 import { findProperty, type Property } from '../properties/catalogue.js';
-import type { TraceStep } from '../properties/evaluate.js';
 import type { Verdict } from '../properties/explore.js';
 import { COLUMNS_NOTE, unfold } from './layout.js';
 import { HEADER_WORD } from './print.js';
@@ -103,7 +106,7 @@ const verdictsOf = (p: Property): readonly Verdict[] =>
   p.kind === 'capability' ? ['sometimes', 'never'] : ['holds', 'violated'];
 
 const NAME = '[A-Za-z][A-Za-z0-9_.-]*';
-const configKeywords = ['exporter', 'importer', 'iommu'];
+const configKeywords = ['exporter', 'importer', 'iommu', 'limits'];
 const num = (s: string) => Number(s);
 /** A decimal count (digits already checked) from `min` to `max`; huge ones are out of range, not NaN. */
 const inRange = (digits: string, min: number, max: number) => num(digits) >= min && num(digits) <= max;
@@ -535,11 +538,12 @@ function parseConfig(r: Reader): Config {
     // a folded statement continues on lines indented deeper than its first
     else if (statements.length > 0 && indentOf(l.text) > indentOf(statements.at(-1)!.line.text))
       statements.at(-1)!.segments.push(t);
-    else r.fail(`an exporter, importer or iommu line, or '}'`, l);
+    else r.fail(`an exporter, importer, iommu or limits line, or '}'`, l);
   }
   const exporters: ExporterConfig[] = [];
   const importers: { line: Line; text: string }[] = [];
   let world: { iommu: boolean; processes: number } | undefined;
+  let worldLimits: Limits | undefined;
   for (const { line, segments } of statements) {
     const text = unfold(segments);
     const kw = text.split(/[\s:;]/)[0];
@@ -552,7 +556,10 @@ function parseConfig(r: Reader): Config {
       if (exporters.length === limits.exporters) r.fail(`at most ${limits.exporters} exporters`, line);
       exporters.push({ name: m[1]!, pages: num(m[2]!) });
     } else if (kw === 'importer') importers.push({ line, text });
-    else {
+    else if (kw === 'limits') {
+      if (worldLimits) r.fail(`one limits line, got a second`, line);
+      worldLimits = parseLimits(text, (e) => r.fail(e, line));
+    } else {
       const m = /^iommu\s+(on|off)\s*;\s*(\d+)\s+process(?:es)?$/.exec(text);
       if (!m) r.fail(`'iommu on|off; <n> processes', got '${text}'`, line);
       // p0 runs from the start: a world without a process could never take a step
@@ -591,7 +598,33 @@ function parseConfig(r: Reader): Config {
     routeTable.push(row as Route[]);
   }
   if (!world) r.fail(`an 'iommu on|off; <n> processes' line before '}'`, close);
-  return { exporters, importers: parsedImporters, routes: routeTable, iommu: world.iommu, processes: world.processes };
+  return {
+    exporters,
+    importers: parsedImporters,
+    routes: routeTable,
+    iommu: world.iommu,
+    processes: world.processes,
+    limits: worldLimits ?? defaultLimits,
+  };
+}
+
+/** `limits: 1 vma, 1 mr, 1 bio, 2 allocations, 1 fault`: any of them, each once; the rest keep their defaults. */
+function parseLimits(text: string, fail: (expected: string) => never): Limits {
+  const words = limitWords.map((w) => `<n> ${w.many}`).join(', ');
+  const body = /^limits\s*:\s*(.*)$/.exec(text);
+  if (!body) fail(`'limits: ${words}', got '${text}'`);
+  const set: Record<string, number> = { ...defaultLimits };
+  const seen = new Set<string>();
+  for (const item of body[1]!.split(',').map((x) => x.trim())) {
+    const m = /^(\d+)\s+([a-z]+)$/.exec(item);
+    const word = m && limitWords.find((w) => w.one === m[2] || w.many === m[2]);
+    if (!m || !word) fail(`a limit '<n> ${limitWords.map((w) => w.one).join('|')}', got '${item}'`);
+    if (seen.has(word.limit)) fail(`each limit once, got ${word.many} twice`);
+    seen.add(word.limit);
+    if (!inRange(m[1]!, word.min, word.max)) fail(`${word.min} to ${word.max} ${word.many}, got ${m[1]}`);
+    set[word.limit] = num(m[1]!);
+  }
+  return set as unknown as Limits;
 }
 
 /**
@@ -602,5 +635,8 @@ function parseConfig(r: Reader): Config {
 export function parseConfigBlock(lines: readonly Line[], file: string): Config {
   const r = new Reader(lines, 0, file);
   r.skip();
-  return parseConfig(r);
+  const config = parseConfig(r);
+  r.skip();
+  if (r.peek()) r.fail(`nothing after the config block's '}'`);
+  return config;
 }

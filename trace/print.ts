@@ -21,7 +21,7 @@
 //   Reproduce: p2pmodel explore --design struct-page --preset ... \
 //     --seed 42 --path 19:3:3:3:3
 import { formatCall } from '../model/format.js';
-import type { Config, ImporterConfig } from '../model/vocabulary.js';
+import { type Config, type ImporterConfig, limitWords } from '../model/vocabulary.js';
 import { findProperty } from '../properties/catalogue.js';
 import { fold, foldUnits, softUnits, WIDTH, widest } from './layout.js';
 import type { Trace } from './trace.js';
@@ -45,6 +45,8 @@ export function configLines(config: Config): string[] {
   });
   const procs = `${config.processes} process${config.processes === 1 ? '' : 'es'}`;
   lines.push(`  iommu ${config.iommu ? 'on' : 'off'}; ${procs}`);
+  const limits = limitWords.map(({ limit, one, many }) => `${config.limits[limit]} ${config.limits[limit] === 1 ? one : many}`);
+  lines.push(...foldUnits('  limits:', limits.map((l, i) => (i < limits.length - 1 ? `${l},` : l)), { indent: 4 }));
   lines.push('}');
   return lines;
 }

@@ -2,9 +2,8 @@
 // replay a run and judge it again, and nothing that depends on the
 // generator that found it.
 import type { DesignId, Knobs } from '../model/design.js';
-import type { Config } from '../model/vocabulary.js';
+import type { Config, TraceStep } from '../model/vocabulary.js';
 import { findProperty, type PropertyId } from '../properties/catalogue.js';
-import type { TraceStep } from '../properties/evaluate.js';
 import type { ExploreResult, PropertyResult, Verdict } from '../properties/explore.js';
 
 export interface Trace {

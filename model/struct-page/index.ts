@@ -20,106 +20,195 @@
 // percpu_ref's own initial ref and its per-CPU mode, mremap/mprotect,
 // kernfs open files (mmap implies open), swiotlb, and the page count of
 // 1 that idle pages had before b7e282378773 (idle pages are at 0 here).
+// The world is finite (its limits bound VMAs, MRs, bios, allocations and
+// fault injections); a page freed under a holder marks the holder stale
+// instead of counting generations.
 //
 // Sources: drivers/pci/p2pdma.c, mm/memremap.c, mm/gup.c, block/bio.c,
-// drivers/infiniband/core/umem.c; DOMAIN.md §2.
+// drivers/infiniband/core/umem.c.
 import type { Design } from '../design.js';
-import { enumerateActions, startCensus } from '../enumerate.js';
+import { makeDesign } from '../machine.js';
+import { NONE } from '../packed.js';
 import { ghostView } from '../shared.js';
-import type { GhostView } from '../vocabulary.js';
-import { structPageKey } from './key.js';
+import { driverStates } from '../state.js';
 import { structPageKnobs, structPagePresets } from './knobs.js';
-import { initState, type SpState } from './state.js';
-import { step } from './step.js';
+import { decodeKnobs, type SpKnobs, SpState, spClasses } from './state.js';
+import type { Action, Config } from '../vocabulary.js';
+import { handlers } from './step.js';
 
-const ownerOf = (s: SpState, e: number, p: number) => s.exporters[e]!.pages[p]!.owner;
-
-const allocLive = (s: SpState, id: number) => {
-  const alloc = s.allocs[id]!;
-  return alloc.pages.some((p) => ownerOf(s, alloc.exporter, p) === id);
-};
-
-function view(s: SpState): GhostView {
-  let inflight = 0;
-  for (const io of s.ios) if (io.inflight) inflight++;
-  return ghostView(s.exporters, s.allocs, inflight);
+/** Refused whatever the state, with no event a property reads (a touch's user access and SIGBUS are not judged). */
+function inert(a: Action, k: SpKnobs, config: Config): boolean {
+  switch (a.kind) {
+    case 'proc_mmap':
+      return !a.shared || a.offset !== 0;
+    case 'proc_touch':
+    case 'importer_ack_invalidate':
+      return true;
+    case 'proc_kernel_copy': // try_grab_page() without FOLL_PCI_P2PDMA
+      return k.gupGate;
+    case 'proc_odirect': {
+      const imp = config.importers[a.importer];
+      return imp?.kind !== 'nvme' || (k.gupGate && !imp.p2pQueue);
+    }
+    case 'proc_reg_mr': // the FOLL_LONGTERM pin: refused by the gate or by is_valid_gup_args()
+      return !a.odp && (!k.longtermAllowed || (k.gupGate && !k.umemP2pdma));
+    default:
+      return false;
+  }
 }
 
-/** The refs each page should hold: one per PTE, per in-flight bio pin, per MR pin. */
+const exporterName = (s: SpState, e: number) => s.world.config.exporters[e]!.name;
+
+/** The refs page `p` of `e` should hold: one per PTE, per in-flight bio pin, per MR pin. */
 function expectedRefcount(s: SpState, e: number, p: number): number {
-  const ptes = s.vmas.filter((v) => v.exporter === e && v.ptes && v.pages.includes(p)).length;
-  const bios = s.ios.filter((io) => io.inflight && io.pin.exporter === e && io.pin.page === p).length;
-  const mrPins = s.mrs
-    .filter((mr) => mr.live)
-    .flatMap((mr) => mr.pinned)
-    .filter((pin) => pin.exporter === e && pin.page === p).length;
-  return ptes + bios + mrPins;
+  const w = s.world;
+  let refs = 0;
+  for (let q = 0; q < w.procs; q++)
+    for (let v = 0; v < w.vmas; v++) {
+      const vma = s.vma(q, v);
+      if (vma.used && vma.ptes && vma.exporter === e && p >= vma.start && p < vma.start + vma.npages) refs++;
+    }
+  for (let i = 0; i < s.layout.bios; i++) {
+    const bio = s.bio(i);
+    if (bio.inflight && bio.exporter === e && bio.page === p) refs++;
+  }
+  for (let m = 0; m < w.mrs; m++) {
+    const mr = s.mr(m);
+    if (!mr.live || mr.odp) continue;
+    for (let i = 0; i < mr.npages; i++) if (s.pin(m, i).exporter === e && s.pin(m, i).page === p) refs++;
+  }
+  return refs;
 }
 
-/** DOMAIN.md §4.5 as the fixed kernel intends it: pgmap->ref = base + allocated pages. */
+/** What pgmap->ref rests at with nothing allocated: the base refs, gone once killed. */
+const baseRef = (s: SpState, e: number) => (s.exporter(e).ref_dead ? 0 : s.world.config.exporters[e]!.pages);
+
+function allocatedPages(s: SpState, e: number): number {
+  let n = 0;
+  for (let p = 0; p < s.world.config.exporters[e]!.pages; p++) if (s.page(e, p).owner !== NONE) n++;
+  return n;
+}
+
+/** The fixed kernel's accounting: pgmap->ref = base + allocated pages; page counts match their holders. */
 function audit(s: SpState): string[] {
   const broken: string[] = [];
-  s.exporters.forEach((ex, e) => {
-    const name = s.config.exporters[e]!.name;
-    const allocated = ex.pages.filter((p) => p.owner !== null).length;
-    const base = ex.ref_dead ? 0 : ex.pages.length;
-    if (ex.pgmap_ref !== base + allocated)
-      broken.push(`${name}: pgmap_ref ${ex.pgmap_ref} != base ${base} + allocated pages ${allocated}`);
-    ex.pages.forEach((page, p) => {
-      if (page.owner === null && page.refcount !== 0)
-        broken.push(`${name} page ${p}: free in the pool with refcount ${page.refcount}`);
+  s.world.config.exporters.forEach((ex, e) => {
+    const name = ex.name;
+    const pgmapRef = s.exporter(e).pgmap_ref;
+    const base = baseRef(s, e);
+    const allocated = allocatedPages(s, e);
+    if (pgmapRef !== base + allocated) broken.push(`${name}: pgmap_ref ${pgmapRef} != base ${base} + allocated pages ${allocated}`);
+    for (let p = 0; p < ex.pages; p++) {
+      const page = s.page(e, p);
+      if (page.owner === NONE && page.refcount !== 0) broken.push(`${name} page ${p}: free in the pool with refcount ${page.refcount}`);
       const want = expectedRefcount(s, e, p);
-      if (page.owner !== null && page.refcount !== want)
-        broken.push(`${name} page ${p}: refcount ${page.refcount} != PTEs + pins ${want}`);
-    });
+      if (page.owner !== NONE && page.refcount !== want) broken.push(`${name} page ${p}: refcount ${page.refcount} != PTEs + pins ${want}`);
+    }
   });
   return broken;
 }
 
-/** What is still held once everything has exited and drained (DOMAIN.md §4.8). */
+/** What is still held once everything has exited and drained. */
 function held(s: SpState): string[] {
   const out: string[] = [];
-  s.exporters.forEach((ex, e) => {
-    const name = s.config.exporters[e]!.name;
-    const base = ex.ref_dead ? 0 : ex.pages.length;
-    if (ex.pgmap_ref > base) out.push(`${name}: pgmap_ref ${ex.pgmap_ref}, ${ex.pgmap_ref - base} above base`);
-    ex.pages.forEach((page, p) => {
-      if (page.owner !== null) out.push(`${name} page ${p}: still allocated to a${page.owner}`);
-      else if (page.refcount !== 0) out.push(`${name} page ${p}: refcount ${page.refcount} in the pool`);
-    });
+  s.world.config.exporters.forEach((ex, e) => {
+    const pgmapRef = s.exporter(e).pgmap_ref;
+    const base = baseRef(s, e);
+    if (pgmapRef > base) out.push(`${ex.name}: pgmap_ref ${pgmapRef}, ${pgmapRef - base} above base`);
+    for (let p = 0; p < ex.pages; p++) {
+      const page = s.page(e, p);
+      if (page.owner !== NONE) out.push(`${ex.name} page ${p}: still allocated to a${page.owner}`);
+      else if (page.refcount !== 0) out.push(`${ex.name} page ${p}: refcount ${page.refcount} in the pool`);
+    }
   });
   return out;
 }
 
-function enabled(s: SpState) {
-  const census = startCensus(s.procs, s.exporters.map((e) => e.driver), s.injectInsertFail !== null);
-  // plain loops: this runs once per state of a search and per drain step
-  for (let id = 0; id < s.vmas.length; id++) {
-    const v = s.vmas[id]!;
-    if (v.mapped) census.vmas.push({ id, proc: v.proc, pages: v.pages.length });
+function clean(s: SpState): boolean {
+  for (let e = 0; e < s.world.config.exporters.length; e++) {
+    if (s.exporter(e).pgmap_ref > baseRef(s, e)) return false;
+    for (let p = 0; p < s.world.config.exporters[e]!.pages; p++) {
+      const page = s.page(e, p);
+      if (page.owner !== NONE || page.refcount !== 0) return false;
+    }
   }
-  for (let id = 0; id < s.ios.length; id++) if (s.ios[id]!.inflight) census.ios.push({ id, importer: s.ios[id]!.importer });
-  for (let id = 0; id < s.mrs.length; id++) {
-    const mr = s.mrs[id]!;
-    if (mr.live) census.mrs.push({ id, proc: mr.proc, importer: mr.importer, pages: s.vmas[mr.vma]!.pages.length });
-  }
-  for (let id = 0; id < s.allocs.length; id++) {
-    const a = s.allocs[id]!;
-    if (a.evicting || allocLive(s, id)) census.allocs.push({ id, exporter: a.exporter, evicting: a.evicting });
-  }
-  return enumerateActions(s.config, census);
+  return true;
 }
 
-export const structPage: Design<SpState> = {
+function decode(s: SpState): Record<string, unknown> {
+  const w = s.world;
+  const { config } = w;
+  const out: Record<string, unknown> = {};
+  const ref = (prefix: string, i: number) => (i === NONE ? null : `${prefix}${i}`);
+  const header = s.header;
+  if (header.armed !== NONE || header.fired > 0) out.fault = { armed: header.armed === NONE ? null : header.armed, fired: header.fired };
+  config.exporters.forEach((ex, e) => {
+    const x = s.exporter(e);
+    const pages: Record<string, unknown> = {};
+    for (let p = 0; p < ex.pages; p++) pages[`page${p}`] = { refcount: s.page(e, p).refcount, owner: ref('a', s.page(e, p).owner) };
+    out[ex.name] = { driver: driverStates[x.driver], pgmap_ref: x.pgmap_ref, ref_dead: x.ref_dead, ...pages };
+  });
+  for (let a = 0; a < w.allocs; a++) {
+    const alloc = s.alloc(a);
+    if (alloc.used)
+      out[`a${a}`] = { exporter: exporterName(s, alloc.exporter), pages: `${alloc.start}+${alloc.npages}`, evicting: alloc.evicting };
+  }
+  for (let p = 0; p < w.procs; p++) {
+    if (!s.proc(p).alive) continue;
+    const vmas: Record<string, unknown> = {};
+    for (let v = 0; v < w.vmas; v++) {
+      const vma = s.vma(p, v);
+      if (vma.used)
+        vmas[`vma${v}`] = { exporter: exporterName(s, vma.exporter), alloc: ref('a', vma.alloc), pages: `${vma.start}+${vma.npages}`, ptes: vma.ptes };
+    }
+    out[`p${p}`] = vmas;
+  }
+  for (let m = 0; m < w.mrs; m++) {
+    const mr = s.mr(m);
+    if (!mr.live) continue;
+    const pins = Array.from({ length: mr.npages }, (_, i) => {
+      const pin = s.pin(m, i);
+      return pin.page === NONE ? null : `${exporterName(s, pin.exporter)} page ${pin.page}${pin.stale ? ' (stale)' : ''}`;
+    });
+    out[`mr${m}`] = { proc: `p${mr.proc}`, importer: config.importers[mr.importer]!.name, vma: `vma${mr.vma}`, odp: mr.odp, [mr.odp ? 'dma_list' : 'pinned']: pins };
+  }
+  for (let i = 0; i < s.layout.bios; i++) {
+    const bio = s.bio(i);
+    if (bio.inflight)
+      out[`io${i}`] = {
+        importer: config.importers[bio.importer]!.name,
+        page: `${exporterName(s, bio.exporter)} page ${bio.page}${bio.stale ? ' (stale)' : ''}`,
+      };
+  }
+  return out;
+}
+
+export const structPage: Design<SpState> = makeDesign({
   id: 'struct-page',
-  title: 'struct-page: ZONE_DEVICE pages for BAR memory, GUP and refcounts (mainline p2pdma)',
+  title: 'ZONE_DEVICE pages for BAR memory, GUP and refcounts (mainline p2pdma)',
   presets: structPagePresets,
   knobs: structPageKnobs,
-  init: initState,
-  step,
-  enabled,
-  view,
+  classes: spClasses,
+  extra: () => 0,
+  decodeKnobs,
+  wrap: (m, b, o) => new SpState(m, b, o),
+  init(s) {
+    // memremap_pages(): percpu_ref_get_many(pgmap->ref, pfn_len)
+    s.world.config.exporters.forEach((ex, e) => {
+      s.exporter(e).pgmap_ref = ex.pages;
+    });
+  },
+  handlers,
+  inert,
+  offerEvict: () => true,
+  view(s) {
+    let inflight = 0;
+    for (let i = 0; i < s.layout.bios; i++) if (s.bio(i).inflight) inflight++;
+    return ghostView(s, inflight);
+  },
   audit,
   held,
-  key: structPageKey,
-};
+  clean,
+  decode,
+  symmetry: { pageAllocRefs: [], entryAllocRefs: [] },
+});

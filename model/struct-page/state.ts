@@ -1,7 +1,21 @@
 // struct-page state: the kernel objects of drivers/pci/p2pdma.c,
-// mm/memremap.c and mm/gup.c that decide lifetime, named as there.
+// mm/memremap.c and mm/gup.c that decide lifetime, named as there, as
+// packed slots (model/state.ts has the fields every design shares).
 import type { Knobs } from '../design.js';
-import type { AllocId, Config, DriverState, ExporterId, ImporterId, ProcId, VmaId } from '../vocabulary.js';
+import type { Machine } from '../machine.js';
+import { type Slot, slotClass } from '../packed.js';
+import {
+  type AllocSlot,
+  allocFields,
+  type ExporterSlot,
+  exporterFields,
+  type PageSlot,
+  pageFields,
+  type SlotClasses,
+  State,
+  type VmaSlot,
+  vmaFields,
+} from '../state.js';
 
 export interface SpKnobs {
   readonly gupGate: boolean;
@@ -14,7 +28,7 @@ export interface SpKnobs {
   readonly insertFailResetsCount: boolean;
 }
 
-function decodeKnobs(k: Knobs): SpKnobs {
+export function decodeKnobs(k: Knobs): SpKnobs {
   return {
     gupGate: k.gup_p2pdma_gate !== 'off',
     longtermAllowed: k.longterm_p2pdma === 'allowed',
@@ -27,103 +41,71 @@ function decodeKnobs(k: Knobs): SpKnobs {
   };
 }
 
-export interface SpPage {
-  /** page_ref_count(): one per PTE mapping it plus one per pin; 0 when idle (b7e282378773). */
-  readonly refcount: number;
-  /** gen_pool_alloc_owner(): the allocation holding the page, null while in the pool. */
-  readonly owner: AllocId | null;
-  /** Ghost: bumped by p2pdma_folio_free() so reuse is visible. */
-  readonly gen: number;
-}
-
-export interface SpExporter {
-  /** dev->driver, and how far the devm teardown of pci_p2pdma_release() got. */
-  readonly driver: DriverState;
+export interface SpExporter extends ExporterSlot {
   /** percpu_ref count of pgmap->ref, as the code computes it. */
-  readonly pgmap_ref: number;
+  pgmap_ref: number;
   /** percpu_ref_kill(&pgmap->ref) done by memunmap_pages(): tryget_live fails. */
-  readonly ref_dead: boolean;
-  readonly pages: readonly SpPage[];
+  ref_dead: boolean;
 }
+export const SpExporter = slotClass<SpExporter>({ ...exporterFields, pgmap_ref: 'u8', ref_dead: 'bool' });
 
-/** What a pin_user_pages() caller was handed: the page and whose it was. */
+export interface SpPage extends PageSlot {
+  /** page_ref_count(): one per PTE mapping it plus one per pin; 0 when idle (b7e282378773). */
+  refcount: number;
+}
+export const SpPage = slotClass<SpPage>({ ...pageFields, refcount: 'u8' });
+
+/** One p2pmem allocation made by one mmap: gen_pool_alloc_owner() of a contiguous run. */
+export interface SpAlloc extends AllocSlot {
+  start: number;
+  npages: number;
+}
+export const SpAlloc = slotClass<SpAlloc>({ ...allocFields, start: 'u8', npages: 'u8' });
+
+export interface SpVma extends VmaSlot {
+  /** The first BAR page vm_insert_page() put in it; the rest follow. */
+  start: number;
+}
+export const SpVma = slotClass<SpVma>({ ...vmaFields, start: 'u8' });
+
+/** What a pin_user_pages() caller (ib_umem_get) or an ODP fault (the dma_list) was handed for one MR page. */
 export interface SpPin {
-  readonly exporter: ExporterId;
-  readonly page: number;
-  readonly alloc: AllocId;
-  readonly gen: number;
+  exporter: number;
+  /** The BAR page, NONE where nothing is pinned or faulted. */
+  page: number;
+  /** The page was freed since: the holder's address is stale. */
+  stale: boolean;
 }
+export const SpPin = slotClass<SpPin>({ exporter: 'u8', page: 'ref', stale: 'bool' });
 
-export interface SpVma {
-  readonly proc: ProcId;
-  readonly exporter: ExporterId;
-  readonly alloc: AllocId;
-  /** vm_insert_page() target of each page of the VMA. */
-  readonly pages: readonly number[];
-  /** Still in the mm (find_vma); false after munmap/exit. */
-  readonly mapped: boolean;
-  /** PTEs present; false after unmap_mapping_range() zapped them. */
-  readonly ptes: boolean;
-}
+export const spClasses: SlotClasses = { exporter: SpExporter, page: SpPage, alloc: SpAlloc, vma: SpVma, entry: SpPin, bios: true };
 
-/** A bio of an O_DIRECT request holding its pin until bio_endio(). */
-export interface SpIo {
-  readonly importer: ImporterId;
-  readonly pin: SpPin;
-  readonly read: boolean;
-  readonly inflight: boolean;
-}
+export class SpState extends State {
+  declare readonly k: SpKnobs;
 
-/** struct ib_umem (pinned) or ib_umem_odp (mirrors the VMA through an mmu_interval_notifier). */
-export interface SpMr {
-  readonly importer: ImporterId;
-  readonly proc: ProcId;
-  readonly vma: VmaId;
-  readonly odp: boolean;
-  readonly live: boolean;
-  /** ib_umem_get(): one FOLL_LONGTERM pin per page; empty for ODP. */
-  readonly pinned: readonly SpPin[];
-  /** ib_umem_odp dma_list: the page each MR page is DMA-mapped to, null if not faulted. */
-  readonly odpMapped: readonly (SpPin | null)[];
-}
+  constructor(m: Machine<SpState>, b: Uint8Array, o: number) {
+    super(m, b, o);
+    (this as { k: SpKnobs }).k = m.k as SpKnobs;
+  }
 
-/** One p2pmem allocation made by one mmap; `evicting` once revoked. */
-export interface SpAlloc {
-  readonly exporter: ExporterId;
-  readonly pages: readonly number[];
-  readonly evicting: boolean;
-}
+  override exporter(e: number): SpExporter & Slot {
+    return new SpExporter(this.b, this.o + this.layout.exporterAt[e]!);
+  }
 
-export interface SpState {
-  readonly config: Config;
-  readonly knobs: SpKnobs;
-  readonly exporters: readonly SpExporter[];
-  /** task_struct with its mm: alive until exit. */
-  readonly procs: readonly { readonly alive: boolean; readonly born: boolean }[];
-  readonly vmas: readonly SpVma[];
-  readonly allocs: readonly SpAlloc[];
-  readonly ios: readonly SpIo[];
-  readonly mrs: readonly SpMr[];
-  /** should_fail() armed for the nth vm_insert_page() of the next mmap. */
-  readonly injectInsertFail: number | null;
-}
+  override page(e: number, p: number): SpPage & Slot {
+    return new SpPage(this.b, this.pageOffset(e, p));
+  }
 
-export function initState(config: Config, knobs: Knobs): SpState {
-  return {
-    config,
-    knobs: decodeKnobs(knobs),
-    exporters: config.exporters.map((e) => ({
-      driver: 'bound',
-      // memremap_pages(): percpu_ref_get_many(pgmap->ref, pfn_len)
-      pgmap_ref: e.pages,
-      ref_dead: false,
-      pages: Array.from({ length: e.pages }, () => ({ refcount: 0, owner: null, gen: 0 })),
-    })),
-    procs: Array.from({ length: config.processes }, (_, i) => ({ alive: i === 0, born: i === 0 })),
-    vmas: [],
-    allocs: [],
-    ios: [],
-    mrs: [],
-    injectInsertFail: null,
-  };
+  override alloc(a: number): SpAlloc & Slot {
+    return new SpAlloc(this.b, this.allocOffset(a));
+  }
+
+  override vma(p: number, v: number): SpVma & Slot {
+    return new SpVma(this.b, this.vmaOffset(p, v));
+  }
+
+  /** Page `i`'s pin (pinned MR) or dma_list entry (ODP MR) of MR `m`. */
+  pin(m: number, i: number): SpPin & Slot {
+    return new SpPin(this.b, this.entryOffset(m, i));
+  }
 }

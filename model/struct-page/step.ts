@@ -1,371 +1,426 @@
 // struct-page transitions, one function per action: guard first (the
-// errno the kernel returns, state untouched), then the update.
-import { firstFit, freeSlot, liveVma, procAlive, refuse, routeOf } from '../shared.js';
-import type { Action, Errno, Step } from '../vocabulary.js';
-import { SpDraft } from './draft.js';
-import type { SpPin, SpState, SpVma } from './state.js';
+// errno the kernel returns, state untouched), then the update on the
+// copy out.draft() gives.
+import type { Handlers } from '../machine.js';
+import { clearBytes, NONE } from '../packed.js';
+import {
+  type Effects,
+  exporterAlloc,
+  exporterExists,
+  firstFit,
+  freeAlloc,
+  freeBio,
+  freeMr,
+  freeVma,
+  importerBio,
+  importerExists,
+  importerMr,
+  injectInsertFail,
+  mappedVma,
+  procAlive,
+  procDeregMr,
+  procExit,
+  procFork,
+  procMunmap,
+  refuseWith,
+  takeInjection,
+  touchGuard,
+} from '../skeleton.js';
+import { DRIVER_BOUND, DRIVER_UNBINDING, DRIVER_UNBOUND, type Out } from '../state.js';
+import { routeOf } from '../shared.js';
+import type { Action, Errno, Ret } from '../vocabulary.js';
+import type { SpState, SpVma } from './state.js';
 
 type A<K extends Action['kind']> = Extract<Action, { kind: K }>;
+type O = Out<SpState>;
 
-/** One handler per action kind: the mapped type makes a forgotten kind a compile error. */
-const handlers: { [K in Action['kind']]: (s: SpState, a: A<K>) => Step<SpState> } = {
+// --- effects on page refs ---------------------------------------------------
+
+function getPage(d: SpState, e: number, p: number): void {
+  d.page(e, p).refcount++;
+}
+
+/** put_page(): at zero, free_zone_device_folio() -> p2pdma_folio_free(). */
+function putPage(d: SpState, out: O, e: number, p: number): void {
+  const page = d.page(e, p);
+  const owner = page.owner;
+  if (page.refcount > 1 || owner === NONE) {
+    page.refcount = Math.max(0, page.refcount - 1);
+    return;
+  }
+  // gen_pool_free_owner() then percpu_ref_put(pgmap->ref)
+  page.refcount = 0;
+  page.owner = NONE;
+  markStale(d, e, p);
+  if (d.k.pagePgmapRef) d.exporter(e).pgmap_ref--;
+  out.emit({ kind: 'page_free', exporter: e, page: p });
+  allocMaybeGone(d, owner);
+}
+
+/** A freed page: every bio and MR still holding its address now holds a stale one. */
+function markStale(d: SpState, e: number, p: number): void {
+  const w = d.world;
+  for (let i = 0; i < d.layout.bios; i++) {
+    const bio = d.bio(i);
+    if (bio.inflight && bio.exporter === e && bio.page === p) bio.stale = true;
+  }
+  for (let m = 0; m < w.mrs; m++) {
+    const mr = d.mr(m);
+    if (!mr.live) continue;
+    for (let i = 0; i < mr.npages; i++) {
+      const pin = d.pin(m, i);
+      if (pin.page === p && pin.exporter === e) pin.stale = true;
+    }
+  }
+}
+
+/** Does allocation `a` still own a BAR page? */
+function ownsPages(s: SpState, a: number): boolean {
+  const alloc = s.alloc(a);
+  for (let p = alloc.start; p < alloc.start + alloc.npages; p++) if (s.page(alloc.exporter, p).owner === a) return true;
+  return false;
+}
+
+/** Once an allocation owns no page and is not being evicted, its slot is free and no VMA names it. */
+function allocMaybeGone(d: SpState, a: number): void {
+  const alloc = d.alloc(a);
+  if (!alloc.used || alloc.evicting || ownsPages(d, a)) return;
+  clearBytes(d.b, alloc.o, d.layout.sizes.alloc);
+  for (let p = 0; p < d.world.procs; p++)
+    for (let v = 0; v < d.world.vmas; v++) {
+      const vma = d.vma(p, v);
+      if (vma.used && vma.alloc === a) vma.alloc = NONE;
+    }
+}
+
+/** unmap_mapping_range()/zap_page_range_single(): drop the PTE refs; ODP notifiers fire. */
+function zapVma(d: SpState, out: O, p: number, v: number): void {
+  const vma = d.vma(p, v);
+  if (!vma.ptes) return;
+  vma.ptes = false;
+  for (let i = 0; i < vma.npages; i++) putPage(d, out, vma.exporter, vma.start + i);
+  for (let m = 0; m < d.world.mrs; m++) {
+    const mr = d.mr(m);
+    if (!mr.live || !mr.odp || mr.proc !== p || mr.vma !== v) continue;
+    // mmu_interval_notifier invalidate: ib_umem_odp_unmap_dma_pages(), fenced in place
+    for (let i = 0; i < mr.npages; i++) d.pin(m, i).page = NONE;
+    out.emit({ kind: 'invalidate', importer: mr.importer, mr: m });
+  }
+}
+
+/** Zap every VMA of every process that `match` picks. */
+function zapWhere(d: SpState, out: O, match: (vma: SpVma) => boolean): void {
+  for (let p = 0; p < d.world.procs; p++)
+    for (let v = 0; v < d.world.vmas; v++) {
+      const vma = d.vma(p, v);
+      if (vma.used && match(vma)) zapVma(d, out, p, v);
+    }
+}
+
+/** What fork, exit, munmap and dereg do to struct-page's refs. */
+const effects: Effects<SpState> = {
+  // vma_needs_copy() is true for VM_MIXEDMAP: the child's PTEs take page refs
+  forkVma(d, _out, child, v) {
+    const vma = d.vma(child, v);
+    if (vma.ptes) for (let i = 0; i < vma.npages; i++) getPage(d, vma.exporter, vma.start + i);
+  },
+  closeVma: zapVma,
+  // ib_umem_release(): unpin_user_pages()
+  releaseMr(d, out, m) {
+    const mr = d.mr(m);
+    if (mr.odp) return;
+    for (let i = 0; i < mr.npages; i++) {
+      const pin = d.pin(m, i);
+      putPage(d, out, pin.exporter, pin.page);
+      out.emit({ kind: 'unpin', exporter: pin.exporter, page: pin.page });
+    }
+  },
+};
+
+// --- user space ---------------------------------------------------------
+
+/** p2pmem_alloc_mmap(), checks in the kernel's order (do_mmap's own first). */
+function procMmap(s: SpState, a: A<'proc_mmap'>, out: O): Ret {
+  if (!procAlive(s, a.proc)) return '-ESRCH';
+  if (!exporterExists(s, a.exporter)) return '-EBADF';
+  if (!Number.isInteger(a.pages) || a.pages < 1) return '-EINVAL';
+  const v = freeVma(s, a.proc);
+  if (v === NONE) return '-ENOMEM'; // do_mmap(): mm->map_count > sysctl_max_map_count
+  // kernfs_fop_mmap(): kernfs_get_active() fails once the file is removed
+  if (s.exporter(a.exporter).driver !== DRIVER_BOUND) return '-ENODEV';
+  if (!a.shared) return '-EINVAL'; // !(vma->vm_flags & VM_MAYSHARE)
+  if (a.offset !== 0) return '-EINVAL'; // vma->vm_pgoff
+  const start = a.pages > s.world.mapPages ? NONE : firstFit(s, a.exporter, a.pages);
+  if (start === NONE) return '-ENOMEM';
+  const allocId = freeAlloc(s);
+  if (allocId === NONE) return 'BOUND';
+  if (s.exporter(a.exporter).ref_dead) return '-ENODEV'; // percpu_ref_tryget_live_rcu()
+
+  const d = out.draft(s);
+  const failAt = takeInjection(d);
+  const ex = d.exporter(a.exporter);
+  ex.pgmap_ref++; // the temporary tryget_live ref
+  for (let i = 0; i < a.pages; i++) {
+    if (i === failAt) return mmapInsertFailed(d, out, a.exporter, start, a.pages, i);
+    // set_page_count(1); vm_insert_page() takes a ref; put_page(): rests at 1
+    const page = d.page(a.exporter, start + i);
+    page.refcount = 1;
+    page.owner = allocId;
+    if (d.k.pagePgmapRef) ex.pgmap_ref++;
+  }
+  ex.pgmap_ref--;
+  const alloc = d.alloc(allocId);
+  alloc.used = true;
+  alloc.exporter = a.exporter;
+  alloc.start = start;
+  alloc.npages = a.pages;
+  const vma = d.vma(a.proc, v);
+  vma.used = true;
+  vma.exporter = a.exporter;
+  vma.alloc = allocId;
+  vma.npages = a.pages;
+  vma.start = start;
+  vma.ptes = true;
+  return `vma${v}`;
+}
+
+/** vm_insert_page() failed on page `i`: free the rest; the mmap error path zaps the pages inserted. */
+function mmapInsertFailed(d: SpState, out: O, e: number, start: number, n: number, i: number): Ret {
+  for (let p = start + i; p < start + n; p++) {
+    const page = d.page(e, p);
+    const stale = p === start + i && !d.k.insertFailResetsCount;
+    page.refcount = stale ? 1 : 0;
+    page.owner = NONE;
+  }
+  if (d.k.insertFailPutsRef) d.exporter(e).pgmap_ref--;
+  for (let p = start; p < start + i; p++) putPage(d, out, e, p); // vm_munmap() of the half-built VMA
+  return '-ENOMEM';
+}
+
+/** A user load/store; without a PTE, kernfs_vma_fault() has no ->fault: SIGBUS. */
+function procTouch(s: SpState, a: A<'proc_touch'>, out: O): Ret {
+  const vma = touchGuard(s, a);
+  if (typeof vma === 'string') return vma;
+  const { exporter, start, ptes } = vma as SpVma;
+  if (!ptes) return refuseWith(out, 'SIGBUS', { kind: 'sigbus', proc: a.proc });
+  out.emit({ kind: 'cpu_access', by: 'user', exporter, page: start + a.page });
+  return '0';
+}
+
+/** GUP of one page of a VMA: fault it in, then try_grab_page(). */
+function gupPage(s: SpState, vma: SpVma | null, page: number, p2pdma: boolean): Errno | null {
+  if (!vma || !Number.isInteger(page) || page < 0 || page >= vma.npages) return '-EFAULT';
+  if (!vma.ptes) return '-EFAULT'; // handle_mm_fault() -> VM_FAULT_SIGBUS
+  if (s.k.gupGate && !p2pdma) return '-EREMOTEIO'; // !FOLL_PCI_P2PDMA && is_pci_p2pdma_page()
+  return null;
+}
+
+/** pci_p2pdma_map_type() at DMA-map time; NOT_SUPPORTED fails when checked. */
+const mapFails = (s: SpState, importer: number, exporter: number) =>
+  s.k.mapChecksRoute && routeOf(s.world.config, importer, exporter) === 'none';
+
+/** __bio_iov_iter_get_pages(): FOLL_PCI_P2PDMA iff blk_queue_pci_p2pdma(q). */
+function procOdirect(s: SpState, a: A<'proc_odirect'>, out: O): Ret {
+  if (!procAlive(s, a.proc)) return '-ESRCH';
+  if (!importerExists(s, a.importer)) return '-EBADF';
+  const imp = s.world.config.importers[a.importer]!;
+  if (imp.kind !== 'nvme') return '-EINVAL';
+  const vma = mappedVma(s, a.proc, a.vma) as SpVma | null;
+  const err = gupPage(s, vma, a.page, imp.p2pQueue);
+  if (err) return err;
+  const slot = freeBio(s);
+  if (slot === NONE) return '-EAGAIN'; // RWF_NOWAIT: no tag free
+  const { exporter } = vma!;
+  const page = vma!.start + a.page;
+  // blk_rq_dma_map / dma_map_sgtable: -EREMOTEIO (blk-mq-dma: BLK_STS_INVAL)
+  if (mapFails(s, a.importer, exporter)) return '-EREMOTEIO';
+  const d = out.draft(s);
+  getPage(d, exporter, page);
+  out.emit({ kind: 'pin', exporter, page });
+  const bio = d.bio(slot);
+  bio.inflight = true;
+  bio.importer = a.importer;
+  bio.exporter = exporter;
+  bio.page = page;
+  bio.stale = false;
+  return `io${slot}`;
+}
+
+/** process_vm_readv(): pin_user_pages_remote() without FOLL_PCI_P2PDMA, kmap, memcpy, unpin. */
+function procKernelCopy(s: SpState, a: A<'proc_kernel_copy'>, out: O): Ret {
+  if (!procAlive(s, a.proc)) return '-ESRCH';
+  const vma = mappedVma(s, a.proc, a.vma) as SpVma | null;
+  const err = gupPage(s, vma, a.page, false);
+  if (err) return err;
+  const { exporter } = vma!;
+  const page = vma!.start + a.page;
+  out.emit({ kind: 'pin', exporter, page });
+  out.emit({ kind: 'cpu_access', by: 'kernel', exporter, page });
+  out.emit({ kind: 'unpin', exporter, page });
+  return '0';
+}
+
+/** ib_umem_get(): pin_user_pages_fast(FOLL_LONGTERM); ODP: ib_umem_odp_get(), nothing pinned. */
+function procRegMr(s: SpState, a: A<'proc_reg_mr'>, out: O): Ret {
+  if (!procAlive(s, a.proc)) return '-ESRCH';
+  if (!importerExists(s, a.importer)) return '-EBADF';
+  const imp = s.world.config.importers[a.importer]!;
+  if (imp.kind !== 'rdma') return '-EINVAL';
+  const vma = mappedVma(s, a.proc, a.vma) as SpVma | null;
+  if (!vma) return '-EFAULT';
+  if (a.odp && !imp.odp) return '-EOPNOTSUPP';
+  const slot = freeMr(s, a.proc);
+  if (slot === NONE) return '-ENOMEM'; // RLIMIT_MEMLOCK / max_mr
+  if (!a.odp) {
+    for (let i = 0; i < vma.npages; i++) {
+      const err = gupPage(s, vma, i, s.k.umemP2pdma);
+      if (err) return err;
+    }
+    // is_valid_gup_args(): FOLL_LONGTERM with P2PDMA pages refused (pin_user_pages_fast: -EINVAL)
+    if (!s.k.longtermAllowed) return '-EINVAL';
+    if (mapFails(s, a.importer, vma.exporter)) return '-EREMOTEIO'; // ib_dma_map_sgtable_attrs()
+  }
+  const { exporter, start, npages } = vma;
+  const d = out.draft(s);
+  const mr = d.mr(slot);
+  mr.live = true;
+  mr.proc = a.proc;
+  mr.importer = a.importer;
+  mr.vma = a.vma;
+  mr.odp = a.odp;
+  mr.npages = npages;
+  for (let i = 0; i < npages; i++) {
+    const pin = d.pin(slot, i);
+    pin.exporter = exporter;
+    pin.page = a.odp ? NONE : start + i;
+    if (a.odp) continue;
+    getPage(d, exporter, start + i);
+    out.emit({ kind: 'pin', exporter, page: start + i });
+  }
+  return `mr${slot}`;
+}
+
+// --- devices --------------------------------------------------------------
+
+/** The device's DMA to a page it was handed: a BAR page, stale if freed since. */
+function dmaTo(s: SpState, out: O, importer: number, path: 'odirect' | 'mr', exporter: number, page: number, stale: boolean): Ret {
+  const route = routeOf(s.world.config, importer, exporter);
+  out.emit({ kind: 'dma', importer, path, target: { mem: 'bar', exporter, page, stale }, route });
+  return '0';
+}
+
+function devIoDma(s: SpState, a: A<'dev_io_dma'>, out: O): Ret {
+  const bio = importerBio(s, a.importer, a.io);
+  if (!bio) return '-EBADF';
+  return dmaTo(s, out, a.importer, 'odirect', bio.exporter, bio.page, bio.stale);
+}
+
+/** bio_endio() -> bio_release_pages(): the O_DIRECT pin is dropped. */
+function devIoComplete(s: SpState, a: A<'dev_io_complete'>, out: O): Ret {
+  if (!importerBio(s, a.importer, a.io)) return '-EBADF';
+  const d = out.draft(s);
+  const bio = d.bio(a.io);
+  const { exporter, page } = bio;
+  putPage(d, out, exporter, page);
+  out.emit({ kind: 'unpin', exporter, page });
+  clearBytes(d.b, bio.o, d.layout.sizes.bio);
+  return '0';
+}
+
+/** NIC access through an MR; ODP faults via hmm_range_fault() then DMA-maps the page. */
+function devMrDma(s: SpState, a: A<'dev_mr_dma'>, out: O): Ret {
+  const mr = importerMr(s, a.importer, a.mr);
+  if (!mr) return '-EBADF';
+  if (!Number.isInteger(a.page) || a.page < 0 || a.page >= mr.npages) return '-EINVAL';
+  const pin = s.pin(a.mr, a.page);
+  if (pin.page !== NONE) return dmaTo(s, out, a.importer, 'mr', pin.exporter, pin.page, pin.stale);
+  // the ODP MR mirrors its address range: whatever VMA is there now
+  const vma = s.vma(mr.proc, mr.vma);
+  if (!vma.used || !vma.ptes || a.page >= vma.npages) return '-EFAULT'; // hmm_range_fault(): no PTE
+  if (!s.k.odpP2pdma) return '-EFAULT';
+  if (mapFails(s, a.importer, vma.exporter)) return '-EREMOTEIO';
+  const d = out.draft(s);
+  const to = d.pin(a.mr, a.page);
+  to.exporter = vma.exporter;
+  to.page = vma.start + a.page;
+  to.stale = false;
+  return dmaTo(d, out, a.importer, 'mr', to.exporter, to.page, false);
+}
+
+/** ODP invalidation is fenced inside the notifier: nothing is ever pending. */
+function importerAckInvalidate(s: SpState, a: A<'importer_ack_invalidate'>): Ret {
+  return importerMr(s, a.importer, a.mr) ? '-ENOENT' : '-EBADF';
+}
+
+// --- exporter driver ----------------------------------------------------------
+
+/**
+ * p2pdma has no per-allocation revoke: the most a provider can do is what
+ * unbind does, for one range: unmap_mapping_range() and wait for page refs.
+ */
+function exporterEvict(s: SpState, a: A<'exporter_evict'>, out: O): Ret {
+  if (!exporterExists(s, a.exporter) || !Number.isInteger(a.alloc) || a.alloc < 0 || a.alloc >= s.world.allocs) return '-EBADF';
+  const alloc = exporterAlloc(s, a.exporter, a.alloc);
+  if (!alloc || !ownsPages(s, a.alloc)) return '-ENOENT';
+  if (s.exporter(a.exporter).driver !== DRIVER_BOUND) return '-ENODEV';
+  if (alloc.evicting) return '-EBUSY';
+  const d = out.draft(s);
+  d.alloc(a.alloc).evicting = true;
+  zapWhere(d, out, (vma) => vma.alloc === a.alloc);
+  return '0';
+}
+
+/** The allocation's pages are back in the pool once every page ref is gone. */
+function exporterEvictFinish(s: SpState, a: A<'exporter_evict_finish'>, out: O): Ret {
+  const alloc = exporterAlloc(s, a.exporter, a.alloc);
+  if (!alloc?.evicting) return '-EBADF';
+  if (ownsPages(s, a.alloc)) return refuseWith(out, '-EBUSY', { kind: 'wait', exporter: a.exporter, on: 'page refs' });
+  const d = out.draft(s);
+  d.alloc(a.alloc).evicting = false;
+  allocMaybeGone(d, a.alloc);
+  return '0';
+}
+
+/** devm teardown: pci_p2pdma_unmap_mappings() zaps every user PTE; memunmap_pages() kills the ref. */
+function exporterUnbind(s: SpState, a: A<'exporter_unbind'>, out: O): Ret {
+  if (!exporterExists(s, a.exporter)) return '-EBADF';
+  if (s.exporter(a.exporter).driver !== DRIVER_BOUND) return '-ENODEV';
+  const d = out.draft(s);
+  zapWhere(d, out, (vma) => vma.exporter === a.exporter);
+  const ex = d.exporter(a.exporter);
+  // percpu_ref_kill(); percpu_ref_put_many(&pgmap->ref, pfn_len)
+  ex.driver = DRIVER_UNBINDING;
+  ex.ref_dead = true;
+  ex.pgmap_ref -= s.world.config.exporters[a.exporter]!.pages;
+  return '0';
+}
+
+/** wait_for_completion(&pgmap->done) returns when pgmap->ref hits zero; then pci_p2pdma_release(). */
+function exporterUnbindFinish(s: SpState, a: A<'exporter_unbind_finish'>, out: O): Ret {
+  if (!exporterExists(s, a.exporter) || s.exporter(a.exporter).driver !== DRIVER_UNBINDING) return '-EBADF';
+  if (s.exporter(a.exporter).pgmap_ref > 0)
+    return refuseWith(out, '-EBUSY', { kind: 'wait', exporter: a.exporter, on: 'pgmap->ref' });
+  out.draft(s).exporter(a.exporter).driver = DRIVER_UNBOUND;
+  return '0';
+}
+
+export const handlers: Handlers<SpState> = {
   proc_mmap: procMmap,
-  proc_munmap: procMunmap,
-  proc_fork: procFork,
-  proc_exit: procExit,
+  proc_munmap: procMunmap(effects),
+  proc_fork: procFork(effects),
+  proc_exit: procExit(effects),
   proc_touch: procTouch,
   proc_odirect: procOdirect,
   proc_kernel_copy: procKernelCopy,
   proc_reg_mr: procRegMr,
-  proc_dereg_mr: procDeregMr,
+  proc_dereg_mr: procDeregMr(effects),
   dev_io_dma: devIoDma,
   dev_io_complete: devIoComplete,
   dev_mr_dma: devMrDma,
-  // ODP invalidation is fenced inside the notifier: nothing is ever pending.
-  importer_ack_invalidate: (s) => refuse(s, '-ENOENT'),
+  importer_ack_invalidate: importerAckInvalidate,
   exporter_evict: exporterEvict,
   exporter_evict_finish: exporterEvictFinish,
   exporter_unbind: exporterUnbind,
   exporter_unbind_finish: exporterUnbindFinish,
   inject_insert_fail: injectInsertFail,
 };
-
-export function step(state: SpState, action: Action): Step<SpState> {
-  return (handlers[action.kind] as (s: SpState, a: Action) => Step<SpState>)(state, action);
-}
-
-// --- shared guards and effects -------------------------------------------
-
-/** The pin a GUP caller gets for a present page: what it was handed. */
-function pinOf(s: SpState | SpDraft, exporter: number, page: number): SpPin {
-  const p = s.exporters[exporter]!.pages[page]!;
-  return { exporter, page, alloc: p.owner ?? -1, gen: p.gen };
-}
-
-/** unmap_mapping_range()/zap_page_range_single(): drop the PTE refs; ODP notifiers fire. */
-function zapVma(d: SpDraft, vmaId: number): void {
-  const vma = d.vmas[vmaId]!;
-  if (!vma.ptes) return;
-  d.vmas[vmaId] = { ...vma, ptes: false };
-  for (const p of vma.pages) d.putPage(vma.exporter, p);
-  d.mrs.forEach((mr, id) => {
-    if (!mr.live || !mr.odp || mr.vma !== vmaId) return;
-    // mmu_interval_notifier invalidate: ib_umem_odp_unmap_dma_pages(), fenced in place
-    d.mrs[id] = { ...mr, odpMapped: mr.odpMapped.map(() => null) };
-    d.events.push({ kind: 'invalidate', importer: mr.importer, mr: id });
-  });
-}
-
-function unmapVma(d: SpDraft, vmaId: number): void {
-  zapVma(d, vmaId);
-  d.vmas[vmaId] = { ...d.vmas[vmaId]!, mapped: false };
-}
-
-function releaseMr(d: SpDraft, mrId: number): void {
-  const mr = d.mrs[mrId]!;
-  for (const pin of mr.pinned) {
-    d.putPage(pin.exporter, pin.page);
-    d.events.push({ kind: 'unpin', exporter: pin.exporter, page: pin.page });
-  }
-  d.mrs[mrId] = { ...mr, live: false, odpMapped: mr.odpMapped.map(() => null) };
-}
-
-// --- user space ---------------------------------------------------------
-
-/** p2pmem_alloc_mmap(), checks in the kernel's order. */
-function procMmap(s: SpState, a: A<'proc_mmap'>): Step<SpState> {
-  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
-  const ex = s.exporters[a.exporter];
-  if (!ex) return refuse(s, '-EBADF');
-  if (a.pages < 1) return refuse(s, '-EINVAL');
-  // kernfs_fop_mmap(): kernfs_get_active() fails once the file is removed
-  if (ex.driver !== 'bound') return refuse(s, '-ENODEV');
-  if (!a.shared) return refuse(s, '-EINVAL'); // !(vma->vm_flags & VM_MAYSHARE)
-  if (a.offset !== 0) return refuse(s, '-EINVAL'); // vma->vm_pgoff
-  const run = firstFit(s.exporters[a.exporter]!.pages, a.pages);
-  if (!run) return refuse(s, '-ENOMEM');
-  if (ex.ref_dead) return refuse(s, '-ENODEV'); // percpu_ref_tryget_live_rcu()
-
-  const d = new SpDraft(s);
-  const allocId = s.allocs.length;
-  const failAt = s.injectInsertFail;
-  d.injectInsertFail = null;
-  d.addPgmapRef(a.exporter, 1); // the temporary tryget_live ref
-  for (const [i, p] of run.entries()) {
-    if (i === failAt) return mmapInsertFailed(d, a.exporter, run, i);
-    // set_page_count(1); vm_insert_page() takes a ref; put_page(): rests at 1
-    d.setPage(a.exporter, p, { refcount: 1, owner: allocId });
-    if (s.knobs.pagePgmapRef) d.addPgmapRef(a.exporter, 1);
-  }
-  d.addPgmapRef(a.exporter, -1);
-  d.allocs.push({ exporter: a.exporter, pages: run, evicting: false });
-  const vmaId = d.vmas.length;
-  d.vmas.push({ proc: a.proc, exporter: a.exporter, alloc: allocId, pages: run, mapped: true, ptes: true });
-  return d.done(`vma${vmaId}`);
-}
-
-/** vm_insert_page() failed on page `i`: free the rest, the mmap error path zaps the rest. */
-function mmapInsertFailed(d: SpDraft, exporter: number, run: number[], i: number): Step<SpState> {
-  const failed = run[i]!;
-  for (const p of run.slice(i)) {
-    const page = d.exporters[exporter]!.pages[p]!;
-    const stale = p === failed && !d.knobs.insertFailResetsCount;
-    d.setPage(exporter, p, { refcount: stale ? 1 : 0, owner: null, gen: page.gen + 1 });
-  }
-  if (d.knobs.insertFailPutsRef) d.addPgmapRef(exporter, -1);
-  for (const p of run.slice(0, i)) d.putPage(exporter, p); // vm_munmap() of the half-built VMA
-  return d.done('-ENOMEM');
-}
-
-function procMunmap(s: SpState, a: A<'proc_munmap'>): Step<SpState> {
-  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
-  if (!liveVma(s.vmas, a.proc, a.vma)) return refuse(s, '-EBADF');
-  const d = new SpDraft(s);
-  unmapVma(d, a.vma);
-  return d.done('0');
-}
-
-/** dup_mmap(): vma_needs_copy() is true for VM_MIXEDMAP, so PTEs are copied. */
-function procFork(s: SpState, a: A<'proc_fork'>): Step<SpState> {
-  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
-  const child = freeSlot(s.procs);
-  if (child === null) return refuse(s, '-EAGAIN');
-  const d = new SpDraft(s);
-  d.procs[child] = { alive: true, born: true };
-  s.vmas.forEach((vma) => {
-    if (vma.proc !== a.proc || !vma.mapped) return;
-    d.vmas.push({ ...vma, proc: child });
-    if (vma.ptes) for (const p of vma.pages) d.getPage(vma.exporter, p);
-  });
-  return d.done(`p${child}`);
-}
-
-/** do_exit(): exit_mmap() then exit_files() -> uverbs release -> ib_dereg_mr(). */
-function procExit(s: SpState, a: A<'proc_exit'>): Step<SpState> {
-  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
-  const d = new SpDraft(s);
-  s.vmas.forEach((vma, id) => {
-    if (vma.proc === a.proc && vma.mapped) unmapVma(d, id);
-  });
-  s.mrs.forEach((mr, id) => {
-    if (mr.proc === a.proc && mr.live) releaseMr(d, id);
-  });
-  d.procs[a.proc] = { alive: false, born: true };
-  return d.done('0');
-}
-
-/** A user load/store; without a PTE, kernfs_vma_fault() has no ->fault: SIGBUS. */
-function procTouch(s: SpState, a: A<'proc_touch'>): Step<SpState> {
-  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
-  const vma = s.vmas[a.vma];
-  if (!vma || vma.proc !== a.proc) return refuse(s, '-EBADF');
-  if (!vma.mapped || a.page < 0 || a.page >= vma.pages.length) return refuse(s, 'SIGSEGV');
-  if (!vma.ptes) return { state: s, ret: 'SIGBUS', events: [{ kind: 'sigbus', proc: a.proc }] };
-  const page = vma.pages[a.page]!;
-  return { state: s, ret: '0', events: [{ kind: 'cpu_access', by: 'user', exporter: vma.exporter, page }] };
-}
-
-/** Shared GUP checks for one page of a live VMA: fault, then try_grab_page(). */
-function gupPage(s: SpState, vma: SpVma | undefined, page: number, p2pdma: boolean): Errno | null {
-  if (!vma || page < 0 || page >= vma.pages.length) return '-EFAULT';
-  if (!vma.ptes) return '-EFAULT'; // handle_mm_fault() -> VM_FAULT_SIGBUS
-  if (s.knobs.gupGate && !p2pdma) return '-EREMOTEIO'; // !FOLL_PCI_P2PDMA && is_pci_p2pdma_page()
-  return null;
-}
-
-/** pci_p2pdma_map_type() at DMA-map time; NOT_SUPPORTED fails when checked. */
-function mapFails(s: SpState, importer: number, exporter: number): boolean {
-  return s.knobs.mapChecksRoute && routeOf(s.config, importer, exporter) === 'none';
-}
-
-/** __bio_iov_iter_get_pages(): FOLL_PCI_P2PDMA iff blk_queue_pci_p2pdma(q). */
-function procOdirect(s: SpState, a: A<'proc_odirect'>): Step<SpState> {
-  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
-  const imp = s.config.importers[a.importer];
-  if (!imp) return refuse(s, '-EBADF');
-  if (imp.kind !== 'nvme') return refuse(s, '-EINVAL');
-  const vma = liveVma(s.vmas, a.proc, a.vma);
-  const err = gupPage(s, vma, a.page, imp.p2pQueue);
-  if (err) return refuse(s, err);
-  const page = vma!.pages[a.page]!;
-  // blk_rq_dma_map / dma_map_sgtable: -EREMOTEIO (blk-mq-dma: BLK_STS_INVAL)
-  if (mapFails(s, a.importer, vma!.exporter)) return refuse(s, '-EREMOTEIO');
-  const d = new SpDraft(s);
-  d.getPage(vma!.exporter, page);
-  d.events.push({ kind: 'pin', exporter: vma!.exporter, page });
-  const ioId = d.ios.length;
-  d.ios.push({ importer: a.importer, pin: pinOf(s, vma!.exporter, page), read: a.read, inflight: true });
-  return d.done(`io${ioId}`);
-}
-
-/** process_vm_readv(): pin_user_pages_remote() without FOLL_PCI_P2PDMA, kmap, memcpy, unpin. */
-function procKernelCopy(s: SpState, a: A<'proc_kernel_copy'>): Step<SpState> {
-  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
-  const vma = liveVma(s.vmas, a.proc, a.vma);
-  const err = gupPage(s, vma, a.page, false);
-  if (err) return refuse(s, err);
-  const exporter = vma!.exporter;
-  const page = vma!.pages[a.page]!;
-  return {
-    state: s,
-    ret: '0',
-    events: [
-      { kind: 'pin', exporter, page },
-      { kind: 'cpu_access', by: 'kernel', exporter, page },
-      { kind: 'unpin', exporter, page },
-    ],
-  };
-}
-
-/** ib_umem_get(): pin_user_pages_fast(FOLL_LONGTERM); ODP: ib_umem_odp_get(), nothing pinned. */
-function procRegMr(s: SpState, a: A<'proc_reg_mr'>): Step<SpState> {
-  if (!procAlive(s.procs, a.proc)) return refuse(s, '-ESRCH');
-  const imp = s.config.importers[a.importer];
-  if (!imp) return refuse(s, '-EBADF');
-  if (imp.kind !== 'rdma') return refuse(s, '-EINVAL');
-  const vma = liveVma(s.vmas, a.proc, a.vma);
-  if (!vma) return refuse(s, '-EFAULT');
-  if (a.odp && !imp.odp) return refuse(s, '-EOPNOTSUPP');
-  const mrId = s.mrs.length;
-  const base = { importer: a.importer, proc: a.proc, vma: a.vma, odp: a.odp, live: true };
-  if (a.odp) {
-    const d = new SpDraft(s);
-    d.mrs.push({ ...base, pinned: [], odpMapped: vma.pages.map(() => null) });
-    return d.done(`mr${mrId}`);
-  }
-  for (let i = 0; i < vma.pages.length; i++) {
-    const err = gupPage(s, vma, i, s.knobs.umemP2pdma);
-    if (err) return refuse(s, err);
-  }
-  // is_valid_gup_args(): FOLL_LONGTERM with P2PDMA pages refused (pin_user_pages_fast: -EINVAL)
-  if (!s.knobs.longtermAllowed) return refuse(s, '-EINVAL');
-  if (mapFails(s, a.importer, vma.exporter)) return refuse(s, '-EREMOTEIO'); // ib_dma_map_sgtable_attrs()
-  const d = new SpDraft(s);
-  const pinned = vma.pages.map((p) => pinOf(s, vma.exporter, p));
-  for (const p of vma.pages) {
-    d.getPage(vma.exporter, p);
-    d.events.push({ kind: 'pin', exporter: vma.exporter, page: p });
-  }
-  d.mrs.push({ ...base, pinned, odpMapped: [] });
-  return d.done(`mr${mrId}`);
-}
-
-function procDeregMr(s: SpState, a: A<'proc_dereg_mr'>): Step<SpState> {
-  const mr = s.mrs[a.mr];
-  if (!mr || mr.proc !== a.proc || !mr.live) return refuse(s, '-EBADF');
-  const d = new SpDraft(s);
-  releaseMr(d, a.mr);
-  return d.done('0');
-}
-
-// --- devices --------------------------------------------------------------
-
-function dmaTo(s: SpState, importer: number, path: 'odirect' | 'mr', pin: SpPin): Step<SpState> {
-  const target = { mem: 'bar' as const, ...pin };
-  const route = routeOf(s.config, importer, pin.exporter);
-  return { state: s, ret: '0', events: [{ kind: 'dma', importer, path, target, route }] };
-}
-
-function devIoDma(s: SpState, a: A<'dev_io_dma'>): Step<SpState> {
-  const io = s.ios[a.io];
-  if (!io || io.importer !== a.importer || !io.inflight) return refuse(s, '-EBADF');
-  return dmaTo(s, a.importer, 'odirect', io.pin);
-}
-
-/** bio_endio() -> bio_release_pages(): the O_DIRECT pin is dropped. */
-function devIoComplete(s: SpState, a: A<'dev_io_complete'>): Step<SpState> {
-  const io = s.ios[a.io];
-  if (!io || io.importer !== a.importer || !io.inflight) return refuse(s, '-EBADF');
-  const d = new SpDraft(s);
-  d.ios[a.io] = { ...io, inflight: false };
-  d.putPage(io.pin.exporter, io.pin.page);
-  d.events.push({ kind: 'unpin', exporter: io.pin.exporter, page: io.pin.page });
-  return d.done('0');
-}
-
-/** NIC access through an MR; ODP faults via hmm_range_fault() then DMA-maps the page. */
-function devMrDma(s: SpState, a: A<'dev_mr_dma'>): Step<SpState> {
-  const mr = s.mrs[a.mr];
-  if (!mr || mr.importer !== a.importer || !mr.live) return refuse(s, '-EBADF');
-  const vma = s.vmas[mr.vma]!;
-  if (a.page < 0 || a.page >= vma.pages.length) return refuse(s, '-EINVAL');
-  if (!mr.odp) return dmaTo(s, a.importer, 'mr', mr.pinned[a.page]!);
-  const mapped = mr.odpMapped[a.page];
-  if (mapped) return dmaTo(s, a.importer, 'mr', mapped);
-  if (!vma.mapped || !vma.ptes) return refuse(s, '-EFAULT'); // hmm_range_fault(): no PTE, SIGBUS
-  if (!s.knobs.odpP2pdma) return refuse(s, '-EFAULT');
-  if (mapFails(s, a.importer, vma.exporter)) return refuse(s, '-EREMOTEIO');
-  const pin = pinOf(s, vma.exporter, vma.pages[a.page]!);
-  const d = new SpDraft(s);
-  d.mrs[a.mr] = { ...mr, odpMapped: mr.odpMapped.map((m, i) => (i === a.page ? pin : m)) };
-  d.events.push(...dmaTo(s, a.importer, 'mr', pin).events);
-  return d.done('0');
-}
-
-// --- exporter driver ----------------------------------------------------------
-
-const allocLive = (s: SpState, alloc: number) =>
-  s.allocs[alloc]!.pages.some((p) => s.exporters[s.allocs[alloc]!.exporter]!.pages[p]!.owner === alloc);
-
-/**
- * p2pdma has no per-allocation revoke: the most a provider can do is what
- * unbind does, for one range: unmap_mapping_range() and wait for page refs.
- */
-function exporterEvict(s: SpState, a: A<'exporter_evict'>): Step<SpState> {
-  const alloc = s.allocs[a.alloc];
-  if (!alloc || alloc.exporter !== a.exporter) return refuse(s, '-EBADF');
-  if (!allocLive(s, a.alloc)) return refuse(s, '-ENOENT');
-  if (s.exporters[a.exporter]!.driver !== 'bound') return refuse(s, '-ENODEV');
-  if (alloc.evicting) return refuse(s, '-EBUSY');
-  const d = new SpDraft(s);
-  d.allocs[a.alloc] = { ...alloc, evicting: true };
-  s.vmas.forEach((vma, id) => {
-    if (vma.alloc === a.alloc) zapVma(d, id);
-  });
-  return d.done('0');
-}
-
-/** The allocation's pages are back in the pool once every page ref is gone. */
-function exporterEvictFinish(s: SpState, a: A<'exporter_evict_finish'>): Step<SpState> {
-  const alloc = s.allocs[a.alloc];
-  if (!alloc || alloc.exporter !== a.exporter || !alloc.evicting) return refuse(s, '-EBADF');
-  if (allocLive(s, a.alloc))
-    return { state: s, ret: '-EBUSY', events: [{ kind: 'wait', exporter: a.exporter, on: 'page refs' }] };
-  const d = new SpDraft(s);
-  d.allocs[a.alloc] = { ...alloc, evicting: false };
-  return d.done('0');
-}
-
-/** devm teardown: pci_p2pdma_unmap_mappings() zaps every user PTE; memunmap_pages() kills the ref. */
-function exporterUnbind(s: SpState, a: A<'exporter_unbind'>): Step<SpState> {
-  const ex = s.exporters[a.exporter];
-  if (!ex) return refuse(s, '-EBADF');
-  if (ex.driver !== 'bound') return refuse(s, '-ENODEV');
-  const d = new SpDraft(s);
-  s.vmas.forEach((vma, id) => {
-    if (vma.exporter === a.exporter) zapVma(d, id);
-  });
-  // percpu_ref_kill(); percpu_ref_put_many(&pgmap->ref, pfn_len)
-  d.setExporter(a.exporter, { driver: 'unbinding', ref_dead: true });
-  d.addPgmapRef(a.exporter, -ex.pages.length);
-  return d.done('0');
-}
-
-/** wait_for_completion(&pgmap->done) returns when pgmap->ref hits zero; then pci_p2pdma_release(). */
-function exporterUnbindFinish(s: SpState, a: A<'exporter_unbind_finish'>): Step<SpState> {
-  const ex = s.exporters[a.exporter];
-  if (ex?.driver !== 'unbinding') return refuse(s, '-EBADF');
-  if (ex.pgmap_ref > 0)
-    return { state: s, ret: '-EBUSY', events: [{ kind: 'wait', exporter: a.exporter, on: 'pgmap->ref' }] };
-  const d = new SpDraft(s);
-  d.setExporter(a.exporter, { driver: 'unbound' });
-  return d.done('0');
-}
-
-function injectInsertFail(s: SpState, a: A<'inject_insert_fail'>): Step<SpState> {
-  if (a.nth < 0) return refuse(s, '-EINVAL');
-  if (s.injectInsertFail !== null) return refuse(s, '-EBUSY');
-  const d = new SpDraft(s);
-  d.injectInsertFail = a.nth;
-  return d.done('0');
-}

@@ -34,6 +34,10 @@
 // itself (the task goes on; only the unmap is lost), IOMMU and RAM
 // mappings as tracked resources (p2p_map of a RAM object is not counted),
 // moving objects back into VRAM, and the 'long' return truncated to int.
+// The world is finite (its limits bound VMAs, MRs, objects and fault
+// injections, and an object is at most as large as the largest BAR); a
+// freed BAR page marks every p2p_map() of it stale instead of counting
+// generations, and a leaked p2p_map() is remembered per BAR page.
 //
 // Sources: https://lore.kernel.org/r/20190129174728.6430-{1..6}-jglisse@redhat.com
 // (cover, pci_test_p2p, device_test_p2p, p2p_map API, HMM device memory,
@@ -42,113 +46,154 @@
 // p2p_map against invalidation); 20190130080006.GB29665@lst.de (no direct
 // I/O, no MRs); mm/gup.c check_vma_flags(); DOMAIN.md §3, §7.
 import type { Design } from '../design.js';
-import { enumerateActions, startCensus } from '../enumerate.js';
+import { makeDesign } from '../machine.js';
+import { NONE } from '../packed.js';
 import { ghostView } from '../shared.js';
-import type { GhostView } from '../vocabulary.js';
-import { vmaP2pKey } from './key.js';
+import { driverStates } from '../state.js';
 import { vmaP2pKnobs, vmaP2pPresets } from './knobs.js';
-import { initState, type VpP2pMap, type VpState } from './state.js';
-import { step } from './step.js';
+import { decodeKnobs, IN_BAR, MAPPED_BAR, MAPPED_RAM, placementName, VpState, vpClasses, vpSymmetry } from './state.js';
+import { handlers } from './step.js';
 
-function view(s: VpState): GhostView {
-  let owed = 0;
-  for (const mr of s.mrs) if (mr.live && mr.pendingInvalidation) owed++;
-  return ghostView(s.exporters, s.objects, owed);
-}
+const exporterName = (s: VpState, e: number) => s.world.config.exporters[e]!.name;
 
-function describe(s: VpState, m: VpP2pMap): string {
-  const imp = s.config.importers[m.importer]!.name;
-  return `p2p_map of a${m.alloc} (${s.config.exporters[m.exporter]!.name} page ${m.page}) to ${imp}`;
-}
-
-/** Live MR pages that map each p2p_map record. */
-function holdersOf(s: VpState): number[] {
-  const holders = s.p2pMaps.map(() => 0);
-  for (const mr of s.mrs.filter((m) => m.live))
-    for (const m of mr.mapped) if (m?.mem === 'bar') holders[m.p2p] = holders[m.p2p]! + 1;
-  return holders;
+/** A p2p_map() a live MR holds, in words. */
+function describeMap(s: VpState, m: number, i: number): string {
+  const map = s.mapping(m, i);
+  const of = map.alloc === NONE ? 'a freed object' : `a${map.alloc}`;
+  return `p2p_map of ${of} (${exporterName(s, map.exporter)} page ${map.page}) to ${s.world.config.importers[s.mr(m).importer]!.name}`;
 }
 
 /**
- * DOMAIN.md §4.5 for vma-p2p, as the RFC intends it: each p2p_map is
- * undone by exactly one p2p_unmap from whoever holds it (an outstanding
- * map is held by exactly one MR page; an unmapped one by none), a free BAR
- * page belongs to no object, and a live object in the BAR owns exactly
- * its pages. A p2p_map that no MR holds can never be p2p_unmapped: leaked.
+ * The RFC's accounting as it intends it: each p2p_map is undone by one
+ * p2p_unmap from the MR that holds it (a map no MR holds can never be
+ * undone: leaked), a free BAR page belongs to no object, and a live
+ * object in the BAR owns exactly its pages.
  */
 function audit(s: VpState): string[] {
   const broken: string[] = [];
-  const holders = holdersOf(s);
-  s.p2pMaps.forEach((m, i) => {
-    const want = m.outstanding ? 1 : 0;
-    if (holders[i] === want) return;
-    broken.push(
-      m.outstanding
-        ? `${describe(s, m)} leaked: no MR holds it, no p2p_unmap can follow`
-        : `${describe(s, m)} p2p_unmapped while ${holders[i]} MR pages still use it`,
-    );
-  });
-  s.exporters.forEach((ex, e) => {
-    const name = s.config.exporters[e]!.name;
-    ex.pages.forEach((page, p) => {
-      const claimants = s.objects.flatMap((o, id) =>
-        o.live && o.placement === 'bar' && o.exporter === e && o.pages.includes(p) ? [id] : [],
-      );
-      const expected = page.owner === null ? [] : [page.owner];
-      if (claimants.join() === expected.join()) return;
-      const says = page.owner === null ? 'free' : `a${page.owner}`;
-      const holding = claimants.map((id) => `a${id}`).join(', ');
-      broken.push(`${name} page ${p}: allocator says ${says}, objects in the BAR holding it: [${holding}]`);
-    });
+  s.world.config.exporters.forEach((ex, e) => {
+    for (let p = 0; p < ex.pages; p++) {
+      const page = s.page(e, p);
+      if (page.orphaned) broken.push(`p2p_map of ${ex.name} page ${p} leaked: no MR holds it, no p2p_unmap can follow`);
+      const claimants: number[] = [];
+      for (let a = 0; a < s.world.allocs; a++) {
+        const obj = s.alloc(a);
+        if (obj.used && obj.placement === IN_BAR && obj.exporter === e && p >= obj.start && p < obj.start + obj.npages) claimants.push(a);
+      }
+      const expected = page.owner === NONE ? [] : [page.owner];
+      if (claimants.join() === expected.join()) continue;
+      const says = page.owner === NONE ? 'free' : `a${page.owner}`;
+      broken.push(`${ex.name} page ${p}: allocator says ${says}, objects in the BAR holding it: [${claimants.map((a) => `a${a}`).join(', ')}]`);
+    }
   });
   return broken;
 }
 
-/** What is still held once everything has exited and drained (DOMAIN.md §4.8). */
+/** What is still held once everything has exited and drained. */
 function held(s: VpState): string[] {
   const out: string[] = [];
-  for (const m of s.p2pMaps) if (m.outstanding) out.push(`${describe(s, m)} never p2p_unmapped`);
-  s.exporters.forEach((ex, e) => {
-    ex.pages.forEach((page, p) => {
-      if (page.owner !== null) out.push(`${s.config.exporters[e]!.name} page ${p}: still allocated to a${page.owner}`);
-    });
+  for (let m = 0; m < s.world.mrs; m++) {
+    if (!s.mr(m).live) continue;
+    for (let i = 0; i < s.mr(m).npages; i++) if (s.mapping(m, i).kind === MAPPED_BAR) out.push(`${describeMap(s, m, i)} never p2p_unmapped`);
+  }
+  s.world.config.exporters.forEach((ex, e) => {
+    for (let p = 0; p < ex.pages; p++) {
+      const page = s.page(e, p);
+      if (page.orphaned) out.push(`a leaked p2p_map of ${ex.name} page ${p} never p2p_unmapped`);
+      if (page.owner !== NONE) out.push(`${ex.name} page ${p}: still allocated to a${page.owner}`);
+    }
   });
-  s.objects.forEach((o, id) => {
-    if (o.live) out.push(`a${id}: object still allocated (${o.placement})`);
-  });
+  for (let a = 0; a < s.world.allocs; a++) if (s.alloc(a).used) out.push(`a${a}: object still allocated (${placementName(s.alloc(a).placement)})`);
   return out;
 }
 
-function enabled(s: VpState) {
-  const census = startCensus(s.procs, s.exporters.map((e) => e.driver), s.injectInsertFail !== null);
-  // plain loops: this runs once per state of a search and per drain step
-  for (let id = 0; id < s.vmas.length; id++) {
-    const v = s.vmas[id]!;
-    if (v.mapped) census.vmas.push({ id, proc: v.proc, pages: v.npages });
-  }
-  for (let id = 0; id < s.mrs.length; id++) {
-    const mr = s.mrs[id]!;
-    if (!mr.live) continue;
-    census.mrs.push({ id, proc: mr.proc, importer: mr.importer, pages: mr.mapped.length });
-    if (mr.pendingInvalidation) census.pendingAcks.push({ mr: id, importer: mr.importer });
-  }
-  for (let id = 0; id < s.objects.length; id++) {
-    const o = s.objects[id]!;
-    if (o.evicting || (o.live && o.placement === 'bar')) census.allocs.push({ id, exporter: o.exporter, evicting: o.evicting });
-  }
-  return enumerateActions(s.config, census);
+function clean(s: VpState): boolean {
+  const w = s.world;
+  for (let m = 0; m < w.mrs; m++) for (let i = 0; i < s.mr(m).npages; i++) if (s.mr(m).live && s.mapping(m, i).kind === MAPPED_BAR) return false;
+  for (let e = 0; e < w.config.exporters.length; e++)
+    for (let p = 0; p < w.config.exporters[e]!.pages; p++) if (s.page(e, p).orphaned || s.page(e, p).owner !== NONE) return false;
+  for (let a = 0; a < w.allocs; a++) if (s.alloc(a).used) return false;
+  return true;
 }
 
-export const vmaP2p: Design<VpState> = {
+function decode(s: VpState): Record<string, unknown> {
+  const w = s.world;
+  const { config } = w;
+  const out: Record<string, unknown> = {};
+  const ref = (prefix: string, i: number) => (i === NONE ? null : `${prefix}${i}`);
+  const header = s.header;
+  if (header.armed !== NONE || header.fired > 0) out.fault = { armed: header.armed === NONE ? null : header.armed, fired: header.fired };
+  config.exporters.forEach((ex, e) => {
+    const pages: Record<string, unknown> = {};
+    for (let p = 0; p < ex.pages; p++) {
+      const page = s.page(e, p);
+      pages[`page${p}`] = { owner: ref('a', page.owner), ...(page.orphaned ? { leaked_p2p_map_of: ref('a', page.orphan_alloc) } : {}) };
+    }
+    out[ex.name] = { driver: driverStates[s.exporter(e).driver], ...pages };
+  });
+  for (let a = 0; a < w.allocs; a++) {
+    const obj = s.alloc(a);
+    if (obj.used)
+      out[`a${a}`] = {
+        exporter: exporterName(s, obj.exporter),
+        placement: placementName(obj.placement),
+        pages: obj.placement === IN_BAR ? `${obj.start}+${obj.npages}` : `${obj.npages}`,
+        vmas: obj.vmas,
+        evicting: obj.evicting,
+      };
+  }
+  for (let p = 0; p < w.procs; p++) {
+    if (!s.proc(p).alive) continue;
+    const vmas: Record<string, unknown> = {};
+    for (let v = 0; v < w.vmas; v++) {
+      const vma = s.vma(p, v);
+      if (vma.used) vmas[`vma${v}`] = { exporter: exporterName(s, vma.exporter), alloc: ref('a', vma.alloc), npages: vma.npages, ptes: vma.ptes };
+    }
+    out[`p${p}`] = vmas;
+  }
+  for (let m = 0; m < w.mrs; m++) {
+    const mr = s.mr(m);
+    if (!mr.live) continue;
+    const dmaList = Array.from({ length: mr.npages }, (_, i) => {
+      const map = s.mapping(m, i);
+      if (map.kind === MAPPED_RAM) return 'ram';
+      if (map.kind !== MAPPED_BAR) return null;
+      return `p2p_map ${ref('a', map.alloc) ?? 'freed'} ${exporterName(s, map.exporter)} page ${map.page}${map.stale ? ' (stale)' : ''}`;
+    });
+    out[`mr${m}`] = { proc: `p${mr.proc}`, importer: config.importers[mr.importer]!.name, vma: `vma${mr.vma}`, pending_invalidation: mr.pending, dma_list: dmaList };
+  }
+  return out;
+}
+
+export const vmaP2p: Design<VpState> = makeDesign({
   id: 'vma-p2p',
-  title: 'vma-p2p: p2p_map/p2p_unmap in vm_operations_struct, importers obey mmu notifiers (Glisse RFC 2019)',
+  title: 'p2p_map/p2p_unmap in vm_operations_struct, importers obey mmu notifiers (Glisse RFC 2019)',
   presets: vmaP2pPresets,
   knobs: vmaP2pKnobs,
-  init: initState,
-  step,
-  enabled,
-  view,
+  classes: vpClasses,
+  extra: () => 0,
+  decodeKnobs,
+  wrap: (m, b, o) => new VpState(m, b, o),
+  init: () => {},
+  handlers,
+  // refused whatever the state: GUP never gets past VM_PFNMAP, no bio is ever in flight
+  inert: (a) =>
+    (a.kind === 'proc_mmap' && (!a.shared || a.offset !== 0)) ||
+    (a.kind === 'proc_reg_mr' && !a.odp) ||
+    a.kind === 'proc_odirect' ||
+    a.kind === 'proc_kernel_copy' ||
+    a.kind === 'dev_io_dma' ||
+    a.kind === 'dev_io_complete',
+  // eviction moves an object out of the BAR; once evicting, its finish is offered
+  offerEvict: (s, a) => s.alloc(a).evicting || s.alloc(a).placement === IN_BAR,
+  view(s) {
+    let owed = 0;
+    for (let m = 0; m < s.world.mrs; m++) if (s.mr(m).live && s.mr(m).pending) owed++;
+    return ghostView(s, owed);
+  },
   audit,
   held,
-  key: vmaP2pKey,
-};
+  clean,
+  decode,
+  symmetry: vpSymmetry,
+});

@@ -1,8 +1,22 @@
 // vma-p2p state: the exporter driver's objects and BAR, the VMAs its
-// f_op->mmap creates, the importer's ODP MRs and the p2p_map() calls
-// (RFC patches 3/5 and 5/5), named after the kernel objects they stand for.
+// f_op->mmap creates, the importer's ODP MRs and the p2p_map() calls they
+// hold (RFC patches 3/5 and 5/5), named after the kernel objects they
+// stand for, as packed slots (model/state.ts has the shared fields).
 import type { Knobs } from '../design.js';
-import type { AllocId, Config, DriverState, ExporterId, ImporterId, ProcId, VmaId } from '../vocabulary.js';
+import type { Machine } from '../machine.js';
+import { type Slot, slotClass } from '../packed.js';
+import {
+  type AllocSlot,
+  allocFields,
+  type ExporterSlot,
+  exporterFields,
+  type PageSlot,
+  pageFields,
+  type SlotClasses,
+  State,
+  type VmaSlot,
+  vmaFields,
+} from '../state.js';
 
 export type ExporterWaits = 'revoke' | 'always' | 'never';
 
@@ -15,7 +29,7 @@ export interface VpKnobs {
   readonly unwindLeaks: boolean;
 }
 
-function decodeKnobs(k: Knobs): VpKnobs {
+export function decodeKnobs(k: Knobs): VpKnobs {
   return {
     importerObeys: k.importer !== 'ignores',
     exporterWaits: k.exporter_waits === 'always' || k.exporter_waits === 'never' ? k.exporter_waits : 'revoke',
@@ -26,102 +40,77 @@ function decodeKnobs(k: Knobs): VpKnobs {
   };
 }
 
-export interface VpPage {
-  /** The driver's BAR allocator: the object holding the page, null while free. */
-  readonly owner: AllocId | null;
-  /** Ghost: bumped on every free so reuse is visible. */
-  readonly gen: number;
+export interface VpPage extends PageSlot {
+  /** A p2p_map() of this page that no MR holds any more: no p2p_unmap() can follow (leaked). */
+  orphaned: boolean;
+  /** The object the leaked p2p_map() was of, NONE once that object is freed. */
+  orphan_alloc: number;
 }
+export const VpPage = slotClass<VpPage>({ ...pageFields, orphaned: 'bool', orphan_alloc: 'ref' });
 
-export interface VpExporter {
-  /** dev->driver; 'unbinding' between zapping and the end of remove(). */
-  readonly driver: DriverState;
-  readonly pages: readonly VpPage[];
-}
-
-/** Where the object's memory is: VRAM (BAR), evicted to system RAM, or gone with the driver. */
-export type Placement = 'bar' | 'ram' | 'gone';
+/** Where an object's memory is: VRAM (the BAR), evicted to system RAM, or gone with the driver. */
+export const IN_BAR = 0;
+export const IN_RAM = 1;
+export const GONE = 2;
+const placements = ['bar', 'ram', 'gone'] as const;
+export const placementName = (p: number) => placements[p]!;
 
 /** The exporter driver's object behind one mmap (a GEM BO / TTM buffer object). */
-export interface VpObject {
-  readonly exporter: ExporterId;
-  readonly npages: number;
-  readonly placement: Placement;
-  /** BAR pages backing it while placement is 'bar'. */
-  readonly pages: readonly number[];
+export interface VpObject extends AllocSlot {
+  npages: number;
+  /** IN_BAR, IN_RAM or GONE. */
+  placement: number;
+  /** The first BAR page backing it while IN_BAR; the rest follow. */
+  start: number;
   /** vm_ops->open/close: VMAs mapping it; at zero the driver frees it. */
-  readonly vmas: number;
-  /** Revocation started (zap_vma_ptes done), move to RAM not yet done. */
-  readonly evicting: boolean;
-  /** Not yet freed (drm_gem_object_release / ttm_bo_put). */
-  readonly live: boolean;
+  vmas: number;
 }
+export const VpObject = slotClass<VpObject>({ ...allocFields, npages: 'u8', placement: 'u8', start: 'u8', vmas: 'u8' });
 
-export interface VpVma {
-  readonly proc: ProcId;
-  readonly exporter: ExporterId;
-  readonly alloc: AllocId;
-  readonly npages: number;
-  /** Still in the mm (find_vma); false after munmap/exit. */
-  readonly mapped: boolean;
-  /** CPU PTEs present (io_remap_pfn_range / vm_ops->fault); false after zap_vma_ptes(). */
-  readonly ptes: boolean;
+/** What one MR page is DMA-mapped to: nothing, RAM addresses p2p_map() returned, or a p2p_map() of a BAR page. */
+export const UNMAPPED = 0;
+export const MAPPED_RAM = 1;
+export const MAPPED_BAR = 2;
+
+/** One page of hmm_range_dma_map()'s dma_list. */
+export interface VpMapping {
+  /** UNMAPPED, MAPPED_RAM or MAPPED_BAR. */
+  kind: number;
+  exporter: number;
+  page: number;
+  /** The object p2p_map() was called for, NONE once it is freed. */
+  alloc: number;
+  /** The BAR page was freed since p2p_map() handed it out. */
+  stale: boolean;
 }
+export const VpMapping = slotClass<VpMapping>({ kind: 'u8', exporter: 'u8', page: 'u8', alloc: 'ref', stale: 'bool' });
 
-/** Where one MR page is DMA-mapped: a p2p_map() record, or RAM addresses p2p_map() returned. */
-export type VpMapping = { readonly mem: 'bar'; readonly p2p: number } | { readonly mem: 'ram' };
+const VpExporter = slotClass<ExporterSlot>(exporterFields);
+const VpVma = slotClass<VmaSlot>(vmaFields);
+export const vpClasses: SlotClasses = { exporter: VpExporter, page: VpPage, alloc: VpObject, vma: VpVma, entry: VpMapping, bios: false };
 
-/** struct ib_umem_odp: mirrors one VMA through an mmu_interval_notifier. */
-export interface VpMr {
-  readonly importer: ImporterId;
-  readonly proc: ProcId;
-  readonly vma: VmaId;
-  readonly live: boolean;
-  /** The dma_list of hmm_range_dma_map(), per MR page; null when not faulted. */
-  readonly mapped: readonly (VpMapping | null)[];
-  /** Invalidation delivered, device not yet fenced: it may still DMA (DOMAIN.md §7). */
-  readonly pendingInvalidation: boolean;
-}
+/** Offsets of the fields that name an object, for symmetry reduction: VpPage.orphan_alloc, VpMapping.alloc. */
+export const vpSymmetry = { pageAllocRefs: [2], entryAllocRefs: [3] };
 
-/** One page given out by vm_ops->p2p_map(), and whether p2p_unmap() has undone it. */
-export interface VpP2pMap {
-  readonly importer: ImporterId;
-  readonly exporter: ExporterId;
-  readonly page: number;
-  readonly alloc: AllocId;
-  readonly gen: number;
-  readonly outstanding: boolean;
-}
+export class VpState extends State {
+  declare readonly k: VpKnobs;
 
-export interface VpState {
-  readonly config: Config;
-  readonly knobs: VpKnobs;
-  readonly exporters: readonly VpExporter[];
-  /** task_struct with its mm: alive until exit. */
-  readonly procs: readonly { readonly alive: boolean; readonly born: boolean }[];
-  readonly vmas: readonly VpVma[];
-  /** Indexed by AllocId. */
-  readonly objects: readonly VpObject[];
-  readonly mrs: readonly VpMr[];
-  /** Every p2p_map() that succeeded, in order; what an exporter waits on. */
-  readonly p2pMaps: readonly VpP2pMap[];
-  /** should_fail() armed for the nth PFN insert of the next mmap or the nth p2p_map of a fault. */
-  readonly injectInsertFail: number | null;
-}
+  constructor(m: Machine<VpState>, b: Uint8Array, o: number) {
+    super(m, b, o);
+    (this as { k: VpKnobs }).k = m.k as VpKnobs;
+  }
 
-export function initState(config: Config, knobs: Knobs): VpState {
-  return {
-    config,
-    knobs: decodeKnobs(knobs),
-    exporters: config.exporters.map((e) => ({
-      driver: 'bound',
-      pages: Array.from({ length: e.pages }, () => ({ owner: null, gen: 0 })),
-    })),
-    procs: Array.from({ length: config.processes }, (_, i) => ({ alive: i === 0, born: i === 0 })),
-    vmas: [],
-    objects: [],
-    mrs: [],
-    p2pMaps: [],
-    injectInsertFail: null,
-  };
+  override page(e: number, p: number): VpPage & Slot {
+    return new VpPage(this.b, this.pageOffset(e, p));
+  }
+
+  /** The driver's object in allocation slot `a`. */
+  override alloc(a: number): VpObject & Slot {
+    return new VpObject(this.b, this.allocOffset(a));
+  }
+
+  /** Page `i` of MR `m`'s dma_list. */
+  mapping(m: number, i: number): VpMapping & Slot {
+    return new VpMapping(this.b, this.entryOffset(m, i));
+  }
 }

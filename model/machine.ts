@@ -1,0 +1,216 @@
+// A design made runnable in one world with one knob set: its layout,
+// its step (one handler per action kind, written once per design), the
+// census behind enabled() that every design shares, and the canonical
+// form the exhaustive search stores. makeDesign() turns a design's spec
+// into the Design contract.
+import type { Design, DesignId, KnobSpec, Knobs, PresetSpec } from './design.js';
+import { NONE } from './packed.js';
+import { DRIVER_BOUND, DRIVER_UNBINDING, Layout, Out, type SlotClasses, type State } from './state.js';
+import { type Canonicalizer, canonicalizer, type SymmetryRefs } from './symmetry.js';
+import type { Action, ActionKind, Config, GhostView, Ret, Step } from './vocabulary.js';
+import { type World, worldOf } from './world.js';
+
+type Of<K extends ActionKind> = Extract<Action, { kind: K }>;
+
+/** One handler per action kind: the mapped type makes a forgotten kind a compile error. */
+export type Handlers<S extends State> = { readonly [K in ActionKind]: (s: S, a: Of<K>, out: Out<S>) => Ret };
+
+/** What a design supplies; makeDesign() builds the rest. */
+export interface DesignSpec<S extends State, K> {
+  readonly id: DesignId;
+  readonly title: string;
+  readonly presets: readonly PresetSpec[];
+  readonly knobs: readonly KnobSpec[];
+  readonly classes: SlotClasses;
+  /** Bytes of the design's own region in `world`. */
+  extra(world: World): number;
+  decodeKnobs(knobs: Knobs): K;
+  wrap(m: Machine<S>, b: Uint8Array, o: number): S;
+  /** Fill a zeroed state with the design's initial values (p0 alive is done already). */
+  init(s: S): void;
+  readonly handlers: Handlers<S>;
+  /**
+   * Actions that in this design never change the state nor emit an event
+   * a property reads, whatever the state (a refusal it always gives). The
+   * complete search skips them; a test holds the design to it.
+   */
+  inert(a: Action, knobs: K, config: Config): boolean;
+  /** Is evict (or, once evicting, evict_finish) of allocation slot `a` worth trying? */
+  offerEvict(s: S, a: number): boolean;
+  view(s: S): GhostView;
+  audit(s: S): string[];
+  held(s: S): string[];
+  /** held(s) is empty, computed without building its text. */
+  clean(s: S): boolean;
+  decode(s: S): Record<string, unknown>;
+  readonly symmetry: SymmetryRefs;
+}
+
+export class Machine<S extends State> {
+  readonly world: World;
+  readonly layout: Layout;
+  readonly width: number;
+  readonly actions: readonly Action[];
+  /** The design's decoded knobs. */
+  readonly k: unknown;
+  private readonly canon: Canonicalizer;
+  /** The handler of each action of the table, looked up once. */
+  private readonly handlerAt: readonly ((s: S, a: Action, out: Out<S>) => Ret)[];
+  /** 1 for each action of the table that is inert in this design. */
+  readonly inertAt: Uint8Array;
+
+  constructor(
+    readonly spec: DesignSpec<S, unknown>,
+    config: Config,
+    readonly knobs: Knobs,
+  ) {
+    this.world = worldOf(config);
+    this.layout = new Layout(this.world, spec.classes, spec.extra(this.world));
+    this.width = this.layout.width;
+    this.actions = this.world.actions;
+    this.k = spec.decodeKnobs(knobs);
+    this.canon = canonicalizer(this.layout, spec.symmetry);
+    this.handlerAt = this.actions.map((a) => spec.handlers[a.kind] as (s: S, a: Action, out: Out<S>) => Ret);
+    this.inertAt = Uint8Array.from(this.actions, (a) => (spec.inert(a, this.k, config) ? 1 : 0));
+  }
+
+  wrap(b: Uint8Array, o: number): S {
+    return this.spec.wrap(this, b, o);
+  }
+
+  init(): S {
+    const s = this.wrap(new Uint8Array(this.width), 0);
+    s.proc(0).alive = true;
+    this.spec.init(s);
+    return s;
+  }
+
+  /** A fresh Out of its own buffer. */
+  out(): Out<S> {
+    return new Out(this.wrap(new Uint8Array(this.width), 0));
+  }
+
+  /** Step `s` by `a` into `out`: the search's step, with no allocation of its own. */
+  apply(s: S, a: Action, out: Out<S>): Ret {
+    return (this.spec.handlers[a.kind] as (s: S, a: Action, out: Out<S>) => Ret)(s, a, out);
+  }
+
+  /** apply() of action `i` of the table. */
+  applyAt(s: S, i: number, out: Out<S>): Ret {
+    return this.handlerAt[i]!(s, this.actions[i]!, out);
+  }
+
+  step(s: S, a: Action): Step<S> {
+    const out = this.out();
+    const ret = this.apply(s, a, out);
+    return { state: out.written ? out.d : s, ret, events: out.events };
+  }
+
+  /** Write the indices (into `actions`) of the actions worth trying from `s`; returns how many. */
+  enabledInto(s: S, into: Int32Array): number {
+    const w = this.world;
+    let n = 0;
+    const push = (group: readonly number[], count = group.length) => {
+      for (let i = 0; i < count; i++) into[n++] = group[i]!;
+    };
+    let freeSlot = false;
+    for (let p = 0; p < w.procs; p++) if (!s.proc(p).alive) freeSlot = true;
+    for (let p = 0; p < w.procs; p++) {
+      if (!s.proc(p).alive) continue;
+      push(w.mmaps[p]!);
+      if (freeSlot) into[n++] = w.forks[p]!;
+      into[n++] = w.exits[p]!;
+      for (let v = 0; v < w.vmas; v++) if (s.vma(p, v).used) push(w.onVma[p]![v]!);
+    }
+    for (let m = 0; m < w.mrs; m++) {
+      const mr = s.mr(m);
+      if (!mr.live) continue;
+      into[n++] = w.deregs[m]![mr.proc]!;
+      push(w.mrDmas[m]![mr.importer]!, mr.npages);
+      if (mr.pending) into[n++] = w.acks[m]![mr.importer]!;
+    }
+    for (let i = 0; i < this.layout.bios; i++) {
+      const bio = s.bio(i);
+      if (bio.inflight) push(w.onBio[i]![bio.importer]!);
+    }
+    for (let a = 0; a < w.allocs; a++) {
+      const alloc = s.alloc(a);
+      if (!alloc.used || !this.spec.offerEvict(s, a)) continue;
+      into[n++] = (alloc.evicting ? w.evictFinishes : w.evicts)[a]![alloc.exporter]!;
+    }
+    for (let e = 0; e < w.config.exporters.length; e++) {
+      const driver = s.exporter(e).driver;
+      if (driver === DRIVER_BOUND) into[n++] = w.unbinds[e]!;
+      else if (driver === DRIVER_UNBINDING) into[n++] = w.unbindFinishes[e]!;
+    }
+    const header = s.header;
+    if (header.armed === NONE && header.fired < w.config.limits.faults) push(w.injects);
+    return n;
+  }
+
+  enabled(s: S): Action[] {
+    const into = new Int32Array(this.actions.length);
+    const n = this.enabledInto(s, into);
+    return Array.from(into.subarray(0, n), (i) => this.actions[i]!);
+  }
+
+  /** Write the canonical form of `s` (processes and slots renamed) to `dst` at `at`. */
+  canonical(s: S, dst: Uint8Array, at: number): void {
+    this.canon.write(s.b, s.o, dst, at);
+  }
+
+  /** Some exporter is unbinding: unbind-completes is due. */
+  unbinding(s: S): boolean {
+    for (let e = 0; e < this.world.config.exporters.length; e++) if (s.exporter(e).driver === DRIVER_UNBINDING) return true;
+    return false;
+  }
+
+  /** Some eviction has started and not finished: evict-completes is due. */
+  evicting(s: S): boolean {
+    for (let a = 0; a < this.world.allocs; a++) if (s.alloc(a).evicting) return true;
+    return false;
+  }
+
+  clean(s: S): boolean {
+    return this.spec.clean(s);
+  }
+}
+
+const knobsKey = (knobs: Knobs) =>
+  Object.entries(knobs)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+
+/** The Design contract from a spec: one Machine per config object and knob set. */
+export function makeDesign<S extends State, K>(spec: DesignSpec<S, K>): Design<S> {
+  const machines = new WeakMap<Config, Map<string, Machine<S>>>();
+  const machine = (config: Config, knobs: Knobs): Machine<S> => {
+    let byKnobs = machines.get(config);
+    if (!byKnobs) {
+      byKnobs = new Map();
+      machines.set(config, byKnobs);
+    }
+    const key = knobsKey(knobs);
+    let m = byKnobs.get(key);
+    if (!m) {
+      m = new Machine(spec as DesignSpec<S, unknown>, config, knobs);
+      byKnobs.set(key, m);
+    }
+    return m;
+  };
+  return {
+    id: spec.id,
+    title: spec.title,
+    presets: spec.presets,
+    knobs: spec.knobs,
+    init: (config, knobs) => machine(config, knobs).init(),
+    step: (s, a) => (s.m as Machine<S>).step(s, a),
+    enabled: (s) => (s.m as Machine<S>).enabled(s),
+    view: (s) => spec.view(s),
+    audit: (s) => spec.audit(s),
+    held: (s) => spec.held(s),
+    decode: (s) => spec.decode(s),
+    machine,
+  };
+}

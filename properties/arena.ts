@@ -1,0 +1,134 @@
+// The store of a complete search, as Spin and TLC keep theirs: every
+// distinct state once, `width` bytes each, in chunks of one ArrayBuffer
+// (a state is its index), found again through an open-addressing table of
+// indices keyed by a hash of its words. Per state it also keeps the hash,
+// the parent and the action that reached it (for shortest traces), and a
+// byte of flags.
+
+const CHUNK_BITS = 15;
+const CHUNK = 1 << CHUNK_BITS;
+
+/** Grow a typed array to at least `n` elements, doubling. */
+function grown<T extends Int32Array | Uint32Array | Uint8Array>(a: T, n: number): T {
+  if (n <= a.length) return a;
+  let size = a.length;
+  while (size < n) size *= 2;
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
+}
+
+export class Arena {
+  /** States stored so far; index `count` is the next. */
+  count = 0;
+  private readonly words: number;
+  private readonly chunks: Uint8Array[] = [];
+  private readonly chunkWords: Int32Array[] = [];
+  /** Pairs (hash, index + 1), so a probe reads one cache line; index 0 is an empty pair. */
+  private table = new Int32Array(2 << 16);
+  private mask = (1 << 16) - 1;
+  private hashes = new Uint32Array(1 << 12);
+  parent = new Int32Array(1 << 12);
+  /** World action index that reached the state from its parent (-1 for the root). */
+  via = new Int32Array(1 << 12);
+  flags = new Uint8Array(1 << 12);
+
+  constructor(readonly width: number) {
+    this.words = width >> 2;
+  }
+
+  /** The chunk holding state `i`; its bytes start at offset(i). */
+  chunk(i: number): Uint8Array {
+    return this.chunks[i >>> CHUNK_BITS]!;
+  }
+
+  offset(i: number): number {
+    return (i & (CHUNK - 1)) * this.width;
+  }
+
+  /** Bytes the store holds per state, its table included. */
+  bytesPerState(): number {
+    if (this.count === 0) return 0;
+    const perState = this.width + 4 + 4 + 4 + 1;
+    const table = (this.table.length * 4) / this.count;
+    return perState + table;
+  }
+
+  /** The index of the state whose words are `words`, adding it if new; `added` says which. */
+  intern(words: Int32Array, parent: number, via: number): number {
+    let h = 0x9747b28c;
+    for (let i = 0; i < this.words; i++) {
+      h = Math.imul(h ^ words[i]!, 0x5bd1e995);
+      h ^= h >>> 15;
+    }
+    h = (Math.imul(h ^ (h >>> 13), 0xc2b2ae35) ^ (h >>> 16)) >>> 0;
+    const { table } = this;
+    let slot = h & this.mask;
+    for (;;) {
+      const entry = table[2 * slot + 1]!;
+      if (entry === 0) break;
+      if (table[2 * slot] === (h | 0) && this.same(entry - 1, words)) {
+        this.added = false;
+        return entry - 1;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+    const j = this.count++;
+    this.store(j, words, h, parent, via);
+    table[2 * slot] = h;
+    table[2 * slot + 1] = j + 1;
+    if (this.count * 2 > this.mask) this.rehash();
+    this.added = true;
+    return j;
+  }
+
+  /** Whether the last intern() added its state. */
+  added = false;
+
+  private same(j: number, words: Int32Array): boolean {
+    const chunk = this.chunkWords[j >>> CHUNK_BITS]!;
+    const at = (j & (CHUNK - 1)) * this.words;
+    for (let i = 0; i < this.words; i++) if (chunk[at + i] !== words[i]) return false;
+    return true;
+  }
+
+  private store(j: number, words: Int32Array, h: number, parent: number, via: number): void {
+    const c = j >>> CHUNK_BITS;
+    if (c === this.chunks.length) {
+      const buffer = new ArrayBuffer(CHUNK * this.width);
+      this.chunks.push(new Uint8Array(buffer));
+      this.chunkWords.push(new Int32Array(buffer));
+    }
+    const chunk = this.chunkWords[c]!;
+    const at = (j & (CHUNK - 1)) * this.words;
+    for (let i = 0; i < this.words; i++) chunk[at + i] = words[i]!;
+    this.hashes = grown(this.hashes, j + 1);
+    this.parent = grown(this.parent, j + 1);
+    this.via = grown(this.via, j + 1);
+    this.flags = grown(this.flags, j + 1);
+    this.hashes[j] = h;
+    this.parent[j] = parent;
+    this.via[j] = via;
+  }
+
+  private rehash(): void {
+    const slots = (this.mask + 1) * 2;
+    const table = new Int32Array(2 * slots);
+    this.mask = slots - 1;
+    for (let j = 0; j < this.count; j++) {
+      const h = this.hashes[j]!;
+      let slot = h & this.mask;
+      while (table[2 * slot + 1] !== 0) slot = (slot + 1) & this.mask;
+      table[2 * slot] = h;
+      table[2 * slot + 1] = j + 1;
+    }
+    this.table = table;
+  }
+
+  /** The indices from the root to `j`, root first. */
+  pathTo(j: number): number[] {
+    const path: number[] = [];
+    for (let i = j; i >= 0; i = this.parent[i]!) path.push(i);
+    return path.reverse();
+  }
+}
