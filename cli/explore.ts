@@ -9,9 +9,9 @@ import { printTrace } from '../trace/print.js';
 import { traceFromResult } from '../trace/trace.js';
 import type { Ctx } from './context.js';
 import { usage } from './errors.js';
-import { collect, designOption, intOption, knobOptions, presetOption, propertyOptions } from './options.js';
+import { collect, designOption, intOption, knobOptions, presetOption, propertyOptions, seedOption, worldOption } from './options.js';
 import { searchProgress, statusLine } from './progress.js';
-import { defaultRuns, defaultSeed } from '../properties/defaults.js';
+import { defaultRuns, defaultSeed, fixedSeed, maxRuns } from '../properties/defaults.js';
 
 interface ExploreFlags {
   design?: string;
@@ -21,6 +21,7 @@ interface ExploreFlags {
   runs?: string;
   seed?: string;
   path?: string;
+  world?: string;
   json?: boolean;
 }
 
@@ -94,8 +95,9 @@ export function registerExplore(program: Command, ctx: Ctx): void {
     .option('--knob <name=value>', 'override one knob (repeatable)', collect, [])
     .option('--property <id>', 'judge only this property (repeatable)', collect, [])
     .option('--runs <n>', `sequences to run (default ${defaultRuns})`)
-    .option('--seed <n>', `fast-check seed (default ${defaultSeed}, or random with P2P_RANDOM_SEED=1)`)
+    .option('--seed <n>', `fast-check seed, 0 to 2^32-1 (default ${fixedSeed}, or random with P2P_RANDOM_SEED=1)`)
     .option('--path <path>', 'fast-check path of a counterexample to rerun (needs one --property)')
+    .option('--world <name|file>', 'a world of worlds/ or a world file (default: the default world)')
     .option('--json', 'machine-readable output')
     .action((flags: ExploreFlags) => {
       const design = designOption(flags.design);
@@ -104,8 +106,9 @@ export function registerExplore(program: Command, ctx: Ctx): void {
       const properties = propertyOptions(flags.property);
       if (flags.path !== undefined && properties?.length !== 1) usage('--path: needs exactly one --property');
       if (flags.path !== undefined && !/^\d+(:\d+)*$/.test(flags.path)) usage(`--path: malformed path '${flags.path}'`);
-      const runs = intOption('--runs', flags.runs, defaultRuns, 1);
-      const seed = intOption('--seed', flags.seed, defaultSeed());
+      const runs = intOption('--runs', flags.runs, defaultRuns, 1, maxRuns);
+      const seed = seedOption(flags.seed, defaultSeed());
+      const world = worldOption(flags.world);
       const status = statusLine(ctx.io);
       let run: ExploreResult;
       try {
@@ -116,6 +119,8 @@ export function registerExplore(program: Command, ctx: Ctx): void {
           ...(properties ? { properties } : {}),
           runs,
           seed,
+          config: world.config,
+          worldArg: flags.world,
           ...(flags.path !== undefined ? { path: flags.path } : {}),
           onProgress: (p) => status.report(() => `explore ${design.id} ${preset.name}: ${searchProgress(p)}`),
         });

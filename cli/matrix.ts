@@ -1,26 +1,20 @@
 // p2pmodel matrix [--markdown|--json]: properties x design/preset, from
-// the search, and beside them the scenarios of scenarios/*.txt judged on
-// the columns each lists.
+// the complete search of one world (or the random search), and beside
+// them the scenarios of scenarios/*.txt judged on the columns each lists.
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { designs } from '../model/designs.js';
 import { catalogue, type PropertyId } from '../properties/catalogue.js';
 import { defaultRuns, defaultSeed } from '../properties/defaults.js';
-import type { Verdict } from '../properties/explore.js';
-import { computeMatrix, type Matrix, matrixMet } from '../properties/matrix.js';
+import { computeMatrix, type Matrix, type MatrixSearch, matrixMet } from '../properties/matrix.js';
 import type { ScenarioOutcome } from '../scenarios/format.js';
 import { type CellJudgement, describeDifference, judgeScenario, type ScenarioJudgement } from '../scenarios/judge.js';
 import { loadScenarios, scenarioDir } from '../scenarios/load.js';
-import { foldUnits } from '../trace/layout.js';
+import { foldUnits, WIDTH } from '../trace/layout.js';
 import type { Ctx } from './context.js';
 import { usage } from './errors.js';
-import { intOption } from './options.js';
+import { intOption, seedOption, worldOption } from './options.js';
 import { searchProgress, statusLine } from './progress.js';
-
-const short: Record<Verdict, string> = { holds: 'ok', violated: 'FAIL', sometimes: 'some', never: 'never' };
-
-/** A mismatch with the expected table is marked with '!'. */
-const cellText = (v: Verdict, expected: Verdict | undefined) => short[v] + (expected && expected !== v ? '!' : '');
 
 /** One letter per property for scenario cells: upper case violated, lower case witnessed. */
 const letters: Readonly<Record<PropertyId, string>> = {
@@ -38,10 +32,9 @@ const letters: Readonly<Record<PropertyId, string>> = {
 };
 
 /** What a scenario shows on one column: violated then witnessed letters, '-' for nothing. */
-const outcomeCode = (o: ScenarioOutcome) =>
-  [...o.violates, ...o.witnesses].map((id) => letters[id]).join('') || '-';
+const outcomeCode = (o: ScenarioOutcome) => [...o.violates, ...o.witnesses].map((id) => letters[id]).join('') || '-';
 
-export interface Scenarios {
+interface Scenarios {
   readonly judged: readonly ScenarioJudgement[];
 }
 
@@ -49,78 +42,85 @@ export interface Scenarios {
 const cellAt = (m: Matrix, j: ScenarioJudgement, i: number): CellJudgement | undefined =>
   j.cells.find((c) => c.design === m.columns[i]!.design.id && c.preset === m.columns[i]!.preset);
 
-const scenarioCell = (c: CellJudgement | undefined) => (c ? outcomeCode(c.outcome) + (c.met ? '' : '!') : '.');
-
-/** Columns A1.., B1.. per design, so the table fits a 72-column mail. */
-function columnCodes(m: Matrix): string[] {
-  const codes = new Map<string, string>();
-  const counts = new Map<string, number>();
-  return m.columns.map((c) => {
-    if (!codes.has(c.design.id)) codes.set(c.design.id, String.fromCharCode(65 + codes.size));
-    const n = (counts.get(c.design.id) ?? 0) + 1;
-    counts.set(c.design.id, n);
-    return `${codes.get(c.design.id)}${n}`;
-  });
-}
+/** Width of one text cell: a word of at most 9, then a space, or '*' when it differs from its file or table. */
+const CELL = 10;
+const cell = (word: string, met: boolean) => word.padStart(CELL - 1) + (met ? ' ' : '*');
 
 /** `L dma-to-live-allocation,` ... for the properties of `kinds`, the last without a comma. */
 const legendEntries = (kinds: readonly string[]) =>
-  catalogue
-    .filter((p) => kinds.includes(p.kind))
-    .map((p, i, all) => `${letters[p.id]} ${p.id}${i < all.length - 1 ? ',' : ''}`);
+  catalogue.filter((p) => kinds.includes(p.kind)).map((p, i, all) => `${letters[p.id]} ${p.id}${i < all.length - 1 ? ',' : ''}`);
 
-/** The legend of the scenario cells, folded to 72 columns. */
-function scenarioLegend(): string[] {
-  return [
-    'scenario cells: what its steps show on that column (scenarios/*.txt)',
-    ...foldUnits('  violates', legendEntries(['safety', 'liveness']), { indent: 4 }),
-    ...foldUnits('  witnesses', legendEntries(['capability']), { indent: 4 }),
-    "  -: neither  .: not judged there  !: differs from the scenario's file",
-  ];
+function howLines(m: Matrix): string[] {
+  if (m.how.search === 'random')
+    return foldUnits(
+      '',
+      `Random search (fast-check), world ${m.world}, seed ${m.how.seed}, ${m.how.runs} runs per column: holds and never mean no counterexample or witness in those runs.`.split(' '),
+      { indent: 0 },
+    );
+  const states = m.columns.reduce((n, c) => n + (c.states ?? 0), 0);
+  return foldUnits(
+    '',
+    `Complete search of world ${m.world} (${states} states in all): every holds and never is proven for each reachable state, every violated and sometimes has a shortest trace (p2pmodel check).`.split(' '),
+    { indent: 0 },
+  );
 }
 
 /** The cells that differ from their files: `<scenario> <design> <preset>: <first difference>`. */
 const unfoldedDifferences = (s: Scenarios): string[] =>
   s.judged.flatMap((j) =>
-    j.cells.flatMap((c) =>
-      c.difference ? [`${j.parsed.scenario.name} ${c.design} ${c.preset}: ${describeDifference(c.difference)}`] : [],
-    ),
+    j.cells.flatMap((c) => (c.difference ? [`${j.parsed.scenario.name} ${c.design} ${c.preset}: ${describeDifference(c.difference)}`] : [])),
   );
 
-/** The same, each folded to 72 columns. */
-const differences = (s: Scenarios): string[] =>
-  unfoldedDifferences(s).flatMap((line) => foldUnits('', line.split(' '), { indent: 4 }));
-
 function matrixText(m: Matrix, s: Scenarios): string {
-  const codes = columnCodes(m);
-  const names = s.judged.map((j) => j.parsed.scenario.name);
-  const width = Math.max(...m.rows.map((r) => r.property.length), ...names.map((n) => n.length));
-  const header = (title: string) => `${title.padEnd(width)}${codes.map((c) => c.padStart(6)).join('')}`;
-  const cellCount = s.judged.reduce((n, j) => n + j.cells.length, 0);
+  const names = [...m.rows.map((r) => r.property), ...s.judged.map((j) => j.parsed.scenario.name)];
+  const nameW = Math.max(...names.map((n) => n.length)) + 1;
+  const perBlock = Math.max(1, Math.floor((WIDTH - nameW) / CELL));
+  const lines = [...howLines(m)];
+  const byDesign = designs.map((d, di) => ({
+    d,
+    letter: String.fromCharCode(65 + di),
+    cols: m.columns.flatMap((c, i) => (c.design.id === d.id ? [i] : [])),
+  }));
+  for (const { d, letter, cols } of byDesign) {
+    for (let start = 0; start < cols.length; start += perBlock) {
+      const chunk = cols.slice(start, start + perBlock);
+      const code = (i: number) => `${letter}${cols.indexOf(i) + 1}`;
+      lines.push('', `${d.id.padEnd(nameW)}${chunk.map((i) => cell(code(i), true)).join('')}`.trimEnd());
+      for (const r of m.rows)
+        lines.push(`${r.property.padEnd(nameW)}${chunk.map((i) => cell(r.cells[i]!.verdict, !r.cells[i]!.expected || r.cells[i]!.expected === r.cells[i]!.verdict)).join('')}`.trimEnd());
+      const judged = s.judged.filter((j) => chunk.some((i) => cellAt(m, j, i)));
+      for (const j of judged)
+        lines.push(
+          `${j.parsed.scenario.name.padEnd(nameW)}${chunk
+            .map((i) => {
+              const c = cellAt(m, j, i);
+              return c ? cell(outcomeCode(c.outcome), c.met) : cell('.', true);
+            })
+            .join('')}`.trimEnd(),
+        );
+      const legend = chunk.map((i, k) => {
+        const c = m.columns[i]!;
+        const states = c.states === undefined ? '' : ` (${c.states} states)`;
+        return `${code(i)} ${c.preset}${states}${k < chunk.length - 1 ? ',' : ''}`;
+      });
+      lines.push(...foldUnits('', legend.flatMap((l) => l.split(' ')), { indent: 3 }));
+    }
+  }
+  const cells = m.rows.flatMap((r) => r.cells);
+  const unmet = cells.filter((c) => c.expected && c.expected !== c.verdict).length;
+  const scenarioCells = s.judged.reduce((n, j) => n + j.cells.length, 0);
   const differing = s.judged.reduce((n, j) => n + j.cells.filter((c) => !c.met).length, 0);
-  const lines = [
-    header(''),
-    ...m.rows.map((r) => `${r.property.padEnd(width)}${r.cells.map((c) => cellText(c.verdict, c.expected).padStart(6)).join('')}`),
-    ...(s.judged.length === 0
-      ? []
-      : [
-          '',
-          header('scenario'),
-          ...s.judged.map(
-            (j) => `${j.parsed.scenario.name.padEnd(width)}${m.columns.map((_, i) => scenarioCell(cellAt(m, j, i)).padStart(6)).join('')}`,
-          ),
-        ]),
+  lines.push(
     '',
-    ...m.columns.map((c, i) => `${codes[i]}: ${c.design.id} ${c.preset}`),
-    'ok: holds  FAIL: violated  some: sometimes  never: never',
-    '!: differs from properties/expected.ts',
-    ...(s.judged.length === 0 ? [] : scenarioLegend()),
-    `seed ${m.seed}, ${m.runs} runs per column (p2pmodel matrix)`,
-    ...(s.judged.length === 0
-      ? []
-      : [`${s.judged.length} scenarios, ${cellCount} cells: ${differing === 0 ? 'all as stated' : `${differing} differ`}`]),
-    ...differences(s),
-  ];
+    ...foldUnits('scenario cells: violates', legendEntries(['safety', 'liveness']), { indent: 4 }),
+    ...foldUnits('  witnesses', legendEntries(['capability']), { indent: 4 }),
+    "  -: neither  .: not judged there",
+    "*: differs from properties/expected.ts or from the scenario's file",
+    `${cells.length - unmet} of ${cells.length} property cells as expected${unmet === 0 ? '' : `, ${unmet} differ`}`,
+  );
+  if (s.judged.length > 0)
+    lines.push(`${s.judged.length} scenarios, ${scenarioCells} cells: ${differing === 0 ? 'all as stated' : `${differing} differ`}`);
+  lines.push(...unfoldedDifferences(s).flatMap((line) => foldUnits('', line.split(' '), { indent: 4 })));
   return lines.join('\n') + '\n';
 }
 
@@ -131,7 +131,7 @@ function matrixMarkdown(m: Matrix, s: Scenarios): string {
   const rows = m.rows.map(
     (r) => `| \`${r.property}\` | ${r.kind} | ${r.cells.map((c) => c.verdict + (c.expected && c.expected !== c.verdict ? ' (!)' : '')).join(' | ')} |`,
   );
-  const out = [head, rule, ...rows, '', `seed ${m.seed}, ${m.runs} runs per column`];
+  const out = [head, rule, ...rows, '', howLines(m).join(' ')];
   if (s.judged.length > 0) {
     const code = (c: CellJudgement | undefined) => (c ? `\`${outcomeCode(c.outcome)}\`${c.met ? '' : ' (!)'}` : '');
     out.push(
@@ -145,7 +145,7 @@ function matrixMarkdown(m: Matrix, s: Scenarios): string {
       '',
       `Scenario cells: violated (upper case) and witnessed (lower case): ${legendEntries(['safety', 'liveness', 'capability']).join(' ')}` +
         "; `-` neither; empty: not judged there; (!): differs from the scenario's file.",
-      ...(differences(s).length === 0 ? [] : ['', ...unfoldedDifferences(s).map((l) => `* ${l}`)]),
+      ...(unfoldedDifferences(s).length === 0 ? [] : ['', ...unfoldedDifferences(s).map((l) => `* ${l}`)]),
     );
   }
   return out.join('\n') + '\n';
@@ -155,9 +155,9 @@ const outcomeJson = (o: ScenarioOutcome) => ({ returns: o.returns, violates: o.v
 
 function matrixJson(m: Matrix, s: Scenarios) {
   return {
-    seed: m.seed,
-    runs: m.runs,
-    columns: m.columns.map((c) => ({ design: c.design.id, preset: c.preset })),
+    ...m.how,
+    world: m.world,
+    columns: m.columns.map((c) => ({ design: c.design.id, preset: c.preset, ...(c.states === undefined ? {} : { states: c.states }) })),
     rows: m.rows.map((r) => ({
       property: r.property,
       kind: r.kind,
@@ -166,6 +166,7 @@ function matrixJson(m: Matrix, s: Scenarios) {
         preset: m.columns[i]!.preset,
         verdict: c.verdict,
         expected: c.expected ?? null,
+        ...(c.finding ? { length: c.finding.steps.length } : {}),
       })),
     })),
     scenarios: s.judged.map((j) => ({
@@ -184,21 +185,36 @@ function matrixJson(m: Matrix, s: Scenarios) {
   };
 }
 
+interface MatrixFlags {
+  markdown?: boolean;
+  json?: boolean;
+  random?: boolean;
+  runs?: string;
+  seed?: string;
+  world?: string;
+  scenarios?: string;
+}
+
 export function registerMatrix(program: Command, ctx: Ctx): void {
   program
     .command('matrix')
     .description(
-      'properties x design/preset, computed by the search, and the scenarios; exit 1 if a cell differs from the table or a scenario from its file',
+      'properties x design/preset, proven by the complete search of a world, and the scenarios; exit 1 if a cell differs from the table or a scenario from its file',
     )
     .option('--markdown', 'a markdown table')
     .option('--json', 'machine-readable output')
-    .option('--runs <n>', `sequences per column (default ${defaultRuns})`)
-    .option('--seed <n>', 'fast-check seed')
+    .option('--world <name|file>', 'a world of worlds/ or a world file (default: the default world)')
+    .option('--random', 'the random search instead of the complete one (for worlds too big to search to the end)')
+    .option('--runs <n>', `with --random: sequences per column (default ${defaultRuns})`)
+    .option('--seed <n>', 'with --random: the fast-check seed')
     .option('--scenarios <dir>', 'directory of scenario files (default: the scenarios/ of this package)')
-    .action((flags: { markdown?: boolean; json?: boolean; runs?: string; seed?: string; scenarios?: string }) => {
+    .action((flags: MatrixFlags) => {
       if (flags.markdown && flags.json) usage('--markdown and --json exclude each other');
-      const runs = intOption('--runs', flags.runs, defaultRuns, 1);
-      const seed = intOption('--seed', flags.seed, defaultSeed());
+      if (!flags.random && (flags.runs !== undefined || flags.seed !== undefined)) usage(`${flags.runs !== undefined ? '--runs' : '--seed'}: only with --random`);
+      const how: MatrixSearch = flags.random
+        ? { search: 'random', runs: intOption('--runs', flags.runs, defaultRuns, 1), seed: seedOption(flags.seed, defaultSeed()) }
+        : { search: 'complete' };
+      const world = worldOption(flags.world);
       const dir = flags.scenarios ?? scenarioDir;
       let judged: ScenarioJudgement[];
       try {
@@ -211,8 +227,10 @@ export function registerMatrix(program: Command, ctx: Ctx): void {
         usage(`${relative(process.cwd(), path) || path}: cannot read: ${code}`);
       }
       const status = statusLine(ctx.io);
-      const m = computeMatrix(designs, runs, seed, (p) =>
-        status.report(() => `matrix ${p.column.design.id} ${p.column.preset} (${p.index + 1}/${p.columns}): ${searchProgress(p)}`),
+      const m = computeMatrix(designs, how, world, (p) =>
+        status.report(
+          () => `matrix ${p.column.design.id} ${p.column.preset} (${p.index + 1}/${p.columns})${p.random ? `: ${searchProgress(p.random)}` : ''}`,
+        ),
       );
       status.clear();
       const s = { judged };

@@ -39,12 +39,16 @@ export function propertyOptions(ids: readonly string[]): PropertyId[] | undefine
   return ids.map((id) => findProperty(id)?.id ?? usage(`--property: unknown property '${id}'`));
 }
 
-export function intOption(name: string, value: string | undefined, fallback: number, min = 0): number {
+export function intOption(name: string, value: string | undefined, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value)))
-    usage(`${name}: expected a whole number >= ${min}, got '${value}'`);
-  return Number(value);
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max)
+    usage(`${name}: expected a whole number from ${min} to ${max}, got '${value}'`);
+  return n;
 }
+
+/** fast-check seeds are 32-bit: a larger one would silently alias a smaller. */
+export const seedOption = (value: string | undefined, fallback: number) => intOption('--seed', value, fallback, 0, 2 ** 32 - 1);
 
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
 

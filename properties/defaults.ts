@@ -7,6 +7,9 @@ export const defaultRuns = 10_000;
 
 export const fixedSeed = 42;
 
+/** The most sequences one search runs: past it a run would take hours. */
+export const maxRuns = 10_000_000;
+
 export function defaultSeed(): number {
   return process.env.P2P_RANDOM_SEED === '1' ? randomInt(2 ** 31 - 1) : fixedSeed;
 }

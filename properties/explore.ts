@@ -17,6 +17,8 @@ export interface ExploreOptions {
   readonly preset: string;
   readonly overrides?: Knobs;
   readonly config?: Config;
+  /** The --world a trace's Reproduce: line names (a shipped world's name or a file); none for the default. */
+  readonly worldArg?: string | undefined;
   readonly properties?: readonly PropertyId[];
   readonly runs: number;
   readonly seed: number;
@@ -52,6 +54,7 @@ export interface ExploreResult {
   readonly knobs: Knobs;
   readonly overrides: Knobs;
   readonly config: Config;
+  readonly worldArg: string | undefined;
   readonly seed: number;
   readonly results: readonly PropertyResult[];
   /** How often each action kind was taken (returned anything) in the search pass. */
@@ -133,5 +136,5 @@ export function explore(opts: ExploreOptions): ExploreResult {
       ...(finding ? { finding, path: shrunk.counterexamplePath ?? undefined } : {}),
     };
   });
-  return { design, preset: preset.name, knobs, overrides, config, seed, results, coverage };
+  return { design, preset: preset.name, knobs, overrides, config, worldArg: opts.worldArg, seed, results, coverage };
 }

@@ -5,6 +5,7 @@
 // property's finding exists, for holds/never that the steps give none.
 import { resolveKnobs } from '../model/design.js';
 import { findDesign } from '../model/designs.js';
+import type { State } from '../model/state.js';
 import { formatCall } from '../model/format.js';
 import type { Ret } from '../model/vocabulary.js';
 import { findProperty } from '../properties/catalogue.js';
@@ -59,7 +60,7 @@ export function replay(input: Trace | ParsedTrace, opts: { verbose?: boolean } =
 
   // One run over every stated action, past the property's finding; the
   // source sees each state.
-  const states: unknown[] = [];
+  const states: State[] = [];
   const list = fromList(t.steps.map((s) => s.action));
   const run = evaluate(
     design,
@@ -77,12 +78,7 @@ export function replay(input: Trace | ParsedTrace, opts: { verbose?: boolean } =
   const steps = t.steps.map((s, i): StepReplay => {
     const { actor, call } = formatCall(s.action, t.config);
     const now = run.steps[i]!.ret;
-    const changes = opts.verbose
-      ? [
-          ...diff(states[i], states[i + 1]).map((c) => `state.${showChange(c)}`),
-          ...diff(design.view(states[i]), design.view(states[i + 1])).map((c) => `view.${showChange(c)}`),
-        ]
-      : undefined;
+    const changes = opts.verbose ? diff(design.decode(states[i]!), design.decode(states[i + 1]!)).map(showChange) : undefined;
     return { n: i + 1, line: stepLines[i] ?? null, actor, call, stated: s.ret, now, ...(changes ? { changes } : {}) };
   });
   const first = steps.find((s) => s.stated !== s.now);

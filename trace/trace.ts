@@ -36,7 +36,8 @@ export function traceFromResult(run: ExploreResult, result: PropertyResult): Tra
     steps: result.finding.steps,
     links: findProperty(result.property)?.links ?? [],
     command:
-      `p2pmodel explore --design ${run.design.id} --preset ${run.preset}${knobArgs}` +
+      `npx p2pmodel explore --design ${run.design.id} --preset ${run.preset}${knobArgs}` +
+      `${run.worldArg === undefined ? '' : ` --world ${run.worldArg}`}` +
       ` --property ${result.property} --seed ${run.seed}${result.path ? ` --path ${result.path}` : ''}`,
   };
 }
