@@ -52,7 +52,7 @@ export interface Design<S extends State = State> {
 }
 
 /** Resolve a preset plus overrides into a full knob set, defaults filled in. */
-export function resolveKnobs(design: Design, preset: PresetSpec, overrides: Knobs = {}): Knobs {
+export function resolveKnobs(design: Pick<Design, 'knobs'>, preset: PresetSpec, overrides: Knobs = {}): Knobs {
   const knobs: Record<string, string> = {};
   for (const spec of design.knobs) knobs[spec.name] = spec.default;
   return { ...knobs, ...preset.knobs, ...overrides };

@@ -207,3 +207,36 @@ export function takeInjection(d: State): number {
   d.header.armed = NONE;
   return nth;
 }
+
+/**
+ * The dma-buf calls of a design that has no dma-buf exporter: VFIO's
+ * feature ioctl is unknown (-ENOTTY), a dma-buf fd never exists
+ * (-EBADF from dma_buf_get()), and the exporter's driver has no revoke
+ * or move to offer (-EOPNOTSUPP). `prime` is what PRIME export answers.
+ */
+export function withoutDmaBuf(prime: Errno) {
+  const proc = (errno: Errno) => (s: State, a: { readonly proc: number }) => (procAlive(s, a.proc) ? errno : '-ESRCH');
+  const exporter = (s: State, a: { readonly exporter: number }): Ret => (exporterExists(s, a.exporter) ? '-EOPNOTSUPP' : '-EBADF');
+  return {
+    proc_vfio_dma_buf: proc('-ENOTTY'),
+    proc_prime_export: proc(prime),
+    proc_reg_dmabuf_mr: proc('-EBADF'),
+    proc_bind_rx: proc('-EBADF'),
+    proc_close: proc('-EBADF'),
+    exporter_memory: exporter,
+    exporter_reset: exporter,
+    exporter_restore: exporter,
+  } as const;
+}
+
+/** The dma-buf kinds withoutDmaBuf() answers: all inert in such a design. */
+export const dmaBufKinds: ReadonlySet<Action['kind']> = new Set([
+  'proc_vfio_dma_buf',
+  'proc_prime_export',
+  'proc_reg_dmabuf_mr',
+  'proc_bind_rx',
+  'proc_close',
+  'exporter_memory',
+  'exporter_reset',
+  'exporter_restore',
+]);

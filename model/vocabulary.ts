@@ -44,6 +44,8 @@ export interface Limits {
   readonly vmas: number;
   /** MRs per process: RLIMIT_MEMLOCK and the device's max_mr (ibv_reg_mr -ENOMEM). */
   readonly mrs: number;
+  /** dma-buf fds per process: RLIMIT_NOFILE (-EMFILE). */
+  readonly fds: number;
   /** O_DIRECT requests in flight: the queue's tags, as RWF_NOWAIT sees them (-EAGAIN). */
   readonly bios: number;
   /** Exporter allocations (p2pmem ranges, driver objects) alive at once: the model's bound (BOUND). */
@@ -59,13 +61,14 @@ export interface Limits {
 export const limitWords: readonly { readonly limit: keyof Limits; readonly one: string; readonly many: string; readonly min: number; readonly max: number }[] = [
   { limit: 'vmas', one: 'vma', many: 'vmas', min: 1, max: 8 },
   { limit: 'mrs', one: 'mr', many: 'mrs', min: 0, max: 8 },
+  { limit: 'fds', one: 'fd', many: 'fds', min: 0, max: 8 },
   { limit: 'bios', one: 'bio', many: 'bios', min: 0, max: 8 },
   { limit: 'allocations', one: 'allocation', many: 'allocations', min: 1, max: 16 },
   { limit: 'faults', one: 'fault', many: 'faults', min: 0, max: 8 },
 ];
 
 /** The limits a world gets for every word its `limits:` line leaves out. */
-export const defaultLimits: Limits = { vmas: 1, mrs: 1, bios: 1, allocations: 2, faults: 1 };
+export const defaultLimits: Limits = { vmas: 1, mrs: 1, fds: 1, bios: 1, allocations: 2, faults: 1 };
 
 export interface Config {
   readonly exporters: readonly ExporterConfig[];
@@ -113,8 +116,10 @@ export type VmaId = number;
 export type IoId = number;
 /** One RDMA memory region (struct ib_mr / ib_umem), numbered across processes like an rkey. */
 export type MrId = number;
-/** One exporter allocation: a p2pmem range or a driver object. */
+/** One exporter allocation: a p2pmem range, a driver object, a VFIO dma-buf. */
 export type AllocId = number;
+/** A dma-buf file descriptor, by its slot in its process's file table. */
+export type FdId = number;
 
 // --- actions -----------------------------------------------------------
 
@@ -156,8 +161,18 @@ export type Action =
       readonly vma: VmaId;
       readonly odp: boolean;
     }
-  /** ibv_dereg_mr: ib_umem_release() / ib_umem_odp_release(). */
+  /** ibv_dereg_mr: ib_umem_release() / ib_umem_odp_release() / ib_umem_dmabuf_release(). */
   | { readonly kind: 'proc_dereg_mr'; readonly proc: ProcId; readonly mr: MrId }
+  /** VFIO_DEVICE_FEATURE_DMA_BUF: vfio_pci_core_feature_dma_buf() exports a BAR range as a dma-buf fd. */
+  | { readonly kind: 'proc_vfio_dma_buf'; readonly proc: ProcId; readonly exporter: ExporterId; readonly page: number; readonly pages: number }
+  /** DRM_IOCTL_PRIME_HANDLE_TO_FD: drm_gem_prime_handle_to_fd() exports the buffer object behind a mapping. */
+  | { readonly kind: 'proc_prime_export'; readonly proc: ProcId; readonly vma: VmaId }
+  /** ibv_reg_dmabuf_mr: ib_umem_dmabuf_get() (ODP: a dynamic attachment) or ib_umem_dmabuf_get_pinned(). */
+  | { readonly kind: 'proc_reg_dmabuf_mr'; readonly proc: ProcId; readonly importer: ImporterId; readonly fd: FdId; readonly odp: boolean }
+  /** NETDEV_CMD_BIND_RX (devmem TCP): a static dma_buf_attach() and dma_buf_map_attachment() by the NIC. */
+  | { readonly kind: 'proc_bind_rx'; readonly proc: ProcId; readonly importer: ImporterId; readonly fd: FdId }
+  /** close(2) of a dma-buf fd: fput(), dma_buf_release() on the last reference. */
+  | { readonly kind: 'proc_close'; readonly proc: ProcId; readonly fd: FdId }
   /** The NVMe controller moves the data of an in-flight request. */
   | { readonly kind: 'dev_io_dma'; readonly importer: ImporterId; readonly io: IoId }
   /** Request completion: blk_mq_end_request() -> bio_endio() -> bio_release_pages(). */
@@ -174,6 +189,12 @@ export type Action =
   | { readonly kind: 'exporter_unbind'; readonly exporter: ExporterId }
   /** Unbind finishes: wait_for_completion(&pgmap->done) returns, pci_p2pdma_release(). */
   | { readonly kind: 'exporter_unbind_finish'; readonly exporter: ExporterId }
+  /** PCI_COMMAND_MEMORY written through VFIO config space: vfio_basic_config_write() revokes or restores the BAR. */
+  | { readonly kind: 'exporter_memory'; readonly exporter: ExporterId; readonly on: boolean }
+  /** VFIO_DEVICE_RESET: vfio_pci_ioctl_reset() revokes, resets the function (FLR), restores. */
+  | { readonly kind: 'exporter_reset'; readonly exporter: ExporterId }
+  /** TTM moves an evicted buffer object back into VRAM (ttm_bo_validate()), notifying its importers. */
+  | { readonly kind: 'exporter_restore'; readonly exporter: ExporterId; readonly alloc: AllocId }
   /** Fault injection: the nth vm_insert_page() of the next mmap fails (should_fail()). */
   | { readonly kind: 'inject_insert_fail'; readonly nth: number };
 
@@ -189,6 +210,11 @@ export const actionKinds: readonly ActionKind[] = [
   'proc_kernel_copy',
   'proc_reg_mr',
   'proc_dereg_mr',
+  'proc_vfio_dma_buf',
+  'proc_prime_export',
+  'proc_reg_dmabuf_mr',
+  'proc_bind_rx',
+  'proc_close',
   'dev_io_dma',
   'dev_io_complete',
   'dev_mr_dma',
@@ -197,6 +223,9 @@ export const actionKinds: readonly ActionKind[] = [
   'exporter_evict_finish',
   'exporter_unbind',
   'exporter_unbind_finish',
+  'exporter_memory',
+  'exporter_reset',
+  'exporter_restore',
   'inject_insert_fail',
 ];
 
@@ -212,10 +241,31 @@ export type Errno =
   | '-EOPNOTSUPP'
   | '-EBUSY'
   | '-EAGAIN'
+  | '-ENOTTY'
+  | '-EMFILE'
+  | '-EPERM'
   | '-ESRCH'
   | '-ENOENT'
   /** The named entity does not exist (or is not the caller's): a no-op. */
   | '-EBADF';
+
+/** Every errno name Linux has (include/uapi/asm-generic/errno*.h, include/linux/errno.h): any may stand in a trace. */
+export const linuxErrnos: readonly string[] = (
+  'EPERM ENOENT ESRCH EINTR EIO ENXIO E2BIG ENOEXEC EBADF ECHILD EAGAIN ENOMEM EACCES EFAULT ENOTBLK EBUSY ' +
+  'EEXIST EXDEV ENODEV ENOTDIR EISDIR EINVAL ENFILE EMFILE ENOTTY ETXTBSY EFBIG ENOSPC ESPIPE EROFS EMLINK ' +
+  'EPIPE EDOM ERANGE EDEADLK ENAMETOOLONG ENOLCK ENOSYS ENOTEMPTY ELOOP EWOULDBLOCK ENOMSG EIDRM ECHRNG ' +
+  'EL2NSYNC EL3HLT EL3RST ELNRNG EUNATCH ENOCSI EL2HLT EBADE EBADR EXFULL ENOANO EBADRQC EBADSLT EDEADLOCK ' +
+  'EBFONT ENOSTR ENODATA ETIME ENOSR ENONET ENOPKG EREMOTE ENOLINK EADV ESRMNT ECOMM EPROTO EMULTIHOP ' +
+  'EDOTDOT EBADMSG EOVERFLOW ENOTUNIQ EBADFD EREMCHG ELIBACC ELIBBAD ELIBSCN ELIBMAX ELIBEXEC EILSEQ ' +
+  'ERESTART ESTRPIPE EUSERS ENOTSOCK EDESTADDRREQ EMSGSIZE EPROTOTYPE ENOPROTOOPT EPROTONOSUPPORT ' +
+  'ESOCKTNOSUPPORT EOPNOTSUPP ENOTSUP EPFNOSUPPORT EAFNOSUPPORT EADDRINUSE EADDRNOTAVAIL ENETDOWN ' +
+  'ENETUNREACH ENETRESET ECONNABORTED ECONNRESET ENOBUFS EISCONN ENOTCONN ESHUTDOWN ETOOMANYREFS ' +
+  'ETIMEDOUT ECONNREFUSED EHOSTDOWN EHOSTUNREACH EALREADY EINPROGRESS ESTALE EUCLEAN ENOTNAM ENAVAIL ' +
+  'EISNAM EREMOTEIO EDQUOT ENOMEDIUM EMEDIUMTYPE ECANCELED ENOKEY EKEYEXPIRED EKEYREVOKED EKEYREJECTED ' +
+  'EOWNERDEAD ENOTRECOVERABLE ERFKILL EHWPOISON ERESTARTSYS ERESTARTNOINTR ERESTARTNOHAND ENOIOCTLCMD ' +
+  'ERESTART_RESTARTBLOCK EPROBE_DEFER EOPENSTALE ENOPARAM EBADHANDLE ENOTSYNC EBADCOOKIE ENOTSUPP ETOOSMALL ' +
+  'ESERVERFAULT EBADTYPE EJUKEBOX EIOCBQUEUED ERECALLCONFLICT ENOGRACE'
+).split(' ');
 
 export type Signal = 'SIGBUS' | 'SIGSEGV';
 
@@ -223,11 +273,11 @@ export type Signal = 'SIGBUS' | 'SIGSEGV';
 export type Bound = 'BOUND';
 
 /**
- * '0', a created id ('vma0', 'io1', 'mr0', 'p1'), an errno (any Linux
+ * '0', a created id ('vma0', 'io1', 'mr0', 'fd0', 'p1'), an errno (any Linux
  * errno name, as a trace may state one the model never returns), a
  * signal, or BOUND.
  */
-export type Ret = '0' | `vma${number}` | `io${number}` | `mr${number}` | `p${number}` | `-E${string}` | Signal | Bound;
+export type Ret = '0' | `vma${number}` | `io${number}` | `mr${number}` | `fd${number}` | `p${number}` | `-E${string}` | Signal | Bound;
 
 export function isFailure(ret: Ret): boolean {
   return ret.startsWith('-') || ret.startsWith('SIG') || ret === 'BOUND';

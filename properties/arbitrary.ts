@@ -28,6 +28,11 @@ const weights: Readonly<Record<ActionKind, number>> = {
   proc_kernel_copy: 1,
   proc_reg_mr: 4,
   proc_dereg_mr: 1,
+  proc_vfio_dma_buf: 3,
+  proc_prime_export: 3,
+  proc_reg_dmabuf_mr: 4,
+  proc_bind_rx: 2,
+  proc_close: 1,
   dev_io_dma: 6,
   dev_io_complete: 2,
   dev_mr_dma: 6,
@@ -36,6 +41,9 @@ const weights: Readonly<Record<ActionKind, number>> = {
   exporter_evict_finish: 3,
   exporter_unbind: 1,
   exporter_unbind_finish: 3,
+  exporter_memory: 1,
+  exporter_reset: 1,
+  exporter_restore: 1,
   inject_insert_fail: 1,
 };
 

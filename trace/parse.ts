@@ -5,19 +5,19 @@
 // last trailer (`Reproduce:`) or after a `-- ` signature line are all
 // accepted. Anything else wrong is a TraceSyntaxError naming the line of
 // the input, as given, and what was expected there.
-import { match, P } from 'ts-pattern';
 import type { Design, Knobs } from '../model/design.js';
 import { designs, findDesign } from '../model/designs.js';
+import { type Actor, calls, callsNamed, namesOf } from '../model/calls.js';
 import { formatCall } from '../model/format.js';
 import {
   type Action,
   type Config,
   defaultLimits,
-  type Errno,
   type ExporterConfig,
   type ImporterConfig,
   type Limits,
   limitWords,
+  linuxErrnos,
   type Ret,
   type Route,
   type Signal,
@@ -64,25 +64,13 @@ export function unmail(text: string): Line[] {
 
 // --- vocabulary words ----------------------------------------------------
 
-const errnos: Record<Errno, true> = {
-  '-EINVAL': true,
-  '-EFAULT': true,
-  '-EREMOTEIO': true,
-  '-ENODEV': true,
-  '-ENOMEM': true,
-  '-EOPNOTSUPP': true,
-  '-EBUSY': true,
-  '-EAGAIN': true,
-  '-ESRCH': true,
-  '-ENOENT': true,
-  '-EBADF': true,
-};
+const errnos = new Set(linuxErrnos.map((e) => `-${e}`));
 const signals: Record<Signal, true> = { SIGBUS: true, SIGSEGV: true };
 const routes: Record<Route, true> = { 'bus-addr': true, 'host-bridge': true, none: true };
 
 export function parseRet(word: string): Ret | null {
-  if (/^(?:0|(?:vma|io|mr|p)(?:0|[1-9]\d*))$/.test(word)) return word as Ret;
-  if (Object.hasOwn(errnos, word) || Object.hasOwn(signals, word)) return word as Ret;
+  if (/^(?:0|(?:vma|io|mr|fd|p)(?:0|[1-9]\d*))$/.test(word)) return word as Ret;
+  if (errnos.has(word) || Object.hasOwn(signals, word) || word === 'BOUND') return word as Ret;
   return null;
 }
 
@@ -111,7 +99,14 @@ const num = (s: string) => Number(s);
 /** A decimal count (digits already checked) from `min` to `max`; huge ones are out of range, not NaN. */
 const inRange = (digits: string, min: number, max: number) => num(digits) >= min && num(digits) <= max;
 
-// --- calls: the inverse of model/format.ts formatCall ----------------------
+// --- calls: the inverse of model/format.ts formatCall, by model/calls.ts ----
+
+const actorWords: Readonly<Record<Actor, string>> = {
+  process: 'a process (p0, p1, ...)',
+  importer: 'an importer',
+  exporter: 'an exporter',
+  fault: "'fault'",
+};
 
 /** Invert formatCall: the actor and call as printed, names resolved through `config`. */
 export function parseCall(actor: string, call: string, config: Config): Action | string {
@@ -120,154 +115,31 @@ export function parseCall(actor: string, call: string, config: Config): Action |
   if (!m) return `a call 'name(args)', got '${call}'`;
   const [, fn, argText] = m as unknown as [string, string, string];
   const args = argText === '' ? [] : argText.split(',');
+  const specs = callsNamed(fn);
+  if (specs.length === 0)
+    return `a call of the model (${[...new Set(Object.values(calls).flatMap((c) => c.names))].join(', ')}), got '${fn}()'`;
+  const n = namesOf(config);
   const proc = /^p(0|[1-9]\d*)$/.exec(actor);
-  const importer = indexOf(
-    config.importers.map((i) => i.name),
-    actor,
-    'importer',
-  );
-  const exporter = indexOf(
-    config.exporters.map((e) => e.name),
-    actor,
-    'exporter',
-  );
-  const int = (s: string | undefined) =>
-    s !== undefined && /^(?:0|[1-9]\d*)$/.test(s) && Number.isSafeInteger(num(s)) ? num(s) : null;
-  const id = (prefix: string, s: string | undefined) =>
-    s?.startsWith(prefix) ? int(s.slice(prefix.length)) : null;
-  const need = (n: number) => args.length === n;
-  const imp = (s: string | undefined) => (s === undefined ? null : indexOf(config.importers.map((i) => i.name), s, 'importer'));
-  const exp = (s: string | undefined) => (s === undefined ? null : indexOf(config.exporters.map((e) => e.name), s, 'exporter'));
-
-  const procCall = (build: (proc: number) => Action | string | null): Action | string => {
-    if (!proc) return `a process (p0, p1, ...) as the actor of ${fn}(), got '${actor}'`;
-    return build(num(proc[1]!)) ?? `${fn}() arguments as p2pmodel prints them, got '${call}'`;
+  const who: Record<Actor, number | null> = {
+    process: proc ? Number(proc[1]) : null,
+    importer: n.importerId(actor),
+    exporter: n.exporterId(actor),
+    fault: actor === 'fault' ? 0 : null,
   };
-  const importerCall = (build: (importer: number) => Action | null): Action | string => {
-    if (importer === null)
-      return `an importer (${names(config.importers)}) as the actor of ${fn}(), got '${actor}'`;
-    return build(importer) ?? `${fn}() arguments as p2pmodel prints them, got '${call}'`;
-  };
-  const exporterCall = (build: (exporter: number) => Action | null): Action | string => {
-    if (exporter === null)
-      return `an exporter (${names(config.exporters)}) as the actor of ${fn}(), got '${actor}'`;
-    return build(exporter) ?? `${fn}() arguments as p2pmodel prints them, got '${call}'`;
-  };
-  const all = (...xs: (number | null)[]) => xs.every((x) => x !== null);
-
-  const action: Action | string = match(fn)
-    .with('mmap', () =>
-      procCall((p) => {
-        const [e, pages, flags, offset] = [exp(args[0]), int(args[1]), args[2], int(args[3])];
-        if (!need(4) || !all(e, pages, offset) || (flags !== 'MAP_SHARED' && flags !== 'MAP_PRIVATE')) return null;
-        if (pages! > limits.mmapPages) return `mmap() of at most ${limits.mmapPages} pages, got ${pages}`;
-        return { kind: 'proc_mmap', proc: p, exporter: e!, pages: pages!, shared: flags === 'MAP_SHARED', offset: offset! };
-      }),
-    )
-    .with('munmap', () =>
-      procCall((p) => {
-        const vma = id('vma', args[0]);
-        return need(1) && vma !== null ? { kind: 'proc_munmap', proc: p, vma } : null;
-      }),
-    )
-    .with('fork', () => procCall((p) => (need(0) ? { kind: 'proc_fork', proc: p } : null)))
-    .with('exit', () => procCall((p) => (need(0) ? { kind: 'proc_exit', proc: p } : null)))
-    .with('touch', () =>
-      procCall((p) => {
-        const [vma, page] = [id('vma', args[0]), int(args[1])];
-        return need(2) && vma !== null && page !== null ? { kind: 'proc_touch', proc: p, vma, page } : null;
-      }),
-    )
-    .with(P.union('pread', 'pwrite'), () =>
-      procCall((p) => {
-        const [i, vma, page] = [imp(args[0]), id('vma', args[1]), int(args[2])];
-        if (!need(4) || i === null || vma === null || page === null || args[3] !== 'O_DIRECT') return null;
-        return { kind: 'proc_odirect', proc: p, importer: i, vma, page, read: fn === 'pread' };
-      }),
-    )
-    .with('process_vm_readv', () =>
-      procCall((p) => {
-        const [vma, page] = [id('vma', args[0]), int(args[1])];
-        return need(2) && vma !== null && page !== null ? { kind: 'proc_kernel_copy', proc: p, vma, page } : null;
-      }),
-    )
-    .with('ibv_reg_mr', () =>
-      procCall((p) => {
-        const [i, vma] = [imp(args[0]), id('vma', args[1])];
-        const odp = args.length === 3 && args[2] === 'ODP';
-        if (!(need(2) || odp) || i === null || vma === null) return null;
-        return { kind: 'proc_reg_mr', proc: p, importer: i, vma, odp };
-      }),
-    )
-    .with('ibv_dereg_mr', () =>
-      procCall((p) => {
-        const mr = id('mr', args[0]);
-        return need(1) && mr !== null ? { kind: 'proc_dereg_mr', proc: p, mr } : null;
-      }),
-    )
-    .with('dma', () =>
-      importerCall((i) => {
-        const io = id('io', args[0]);
-        if (need(1) && io !== null) return { kind: 'dev_io_dma', importer: i, io };
-        const [mr, page] = [id('mr', args[0]), int(args[1])];
-        return need(2) && mr !== null && page !== null ? { kind: 'dev_mr_dma', importer: i, mr, page } : null;
-      }),
-    )
-    .with('complete', () =>
-      importerCall((i) => {
-        const io = id('io', args[0]);
-        return need(1) && io !== null ? { kind: 'dev_io_complete', importer: i, io } : null;
-      }),
-    )
-    .with('ack_invalidate', () =>
-      importerCall((i) => {
-        const mr = id('mr', args[0]);
-        return need(1) && mr !== null ? { kind: 'importer_ack_invalidate', importer: i, mr } : null;
-      }),
-    )
-    .with('evict', () =>
-      exporterCall((e) => {
-        const alloc = id('a', args[0]);
-        return need(1) && alloc !== null ? { kind: 'exporter_evict', exporter: e, alloc } : null;
-      }),
-    )
-    .with('evict_finish', () =>
-      exporterCall((e) => {
-        const alloc = id('a', args[0]);
-        return need(1) && alloc !== null ? { kind: 'exporter_evict_finish', exporter: e, alloc } : null;
-      }),
-    )
-    .with('unbind', () => exporterCall((e) => (need(0) ? { kind: 'exporter_unbind', exporter: e } : null)))
-    .with('unbind_finish', () =>
-      exporterCall((e) => (need(0) ? { kind: 'exporter_unbind_finish', exporter: e } : null)),
-    )
-    .with('fail_vm_insert_page', () => {
-      if (actor !== 'fault') return `'fault' as the actor of fail_vm_insert_page(), got '${actor}'`;
-      const nth = int(args[0]);
-      return need(1) && nth !== null
-        ? ({ kind: 'inject_insert_fail', nth } as const)
-        : `fail_vm_insert_page(N), got '${call}'`;
-    })
-    .otherwise(
-      () =>
-        `a call of the model (mmap, munmap, fork, exit, touch, pread, pwrite, process_vm_readv, ` +
-        `ibv_reg_mr, ibv_dereg_mr, dma, complete, ack_invalidate, evict, evict_finish, unbind, ` +
-        `unbind_finish, fail_vm_insert_page), got '${fn}()'`,
-    );
-  if (typeof action === 'string') return action;
+  const kind = specs[0]!.actor;
+  const id = who[kind];
+  if (id === null) {
+    const list = kind === 'importer' ? ` (${names(config.importers)})` : kind === 'exporter' ? ` (${names(config.exporters)})` : '';
+    return `${actorWords[kind]}${list} as the actor of ${fn}(), got '${actor}'`;
+  }
+  const action = specs.map((s) => s.parse(fn, args, n, id)).find((a) => a !== null);
+  if (!action) return `${specs.map((s) => s.usage).join(' or ')}, got '${call}'`;
+  if (action.kind === 'proc_mmap' && action.pages > limits.mmapPages) return `mmap() of at most ${limits.mmapPages} pages, got ${action.pages}`;
   // The call must be exactly what formatCall prints (modulo spaces), or it is not this action.
   const again = formatCall(action, config);
   if (again.actor !== actor || again.call.replace(/\s+/g, '') !== compact)
     return `the call as p2pmodel prints it: '${again.actor}  ${again.call}', got '${actor}  ${call}'`;
   return action;
-}
-
-/** Index of `name` among `names`, or formatCall's fallback `<kind>N` for an index beyond them. */
-function indexOf(list: readonly string[], name: string, fallback: string): number | null {
-  const i = list.indexOf(name);
-  if (i >= 0) return i;
-  const m = new RegExp(`^${fallback}(0|[1-9]\\d*)$`).exec(name);
-  return m && num(m[1]!) >= list.length ? num(m[1]!) : null;
 }
 
 const indentOf = (text: string) => text.length - text.trimStart().length;
@@ -513,7 +385,7 @@ function parseStep(r: Reader, n: number, config: Config): TraceStep {
   const ret = parseRet(retText);
   if (ret === null)
     r.fail(
-      `a return value (0, vmaN, ioN, mrN, pN, an errno such as -EREMOTEIO, SIGBUS or SIGSEGV), got '${retText}'`,
+      `a return value (0, vmaN, ioN, mrN, fdN, pN, a Linux errno such as -EREMOTEIO, SIGBUS, SIGSEGV or BOUND), got '${retText}'`,
       first,
     );
   return { action, ret };

@@ -30,6 +30,7 @@ import type { Design } from '../design.js';
 import { makeDesign } from '../machine.js';
 import { NONE } from '../packed.js';
 import { ghostView } from '../shared.js';
+import { dmaBufKinds } from '../skeleton.js';
 import { driverStates } from '../state.js';
 import { structPageKnobs, structPagePresets } from './knobs.js';
 import { decodeKnobs, type SpKnobs, SpState, spClasses } from './state.js';
@@ -38,6 +39,7 @@ import { handlers } from './step.js';
 
 /** Refused whatever the state, with no event a property reads (a touch's user access and SIGBUS are not judged). */
 function inert(a: Action, k: SpKnobs, config: Config): boolean {
+  if (dmaBufKinds.has(a.kind)) return true;
   switch (a.kind) {
     case 'proc_mmap':
       return !a.shared || a.offset !== 0;

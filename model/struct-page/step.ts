@@ -25,6 +25,7 @@ import {
   refuseWith,
   takeInjection,
   touchGuard,
+  withoutDmaBuf,
 } from '../skeleton.js';
 import { DRIVER_BOUND, DRIVER_UNBINDING, DRIVER_UNBOUND, type Out } from '../state.js';
 import { routeOf } from '../shared.js';
@@ -423,4 +424,5 @@ export const handlers: Handlers<SpState> = {
   exporter_unbind: exporterUnbind,
   exporter_unbind_finish: exporterUnbindFinish,
   inject_insert_fail: injectInsertFail,
+  ...withoutDmaBuf('-ENOTTY'),
 };

@@ -49,6 +49,7 @@ import type { Design } from '../design.js';
 import { makeDesign } from '../machine.js';
 import { NONE } from '../packed.js';
 import { ghostView } from '../shared.js';
+import { dmaBufKinds } from '../skeleton.js';
 import { driverStates } from '../state.js';
 import { vmaP2pKnobs, vmaP2pPresets } from './knobs.js';
 import { decodeKnobs, IN_BAR, MAPPED_BAR, MAPPED_RAM, placementName, VpState, vpClasses, vpSymmetry } from './state.js';
@@ -178,6 +179,7 @@ export const vmaP2p: Design<VpState> = makeDesign({
   handlers,
   // refused whatever the state: GUP never gets past VM_PFNMAP, no bio is ever in flight
   inert: (a) =>
+    dmaBufKinds.has(a.kind) ||
     (a.kind === 'proc_mmap' && (!a.shared || a.offset !== 0)) ||
     (a.kind === 'proc_reg_mr' && !a.odp) ||
     a.kind === 'proc_odirect' ||

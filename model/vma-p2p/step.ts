@@ -24,6 +24,7 @@ import {
   refuseWith,
   takeInjection,
   touchGuard,
+  withoutDmaBuf,
 } from '../skeleton.js';
 import { DRIVER_BOUND, DRIVER_UNBINDING, DRIVER_UNBOUND, type Out } from '../state.js';
 import type { Action, Event, Ret } from '../vocabulary.js';
@@ -439,5 +440,6 @@ export const handlers: Handlers<VpState> = {
   exporter_unbind: exporterUnbind,
   exporter_unbind_finish: exporterUnbindFinish,
   inject_insert_fail: injectInsertFail,
+  ...withoutDmaBuf('-EOPNOTSUPP'),
 };
 
