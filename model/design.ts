@@ -5,7 +5,7 @@ import type { Machine } from './machine.js';
 import type { State } from './state.js';
 import type { Action, Config, GhostView, Step } from './vocabulary.js';
 
-export type DesignId = 'struct-page' | 'vma-p2p';
+export type DesignId = 'struct-page' | 'vma-p2p' | 'dma-buf';
 
 /** Knob values are words (`on`, `off`, `refused`...) so a CLI can set them. */
 export type Knobs = Readonly<Record<string, string>>;

@@ -37,6 +37,8 @@ export interface DesignSpec<S extends State, K> {
   inert(a: Action, knobs: K, config: Config): boolean;
   /** Is evict (or, once evicting, evict_finish) of allocation slot `a` worth trying? */
   offerEvict(s: S, a: number): boolean;
+  /** Is restore of allocation slot `a` worth trying (a design that moves objects back)? */
+  offerRestore(s: S, a: number): boolean;
   view(s: S): GhostView;
   audit(s: S): string[];
   held(s: S): string[];
@@ -109,42 +111,44 @@ export class Machine<S extends State> {
   /** Write the indices (into `actions`) of the actions worth trying from `s`; returns how many. */
   enabledInto(s: S, into: Int32Array): number {
     const w = this.world;
+    const fds = this.layout.fds;
     let n = 0;
-    const push = (group: readonly number[], count = group.length) => {
-      for (let i = 0; i < count; i++) into[n++] = group[i]!;
-    };
     let freeSlot = false;
     for (let p = 0; p < w.procs; p++) if (!s.proc(p).alive) freeSlot = true;
     for (let p = 0; p < w.procs; p++) {
       if (!s.proc(p).alive) continue;
-      push(w.mmaps[p]!);
+      n = pushAll(into, n, w.mmaps[p]!);
+      if (fds > 0) n = pushAll(into, n, w.vfioExports[p]!);
       if (freeSlot) into[n++] = w.forks[p]!;
       into[n++] = w.exits[p]!;
-      for (let v = 0; v < w.vmas; v++) if (s.vma(p, v).used) push(w.onVma[p]![v]!);
+      for (let v = 0; v < w.vmas; v++) if (s.vma(p, v).used) n = pushAll(into, n, w.onVma[p]![v]!);
+      for (let f = 0; f < fds; f++) if (s.fd(p, f).used) n = pushAll(into, n, w.onFd[p]![f]!);
     }
     for (let m = 0; m < w.mrs; m++) {
       const mr = s.mr(m);
       if (!mr.live) continue;
       into[n++] = w.deregs[m]![mr.proc]!;
-      push(w.mrDmas[m]![mr.importer]!, mr.npages);
+      n = pushAll(into, n, w.mrDmas[m]![mr.importer]!, mr.npages);
       if (mr.pending) into[n++] = w.acks[m]![mr.importer]!;
     }
     for (let i = 0; i < this.layout.bios; i++) {
       const bio = s.bio(i);
-      if (bio.inflight) push(w.onBio[i]![bio.importer]!);
+      if (bio.inflight) n = pushAll(into, n, w.onBio[i]![bio.importer]!);
     }
     for (let a = 0; a < w.allocs; a++) {
       const alloc = s.alloc(a);
-      if (!alloc.used || !this.spec.offerEvict(s, a)) continue;
-      into[n++] = (alloc.evicting ? w.evictFinishes : w.evicts)[a]![alloc.exporter]!;
+      if (!alloc.used) continue;
+      if (this.spec.offerEvict(s, a)) into[n++] = (alloc.evicting ? w.evictFinishes : w.evicts)[a]![alloc.exporter]!;
+      if (this.spec.offerRestore(s, a)) into[n++] = w.restores[a]![alloc.exporter]!;
     }
     for (let e = 0; e < w.config.exporters.length; e++) {
       const driver = s.exporter(e).driver;
       if (driver === DRIVER_BOUND) into[n++] = w.unbinds[e]!;
       else if (driver === DRIVER_UNBINDING) into[n++] = w.unbindFinishes[e]!;
+      if (fds > 0) n = pushAll(into, n, w.memoryOps[e]!);
     }
     const header = s.header;
-    if (header.armed === NONE && header.fired < w.config.limits.faults) push(w.injects);
+    if (header.armed === NONE && header.fired < w.config.limits.faults) n = pushAll(into, n, w.injects);
     return n;
   }
 
@@ -174,6 +178,12 @@ export class Machine<S extends State> {
   clean(s: S): boolean {
     return this.spec.clean(s);
   }
+}
+
+/** Append the first `count` of `group` to `into` at `n`; returns the new length. */
+function pushAll(into: Int32Array, n: number, group: readonly number[], count = group.length): number {
+  for (let i = 0; i < count; i++) into[n++] = group[i]!;
+  return n;
 }
 
 const knobsKey = (knobs: Knobs) =>

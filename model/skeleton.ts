@@ -5,7 +5,6 @@
 // own effects (what copying, unmapping or releasing one entity does).
 import { clearBytes, NONE } from './packed.js';
 import type { Out, State, VmaSlot } from './state.js';
-import { PROC_SIZE } from './state.js';
 import type { Action, Errno, Ret, Signal } from './vocabulary.js';
 
 type Of<K extends Action['kind']> = Extract<Action, { kind: K }>;
@@ -117,6 +116,10 @@ export interface Effects<S extends State> {
   closeVma(d: S, out: Out<S>, p: number, v: number): void;
   /** ib_dereg_mr() of MR slot `m`; the slot is cleared after. */
   releaseMr(d: S, out: Out<S>, m: number): void;
+  /** dup_fd() copied parent file slot `f` to the child's slot `f` (a design with dma-buf files). */
+  forkFd?(d: S, out: Out<S>, child: number, f: number): void;
+  /** fput() of file slot `f` of `p` at close or exit; the slot is cleared after. */
+  closeFd?(d: S, out: Out<S>, p: number, f: number): void;
 }
 
 /** dup_mmap(): the child gets every VMA at the same slot (the same address) and the design's refs. */
@@ -134,6 +137,14 @@ export function procFork<S extends State>(fx: Effects<S>) {
       for (let k = 0; k < s.layout.sizes.vma; k++) d.b[to.o + k] = d.b[from.o + k]!;
       fx.forkVma(d, out, child, v);
     }
+    for (let f = 0; f < s.layout.fds; f++) {
+      const from = d.fd(a.proc, f);
+      if (!from.used) continue;
+      const to = d.fd(child, f);
+      to.used = true;
+      to.alloc = from.alloc;
+      fx.forkFd?.(d, out, child, f);
+    }
     return `p${child}`;
   };
 }
@@ -145,8 +156,9 @@ export function procExit<S extends State>(fx: Effects<S>) {
     const d = out.draft(s);
     for (let v = 0; v < s.world.vmas; v++) if (d.vma(a.proc, v).used) unmap(d, out, fx, a.proc, v);
     for (let m = 0; m < s.world.mrs; m++) if (ownMr(d, a.proc, m)) dereg(d, out, fx, m);
+    for (let f = 0; f < s.layout.fds; f++) if (d.fd(a.proc, f).used) fx.closeFd?.(d, out, a.proc, f);
     const { layout } = d;
-    clearBytes(d.b, d.o + layout.procAt + a.proc * layout.procStride, PROC_SIZE + s.world.vmas * layout.sizes.vma);
+    clearBytes(d.b, d.o + layout.procAt + a.proc * layout.procStride, layout.procStride);
     return '0';
   };
 }

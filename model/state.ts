@@ -79,7 +79,7 @@ export interface MrSlot {
   live: boolean;
   proc: number;
   importer: number;
-  /** The VMA slot of `proc` it was registered on. */
+  /** The VMA slot of `proc` it was registered on; NONE for a dma-buf MR. */
   vma: number;
   /** IB_ACCESS_ON_DEMAND: mirrored through notifiers, nothing pinned. */
   odp: boolean;
@@ -87,8 +87,16 @@ export interface MrSlot {
   /** Invalidation delivered, the device not yet fenced: it may still DMA. */
   pending: boolean;
 }
-export const MrSlot = slotClass<MrSlot>({ live: 'bool', proc: 'u8', importer: 'u8', vma: 'u8', odp: 'bool', npages: 'u8', pending: 'bool' });
-export const MR_SIZE = MrSlot.size;
+export const mrFields: FieldSpec<MrSlot> = { live: 'bool', proc: 'u8', importer: 'u8', vma: 'ref', odp: 'bool', npages: 'u8', pending: 'bool' };
+export const MrSlot = slotClass<MrSlot>(mrFields);
+
+/** An open file of a process that is a dma-buf: its slot in the file table. */
+export interface FdSlot {
+  used: boolean;
+  /** The dma-buf (allocation slot) the file is. */
+  alloc: number;
+}
+export const FdSlot = slotClass<FdSlot>({ used: 'bool', alloc: 'ref' });
 
 /** A bio of an O_DIRECT request, holding its pin until bio_endio(). */
 export interface BioSlot {
@@ -108,10 +116,13 @@ export interface SlotClasses {
   readonly page: SlotClass<PageSlot>;
   readonly alloc: SlotClass<AllocSlot>;
   readonly vma: SlotClass<VmaSlot>;
+  readonly mr: SlotClass<MrSlot>;
   /** One MR page's mapping (a pin, an ODP dma_list entry, a p2p_map). */
   readonly entry: SlotClass<unknown>;
   /** false: the design has no bios (O_DIRECT never gets a request in flight). */
   readonly bios: boolean;
+  /** false: the design has no dma-buf files. */
+  readonly fds: boolean;
 }
 
 /** Bytes per slot of each entity in one design. */
@@ -134,6 +145,9 @@ export class Layout {
   readonly allocAt: number;
   readonly procAt: number;
   readonly procStride: number;
+  /** Offset of a process's first fd slot within its block; fd slots per process. */
+  readonly fdAt: number;
+  readonly fds: number;
   readonly mrAt: number;
   readonly mrStride: number;
   readonly bioAt: number;
@@ -154,7 +168,7 @@ export class Layout {
       page: classes.page.size,
       alloc: classes.alloc.size,
       vma: classes.vma.size,
-      mr: MR_SIZE,
+      mr: classes.mr.size,
       entry: classes.entry.size,
       bio: classes.bios ? BioSlot.size : 0,
     };
@@ -173,7 +187,9 @@ export class Layout {
     this.allocAt = at;
     at += world.allocs * sizes.alloc;
     this.procAt = at;
-    this.procStride = PROC_SIZE + world.vmas * sizes.vma;
+    this.fdAt = PROC_SIZE + world.vmas * sizes.vma;
+    this.fds = classes.fds ? world.config.limits.fds : 0;
+    this.procStride = this.fdAt + this.fds * FdSlot.size;
     at += world.procs * this.procStride;
     this.mrAt = at;
     this.mrStride = sizes.mr + world.mapPages * sizes.entry;
@@ -242,7 +258,12 @@ export class State {
   }
 
   mr(m: number): MrSlot & Slot {
-    return new MrSlot(this.b, this.o + this.layout.mrAt + m * this.layout.mrStride);
+    return new this.layout.classes.mr(this.b, this.mrOffset(m));
+  }
+
+  /** File slot `f` of process `p`. */
+  fd(p: number, f: number): FdSlot & Slot {
+    return new FdSlot(this.b, this.o + this.layout.procAt + p * this.layout.procStride + this.layout.fdAt + f * FdSlot.size);
   }
 
   bio(i: number): BioSlot & Slot {

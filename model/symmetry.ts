@@ -15,13 +15,18 @@ import { type Layout, PROC_SIZE } from './state.js';
 export interface SymmetryRefs {
   /** Offsets within a page slot, besides its owner (offset 0). */
   readonly pageAllocRefs: readonly number[];
+  /** Offsets within an MR slot's own fields (its dma-buf). */
+  readonly mrAllocRefs: readonly number[];
   /** Offsets within one MR page entry. */
   readonly entryAllocRefs: readonly number[];
 }
 
-/** Base slot offsets (state.ts): VmaSlot.used/.alloc, MrSlot.live/.proc/.vma. */
+/** Base slot offsets (state.ts): VmaSlot.used/.alloc, FdSlot.used/.alloc, MrSlot.live/.proc/.vma. */
 const VMA_USED = 0;
 const VMA_ALLOC = 2;
+const FD_USED = 0;
+const FD_ALLOC = 1;
+const FD_SIZE = 2;
 const MR_LIVE = 0;
 const MR_PROC = 1;
 const MR_VMA = 3;
@@ -69,7 +74,10 @@ export function canonicalizer(L: Layout, refs: SymmetryRefs): Canonicalizer {
   const pageRefs = Int32Array.from(pageRefAt);
   const isEntryRef = new Uint8Array(S);
   for (let i = 0; i < w.mapPages; i++) for (const r of refs.entryAllocRefs) isEntryRef[sizes.mr + i * sizes.entry + r] = 1;
+  for (const r of refs.mrAllocRefs) isEntryRef[r] = 1;
   const vmaAt = Int32Array.from({ length: N * V }, (_, i) => L.procAt + Math.floor(i / V) * L.procStride + PROC_SIZE + (i % V) * vmaSize);
+  const F = L.fds;
+  const fdAt = Int32Array.from({ length: N * F }, (_, i) => L.procAt + Math.floor(i / F) * L.procStride + L.fdAt + (i % F) * FD_SIZE);
   const procAt = Int32Array.from({ length: N }, (_, p) => L.procAt + p * L.procStride);
   const allocAt = Int32Array.from({ length: A }, (_, a) => L.allocAt + a * allocSize);
 
@@ -78,6 +86,8 @@ export function canonicalizer(L: Layout, refs: SymmetryRefs): Canonicalizer {
   const vmaSig = new Uint32Array(N * V);
   const vmaOrder = new Int32Array(N * V);
   const vmaRank = new Int32Array(N * V);
+  const fdSig = new Uint32Array(N * F);
+  const fdOrder = new Int32Array(N * F);
   const mrSig = new Uint32Array(M);
   const procSig = new Uint32Array(N);
   const procOrder = new Int32Array(N);
@@ -125,6 +135,19 @@ export function canonicalizer(L: Layout, refs: SymmetryRefs): Canonicalizer {
         sortIds(vmaOrder, p * V, V, vmaSig, p * V);
         for (let r = 0; r < V; r++) vmaRank[p * V + vmaOrder[p * V + r]!] = r;
       }
+      // dma-buf files the same way (no one names a file slot)
+      for (let i = 0; i < N * F; i++) {
+        const fo = so + fdAt[i]!;
+        let h = UNUSED;
+        if (src[fo + FD_USED] !== 0) {
+          const x = src[fo + FD_ALLOC]!;
+          const token = x > 0 ? (allocName[x - 1]! >= 0 ? 0x1000000 + allocName[x - 1]! : allocKey[x - 1]!) : 0;
+          h = Math.imul(Math.imul(SEED ^ 1, 0x01000193) ^ token, 0x01000193) >>> 0;
+        }
+        fdSig[i] = h;
+        fdOrder[i] = i % F;
+      }
+      for (let p = 0; p < N; p++) sortIds(fdOrder, p * F, F, fdSig, p * F);
 
       // 3. MRs by content, their VMA by its content, without their process
       for (let m = 0; m < M; m++) {
@@ -135,7 +158,7 @@ export function canonicalizer(L: Layout, refs: SymmetryRefs): Canonicalizer {
           for (let k = 0; k < S; k++) {
             if (k === MR_PROC) continue;
             let x = src[mo + k]!;
-            if (k === MR_VMA) x = vmaSig[vBase + x]!;
+            if (k === MR_VMA) x = x > 0 ? vmaSig[vBase + x - 1]! : 0;
             else if (isEntryRef[k] === 1 && x > 0) x = allocName[x - 1]! >= 0 ? 0x1000000 + allocName[x - 1]! : allocKey[x - 1]!;
             h = Math.imul(h ^ x, 0x01000193) >>> 0;
           }
@@ -147,6 +170,7 @@ export function canonicalizer(L: Layout, refs: SymmetryRefs): Canonicalizer {
       for (let p = 0; p < N; p++) {
         let h = Math.imul(SEED ^ src[so + procAt[p]!]!, 0x01000193) >>> 0;
         for (let i = 0; i < V; i++) h = Math.imul(h ^ vmaSig[p * V + vmaOrder[p * V + i]!]!, 0x01000193) >>> 0;
+        for (let i = 0; i < F; i++) h = Math.imul(h ^ fdSig[p * F + fdOrder[p * F + i]!]!, 0x01000193) >>> 0;
         let n = 0;
         for (let m = 0; m < M; m++) {
           const mo = so + L.mrAt + m * S;
@@ -169,6 +193,10 @@ export function canonicalizer(L: Layout, refs: SymmetryRefs): Canonicalizer {
         const p = procOrder[r]!;
         for (let i = 0; i < V; i++) {
           const x = src[so + vmaAt[p * V + vmaOrder[p * V + i]!]! + VMA_ALLOC]!;
+          if (x > 0 && allocName[x - 1]! < 0) allocName[x - 1] = next++;
+        }
+        for (let i = 0; i < F; i++) {
+          const x = src[so + fdAt[p * F + fdOrder[p * F + i]!]! + FD_ALLOC]!;
           if (x > 0 && allocName[x - 1]! < 0) allocName[x - 1] = next++;
         }
       }
@@ -204,6 +232,13 @@ export function canonicalizer(L: Layout, refs: SymmetryRefs): Canonicalizer {
           const x = src[from + VMA_ALLOC]!;
           if (x > 0) dst[to + VMA_ALLOC] = allocName[x - 1]! + 1;
         }
+        for (let i = 0; i < F; i++) {
+          const from = so + fdAt[p * F + fdOrder[p * F + i]!]!;
+          const to = dO + fdAt[q * F + i]!;
+          dst[to + FD_USED] = src[from + FD_USED]!;
+          const x = src[from + FD_ALLOC]!;
+          dst[to + FD_ALLOC] = x > 0 ? allocName[x - 1]! + 1 : 0;
+        }
       }
       for (let m = 0; m < M; m++) {
         const from = so + L.mrAt + m * S;
@@ -216,7 +251,8 @@ export function canonicalizer(L: Layout, refs: SymmetryRefs): Canonicalizer {
             mrTmp[to + k] = isEntryRef[k] === 1 && x > 0 ? allocName[x - 1]! + 1 : x;
           }
           mrTmp[to + MR_PROC] = procRank[p]!;
-          mrTmp[to + MR_VMA] = vmaRank[p * V + src[from + MR_VMA]!]!;
+          const v = src[from + MR_VMA]!;
+          mrTmp[to + MR_VMA] = v > 0 ? vmaRank[p * V + v - 1]! + 1 : 0;
         }
         mrOrder[m] = m;
       }

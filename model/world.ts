@@ -45,6 +45,14 @@ export class World {
   readonly unbindFinishes: Group;
   /** Every fault injection: the nth insert of the next mmap. */
   readonly injects: Group;
+  /** Per process: every VFIO dma-buf export of a BAR range. */
+  readonly vfioExports: readonly Group[];
+  /** Per process and file slot: close, and each importer's registration or binding of it. */
+  readonly onFd: readonly (readonly Group[])[];
+  /** Per exporter: memory_off, memory_on, reset. */
+  readonly memoryOps: readonly Group[];
+  /** Per allocation slot and exporter: restore. */
+  readonly restores: readonly Group[];
 
   constructor(readonly config: Config) {
     const { limits, exporters, importers } = config;
@@ -73,6 +81,7 @@ export class World {
     this.onVma = procs.map((proc) =>
       range(this.vmas).map((vma) => [
         add({ kind: 'proc_munmap', proc, vma }),
+        add({ kind: 'proc_prime_export', proc, vma }),
         ...range(this.mapPages).flatMap((page) => [
           add({ kind: 'proc_touch', proc, vma, page }),
           add({ kind: 'proc_kernel_copy', proc, vma, page }),
@@ -107,6 +116,32 @@ export class World {
     this.unbinds = exporters.map((_, exporter) => add({ kind: 'exporter_unbind', exporter }));
     this.unbindFinishes = exporters.map((_, exporter) => add({ kind: 'exporter_unbind_finish', exporter }));
     this.injects = range(this.mapPages).map((nth) => add({ kind: 'inject_insert_fail', nth }));
+    this.vfioExports = procs.map((proc) =>
+      exporters.flatMap((ex, exporter) =>
+        range(ex.pages).flatMap((page) =>
+          range(ex.pages - page).map((n) => add({ kind: 'proc_vfio_dma_buf', proc, exporter, page, pages: n + 1 })),
+        ),
+      ),
+    );
+    const rdmas = range(importers.length).filter((i) => importers[i]!.kind === 'rdma');
+    this.onFd = procs.map((proc) =>
+      range(limits.fds).map((fd) => [
+        add({ kind: 'proc_close', proc, fd }),
+        ...rdmas.flatMap((importer) => [
+          add({ kind: 'proc_reg_dmabuf_mr', proc, importer, fd, odp: false }),
+          ...(importers[importer]!.kind === 'rdma' && (importers[importer] as { odp: boolean }).odp
+            ? [add({ kind: 'proc_reg_dmabuf_mr', proc, importer, fd, odp: true })]
+            : []),
+          add({ kind: 'proc_bind_rx', proc, importer, fd }),
+        ]),
+      ]),
+    );
+    this.memoryOps = exporters.map((_, exporter) => [
+      add({ kind: 'exporter_memory', exporter, on: false }),
+      add({ kind: 'exporter_memory', exporter, on: true }),
+      add({ kind: 'exporter_reset', exporter }),
+    ]);
+    this.restores = range(this.allocs).map((alloc) => exporters.map((_, exporter) => add({ kind: 'exporter_restore', exporter, alloc })));
 
     this.actions = actions;
     const kindIndex = new Map<ActionKind, number>(actionKinds.map((k, i) => [k, i]));

@@ -99,7 +99,7 @@ export const catalogue: readonly Property[] = [
       const { exporter, page } = bad.target;
       const owner = step.view.exporters[exporter]?.pages[page]?.owner;
       const now = owner === null || owner === undefined ? 'free' : `a${owner}`;
-      return `DMA by ${importerName(config, bad.importer)} to ${exporterName(config, exporter)} page ${page}, freed since it was mapped (now ${now})`;
+      return `DMA by ${importerName(config, bad.importer)} to ${exporterName(config, exporter)} page ${page}, freed or revoked since it was mapped (now ${now})`;
     },
   },
   {

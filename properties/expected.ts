@@ -45,6 +45,20 @@ const rfc2019: Readonly<Record<PropertyId, Expectation>> = {
   'p2p-dma': sometimes('an ODP MR on a NIC with a supported route'),
 };
 
+const revokeV71: Readonly<Record<PropertyId, Expectation>> = {
+  'dma-to-live-allocation': holds('an importer that cannot revoke is refused at attach; a dynamic one unmaps in its callback, and a revoked buffer maps -ENODEV'),
+  'dma-to-bound-exporter': holds('remove() revokes every dma-buf and waits until every attachment has unmapped'),
+  'no-kernel-cpu-access': holds('GUP refuses the VM_PFNMAP mapping (check_vma_flags -EFAULT): no kernel path gets the BAR'),
+  'route-supported': holds('dma_buf_phys_vec_to_sgt() fails NOT_SUPPORTED with -EINVAL'),
+  'accounting-consistent': holds('files, attachments and pins are taken and put on the paths that undo them'),
+  'unbind-completes': holds('only revocable importers attach, and they unmap inside their callback'),
+  'evict-completes': holds('a revoke waits only for importers that unmap in their callback'),
+  'no-leak': holds('exit closes every file and deregisters every attachment; the last put releases the dma-buf'),
+  'odirect-to-bar': never('GUP on a VM_PFNMAP mapping fails -EFAULT: O_DIRECT takes no dma-buf'),
+  'rdma-mr-on-bar': sometimes('an ODP ibv_reg_dmabuf_mr maps the BAR and the NIC DMAs'),
+  'p2p-dma': sometimes('an ODP dma-buf MR on a NIC with a supported route'),
+};
+
 export const expected: Readonly<Record<DesignId, Table>> = {
   'struct-page': {
     mainline,
@@ -89,6 +103,39 @@ export const expected: Readonly<Record<DesignId, Table>> = {
       'no-leak': holds('no BAR p2p_map ever succeeds; exit frees every object'),
       'rdma-mr-on-bar': never('pci_test_p2p() returns false, so p2p_map fails -EREMOTEIO on every BAR object'),
       'p2p-dma': never('pci_test_p2p() always returns false (20190129195302.GI3176)'),
+    },
+  },
+  'dma-buf': {
+    'revoke-v7.1': revokeV71,
+    'vfio-v6.19': {
+      ...revokeV71,
+      'dma-to-live-allocation': holds('a pinned MR fails at dma_buf_pin() (-EOPNOTSUPP); a dynamic one unmaps in its callback'),
+      'dma-to-bound-exporter': holds('no pinned importer can attach; a dynamic one unmaps in its callback before remove() returns'),
+      'unbind-completes': holds('remove() does not wait for unmaps'),
+      'evict-completes': holds('a revoke does not wait'),
+    },
+    'vfio-v6.19-rc': {
+      ...revokeV71,
+      'dma-to-live-allocation': violated('a pinned MR keeps its mapping on revoke (a warning only); the NIC DMAs into the disabled BAR'),
+      'dma-to-bound-exporter': violated('remove() revokes without waiting; the pinned MR still DMAs after it returns'),
+      'unbind-completes': holds('remove() does not wait for unmaps'),
+      'evict-completes': holds('a revoke does not wait'),
+    },
+    'dynamic-move-notify': {
+      ...revokeV71,
+      'dma-to-live-allocation': holds('move_notify makes a dynamic importer unmap in its callback; a pinned object never moves'),
+      'dma-to-bound-exporter': holds('remove() waits for VRAM pins; dynamic importers unmap when notified'),
+      'route-supported': holds('with no route the attachment loses peer2peer and the object goes to GTT: no P2P DMA'),
+      'unbind-completes': violated('a pinned MR holds its object in VRAM and remove() waits for the pin (the unconfirmed reading)'),
+      'evict-completes': violated('a pinned MR pins the object in VRAM: the eviction waits for ibv_dereg_mr'),
+    },
+    'static-pinned': {
+      ...revokeV71,
+      'dma-to-live-allocation': holds('every attachment pins the object, into GTT: nothing moves under it'),
+      'dma-to-bound-exporter': holds('every importer maps system RAM (GTT), never the BAR'),
+      'route-supported': holds('no P2P DMA happens at all'),
+      'rdma-mr-on-bar': never('attach+map pins the object into GTT: the NIC DMAs to system RAM'),
+      'p2p-dma': never('no attachment is P2P: the GPU pins into system RAM (GTT)'),
     },
   },
 };

@@ -202,6 +202,7 @@ export const structPage: Design<SpState> = makeDesign({
   },
   handlers,
   inert,
+  offerRestore: () => false,
   offerEvict: () => true,
   view(s) {
     let inflight = 0;
@@ -212,5 +213,5 @@ export const structPage: Design<SpState> = makeDesign({
   held,
   clean,
   decode,
-  symmetry: { pageAllocRefs: [], entryAllocRefs: [] },
+  symmetry: { pageAllocRefs: [], mrAllocRefs: [], entryAllocRefs: [] },
 });

@@ -11,6 +11,7 @@ import {
   exporterFields,
   type PageSlot,
   pageFields,
+  MrSlot,
   type SlotClasses,
   State,
   type VmaSlot,
@@ -78,7 +79,7 @@ export interface SpPin {
 }
 export const SpPin = slotClass<SpPin>({ exporter: 'u8', page: 'ref', stale: 'bool' });
 
-export const spClasses: SlotClasses = { exporter: SpExporter, page: SpPage, alloc: SpAlloc, vma: SpVma, entry: SpPin, bios: true };
+export const spClasses: SlotClasses = { exporter: SpExporter, page: SpPage, alloc: SpAlloc, vma: SpVma, mr: MrSlot, entry: SpPin, bios: true, fds: false };
 
 export class SpState extends State {
   declare readonly k: SpKnobs;

@@ -12,6 +12,7 @@ import {
   exporterFields,
   type PageSlot,
   pageFields,
+  MrSlot,
   type SlotClasses,
   State,
   type VmaSlot,
@@ -87,10 +88,10 @@ export const VpMapping = slotClass<VpMapping>({ kind: 'u8', exporter: 'u8', page
 
 const VpExporter = slotClass<ExporterSlot>(exporterFields);
 const VpVma = slotClass<VmaSlot>(vmaFields);
-export const vpClasses: SlotClasses = { exporter: VpExporter, page: VpPage, alloc: VpObject, vma: VpVma, entry: VpMapping, bios: false };
+export const vpClasses: SlotClasses = { exporter: VpExporter, page: VpPage, alloc: VpObject, vma: VpVma, mr: MrSlot, entry: VpMapping, bios: false, fds: false };
 
 /** Offsets of the fields that name an object, for symmetry reduction: VpPage.orphan_alloc, VpMapping.alloc. */
-export const vpSymmetry = { pageAllocRefs: [2], entryAllocRefs: [3] };
+export const vpSymmetry = { pageAllocRefs: [2], mrAllocRefs: [], entryAllocRefs: [3] };
 
 export class VpState extends State {
   declare readonly k: VpKnobs;
