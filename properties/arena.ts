@@ -54,14 +54,29 @@ export class Arena {
     return perState + table;
   }
 
-  /** The index of the state whose words are `words`, adding it if new; `added` says which. */
-  intern(words: Int32Array, parent: number, via: number): number {
+  private hash(words: Int32Array): number {
     let h = 0x9747b28c;
     for (let i = 0; i < this.words; i++) {
       h = Math.imul(h ^ words[i]!, 0x5bd1e995);
       h ^= h >>> 15;
     }
-    h = (Math.imul(h ^ (h >>> 13), 0xc2b2ae35) ^ (h >>> 16)) >>> 0;
+    return (Math.imul(h ^ (h >>> 13), 0xc2b2ae35) ^ (h >>> 16)) >>> 0;
+  }
+
+  /** The index of the stored state whose words are `words`, or -1. */
+  find(words: Int32Array): number {
+    const h = this.hash(words);
+    const { table } = this;
+    for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
+      const entry = table[2 * slot + 1]!;
+      if (entry === 0) return -1;
+      if (table[2 * slot] === (h | 0) && this.same(entry - 1, words)) return entry - 1;
+    }
+  }
+
+  /** The index of the state whose words are `words`, adding it if new; `added` says which. */
+  intern(words: Int32Array, parent: number, via: number): number {
+    const h = this.hash(words);
     const { table } = this;
     let slot = h & this.mask;
     for (;;) {

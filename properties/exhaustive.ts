@@ -128,6 +128,7 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
   const canonWords = new Int32Array(canonBytes.buffer);
   const enabled = new Int32Array(actions.length);
   const out = m.out();
+  const outWords = new Int32Array(out.d.b.buffer, out.d.b.byteOffset + out.d.o, m.width >> 2);
   const src = m.wrap(canonBytes, 0);
 
   /** Canonical form of `s` into canonBytes. */
@@ -180,9 +181,13 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
         }
       }
       if (!out.written) continue;
-      canonicalize(out.d);
-      const j = arena.intern(canonWords, i, ai);
-      if (arena.added) added(j, out.d, !closure);
+      // a successor already stored as it is needs no canonical form: it is one
+      let j = arena.find(outWords);
+      if (j < 0) {
+        canonicalize(out.d);
+        j = arena.intern(canonWords, i, ai);
+        if (arena.added) added(j, out.d, !closure);
+      }
       if (ek !== 0 && ok) edges.add(i, j, ek);
     }
   };
@@ -305,6 +310,7 @@ function walker<S extends State>(m: Machine<S>, arena: Arena, symmetry: boolean)
       for (let k = 0; k < n && !moved; k++) {
         const action = m.actions[enabled[k]!]!;
         const out = m.out();
+  const outWords = new Int32Array(out.d.b.buffer, out.d.b.byteOffset + out.d.o, m.width >> 2);
         const ret = m.apply(s, action, out);
         if (!out.written || !matches(out.d, j)) continue;
         steps.push({ action, ret });
