@@ -310,7 +310,6 @@ function walker<S extends State>(m: Machine<S>, arena: Arena, symmetry: boolean)
       for (let k = 0; k < n && !moved; k++) {
         const action = m.actions[enabled[k]!]!;
         const out = m.out();
-  const outWords = new Int32Array(out.d.b.buffer, out.d.b.byteOffset + out.d.o, m.width >> 2);
         const ret = m.apply(s, action, out);
         if (!out.written || !matches(out.d, j)) continue;
         steps.push({ action, ret });

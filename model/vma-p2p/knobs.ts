@@ -48,6 +48,13 @@ export const vmaP2pKnobs: readonly KnobSpec[] = [
     doc: 'a failed hmm_range_dma_map() p2p_unmaps the pages it already mapped (fixed) or skips them (as posted: mapped--; continue)',
     cite: `${rfc(6)} (hmm_range_dma_map error unwind; inference from the code, research §11)`,
   },
+  {
+    name: 'odp_map',
+    values: ['registration', 'first-fault'],
+    default: 'registration',
+    doc: "an ODP MR maps what the CPU has mapped at registration (mlx5_ib_init_odp_mr(), MLX5_PF_FLAGS_SNAPSHOT: p2p_map() of the present pages) or only on the NIC's first fault",
+    cite: 'a03bfc37d59d "RDMA/mlx5: Sync device with CPU pages upon ODP MR registration" (v5.10)',
+  },
 ];
 
 export const vmaP2pPresets: readonly PresetSpec[] = [

@@ -28,6 +28,7 @@ export interface VpKnobs {
   readonly testP2pAlwaysFalse: boolean;
   readonly unmapWithoutVmaBugs: boolean;
   readonly unwindLeaks: boolean;
+  readonly mapAtRegistration: boolean;
 }
 
 export function decodeKnobs(k: Knobs): VpKnobs {
@@ -38,6 +39,7 @@ export function decodeKnobs(k: Knobs): VpKnobs {
     testP2pAlwaysFalse: k.pci_test_p2p === 'as-posted',
     unmapWithoutVmaBugs: k.dma_unmap_without_vma === 'bug',
     unwindLeaks: k.dma_map_error_unwind === 'leaks',
+    mapAtRegistration: k.odp_map !== 'first-fault',
   };
 }
 

@@ -261,14 +261,23 @@ function procRegMr(s: VpState, a: A<'proc_reg_mr'>, out: O): Ret {
   if (!a.odp) return '-EFAULT'; // pin_user_pages_fast() -> check_vma_flags()
   const slot = freeMr(s, a.proc);
   if (slot === NONE) return '-ENOMEM'; // RLIMIT_MEMLOCK / max_mr
-  const { npages } = vma;
-  const mr = out.draft(s).mr(slot);
+  const { npages, ptes } = vma;
+  const d = out.draft(s);
+  const mr = d.mr(slot);
   mr.live = true;
   mr.proc = a.proc;
   mr.importer = a.importer;
   mr.vma = a.vma;
   mr.odp = true;
   mr.npages = npages;
+  // mlx5_ib_init_odp_mr(): MLX5_PF_FLAGS_SNAPSHOT maps what the CPU has mapped, faulting nothing in
+  if (d.k.mapAtRegistration && ptes) {
+    const err = hmmMap(d, slot, out);
+    if (err) {
+      clearBytes(d.b, d.mr(slot).o, d.layout.mrStride);
+      return err;
+    }
+  }
   return `mr${slot}`;
 }
 
@@ -294,9 +303,22 @@ function devMrDma(s: VpState, a: A<'dev_mr_dma'>, out: O): Ret {
   return odpFault(s, a, out);
 }
 
-/** NIC page fault -> hmm_range_dma_map() over the whole MR -> vma->vm_ops->p2p_map(). */
+/** NIC page fault -> hmm_range_dma_map() over the whole MR -> vma->vm_ops->p2p_map(), then the access. */
 function odpFault(s: VpState, a: A<'dev_mr_dma'>, out: O): Ret {
-  const mr = s.mr(a.mr);
+  const err = hmmMap(s, a.mr, out);
+  if (err) return err;
+  out.emit(dmaEvent(out.d, a.importer, out.d.mapping(a.mr, a.page)));
+  return '0';
+}
+
+/**
+ * hmm_range_dma_map() of MR `m` over the VMA it mirrors: p2p_map() for
+ * every page not mapped yet (RAM addresses for an evicted object). The
+ * errno, or null with the mappings written to out's state (`s` may be it).
+ */
+function hmmMap(s: VpState, m: number, out: O): Ret | null {
+  const mr = s.mr(m);
+  const { importer } = mr;
   // the MR mirrors its address range: whatever VMA is there now must cover it
   const vma = s.vma(mr.proc, mr.vma);
   if (!vma.used || vma.npages < mr.npages) return '-EFAULT'; // _hmm_range_fault(): find_vma() fails
@@ -307,25 +329,25 @@ function odpFault(s: VpState, a: A<'dev_mr_dma'>, out: O): Ret {
   if (obj.placement === IN_RAM) {
     // p2p_map() hands out system-RAM addresses of the evicted object
     const d = out.draft(s);
-    for (let i = 0; i < mr.npages; i++) if (d.mapping(a.mr, i).kind === UNMAPPED) d.mapping(a.mr, i).kind = MAPPED_RAM;
-    out.emit(dmaEvent(d, a.importer, d.mapping(a.mr, a.page)));
-    return '0';
+    for (let i = 0; i < mr.npages; i++) if (d.mapping(m, i).kind === UNMAPPED) d.mapping(m, i).kind = MAPPED_RAM;
+    return null;
   }
-  if (!pciTestP2p(s, a.importer, vma.exporter)) return '-EREMOTEIO';
+  if (!pciTestP2p(s, importer, vma.exporter)) return '-EREMOTEIO';
   const todo: number[] = [];
-  for (let i = 0; i < mr.npages; i++) if (s.mapping(a.mr, i).kind === UNMAPPED) todo.push(i);
+  for (let i = 0; i < mr.npages; i++) if (s.mapping(m, i).kind === UNMAPPED) todo.push(i);
   const alloc = vma.alloc;
+  const { exporter, start } = obj;
   const failAt = s.header.armed;
   const d = out.draft(s);
   // the injection is spent only by a map that reaches its nth p2p_map
   if (failAt !== NONE && failAt < todo.length) {
     takeInjection(d);
-    for (let k = 0; k < failAt; k++) out.emit({ kind: 'p2p_map', importer: a.importer, alloc });
+    for (let k = 0; k < failAt; k++) out.emit({ kind: 'p2p_map', importer, alloc });
     for (let k = 0; k < failAt; k++) {
       // as posted the unwind does `mapped--; continue` on P2P entries: never p2p_unmap'ed
-      if (!d.k.unwindLeaks) out.emit({ kind: 'p2p_unmap', importer: a.importer, alloc });
+      if (!d.k.unwindLeaks) out.emit({ kind: 'p2p_unmap', importer, alloc });
       else {
-        const page = d.page(obj.exporter, obj.start + todo[k]!);
+        const page = d.page(exporter, start + todo[k]!);
         page.orphaned = true;
         page.orphan_alloc = alloc;
       }
@@ -333,16 +355,15 @@ function odpFault(s: VpState, a: A<'dev_mr_dma'>, out: O): Ret {
     return '-EFAULT';
   }
   for (const i of todo) {
-    const map = d.mapping(a.mr, i);
+    const map = d.mapping(m, i);
     map.kind = MAPPED_BAR;
-    map.exporter = vma.exporter;
-    map.page = obj.start + i;
+    map.exporter = exporter;
+    map.page = start + i;
     map.alloc = alloc;
     map.stale = false;
-    out.emit({ kind: 'p2p_map', importer: a.importer, alloc });
+    out.emit({ kind: 'p2p_map', importer, alloc });
   }
-  out.emit(dmaEvent(d, a.importer, d.mapping(a.mr, a.page)));
-  return '0';
+  return null;
 }
 
 /** The importer's deferred fence after a revocation: stop the device, p2p_unmap() everything. */
