@@ -89,7 +89,11 @@ export const catalogue: readonly Property[] = [
     id: 'dma-to-live-allocation',
     kind: 'safety',
     statement: 'A device DMA reaches only BAR memory still allocated to the allocation the importer mapped',
-    links: [lore('20190129174728.6430-4-jglisse@redhat.com'), commit('0dc45ca1ce18', 'mm/memremap.c: take a pgmap reference on page allocation')],
+    links: [
+      lore('20190129174728.6430-4-jglisse@redhat.com'),
+      commit('0dc45ca1ce18', 'mm/memremap.c: take a pgmap reference on page allocation'),
+      commit('61ceaf236115', 'vfio: Prevent from pinned DMABUF importers to attach to VFIO DMABUF'),
+    ],
     reads: 'events',
     violation: (step) => {
       const { config, events } = step;
@@ -152,7 +156,11 @@ export const catalogue: readonly Property[] = [
     id: 'unbind-completes',
     kind: 'liveness',
     statement: 'Once unbind starts it finishes by kernel and device steps alone, without waiting on user space',
-    links: [lore('Yy4Ot5MoOhsgYLTQ@ziepe.ca'), commit('4003f107fa2e', 'mm: introduce FOLL_PCI_P2PDMA to gate getting PCI P2PDMA pages')],
+    links: [
+      lore('Yy4Ot5MoOhsgYLTQ@ziepe.ca'),
+      commit('4003f107fa2e', 'mm: introduce FOLL_PCI_P2PDMA to gate getting PCI P2PDMA pages'),
+      commit('1a8a5227f229', 'vfio: Wait for dma-buf invalidation to complete'),
+    ],
     goal: 'unbind',
   },
   {
