@@ -50,7 +50,7 @@ export class Arena {
   bytesPerState(): number {
     if (this.count === 0) return 0;
     const perState = this.width + 4 + 4 + 4 + 1;
-    const table = (this.table.length * 4) / this.count;
+    const table = ((this.table.length + this.memo.length) * 4) / this.count;
     return perState + table;
   }
 
@@ -63,9 +63,13 @@ export class Arena {
     return (Math.imul(h ^ (h >>> 13), 0xc2b2ae35) ^ (h >>> 16)) >>> 0;
   }
 
+  /** The hash find() computed last. */
+  lastHash = 0;
+
   /** The index of the stored state whose words are `words`, or -1. */
   find(words: Int32Array): number {
     const h = this.hash(words);
+    this.lastHash = h;
     const { table } = this;
     for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
       const entry = table[2 * slot + 1]!;
@@ -138,6 +142,33 @@ export class Arena {
       table[2 * slot + 1] = j + 1;
     }
     this.table = table;
+  }
+
+  /** A cache of raw successors already canonicalised: the words, then the state they stand for; sized with the table. */
+  private memo = new Int32Array(0);
+  private memoMask = -1;
+
+  /** The stored state a raw successor was canonicalised to before (its hash from the last find()), or -1. */
+  recall(words: Int32Array): number {
+    if (this.memoMask < 0) return -1;
+    const stride = this.words + 1;
+    const at = (this.lastHash & this.memoMask) * stride;
+    const j = this.memo[at + this.words]! - 1;
+    if (j < 0) return -1;
+    for (let i = 0; i < this.words; i++) if (this.memo[at + i] !== words[i]) return -1;
+    return j;
+  }
+
+  /** Remember that the raw successor `words` (hashed by the last find()) is state `j`. */
+  remember(words: Int32Array, j: number): void {
+    const slots = (this.mask + 1) >> 2;
+    if (this.memoMask !== slots - 1) {
+      this.memoMask = slots - 1;
+      this.memo = new Int32Array(slots * (this.words + 1));
+    }
+    const at = (this.lastHash & this.memoMask) * (this.words + 1);
+    for (let i = 0; i < this.words; i++) this.memo[at + i] = words[i]!;
+    this.memo[at + this.words] = j + 1;
   }
 
   /** The indices from the root to `j`, root first. */

@@ -181,12 +181,17 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
         }
       }
       if (!out.written) continue;
-      // a successor already stored as it is needs no canonical form: it is one
+      // a successor already stored as it is needs no canonical form: it is one;
+      // nor does one canonicalised before (recall); otherwise canonicalise
       let j = arena.find(outWords);
+      if (j < 0) j = arena.recall(outWords);
       if (j < 0) {
         canonicalize(out.d);
+        const raw = arena.lastHash;
         j = arena.intern(canonWords, i, ai);
         if (arena.added) added(j, out.d, !closure);
+        arena.lastHash = raw;
+        arena.remember(outWords, j);
       }
       if (ek !== 0 && ok) edges.add(i, j, ek);
     }
