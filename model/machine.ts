@@ -39,6 +39,8 @@ export interface DesignSpec<S extends State, K> {
   offerEvict(s: S, a: number): boolean;
   /** Is restore of allocation slot `a` worth trying (a design that moves objects back)? */
   offerRestore(s: S, a: number): boolean;
+  /** Which of memory_off (1), memory_on (2) and reset (4) of exporter `e` are worth trying (a design with dma-buf files). */
+  offerMemory(s: S, e: number): number;
   view(s: S): GhostView;
   audit(s: S): string[];
   held(s: S): string[];
@@ -60,6 +62,8 @@ export class Machine<S extends State> {
   private readonly handlerAt: readonly ((s: S, a: Action, out: Out<S>) => Ret)[];
   /** 1 for each action of the table that is inert in this design. */
   readonly inertAt: Uint8Array;
+  /** enabledInto()'s count of live MRs per process. */
+  private readonly mrsOf: Int32Array;
 
   constructor(
     readonly spec: DesignSpec<S, unknown>,
@@ -74,6 +78,7 @@ export class Machine<S extends State> {
     this.canon = canonicalizer(this.layout, spec.symmetry);
     this.handlerAt = this.actions.map((a) => spec.handlers[a.kind] as (s: S, a: Action, out: Out<S>) => Ret);
     this.inertAt = Uint8Array.from(this.actions, (a) => (spec.inert(a, this.k, config) ? 1 : 0));
+    this.mrsOf = new Int32Array(this.world.procs);
   }
 
   wrap(b: Uint8Array, o: number): S {
@@ -111,18 +116,45 @@ export class Machine<S extends State> {
   /** Write the indices (into `actions`) of the actions worth trying from `s`; returns how many. */
   enabledInto(s: S, into: Int32Array): number {
     const w = this.world;
+    // an action a full slot table refuses changes nothing and shows nothing: not offered
     const fds = this.layout.fds;
     let n = 0;
-    let freeSlot = false;
-    for (let p = 0; p < w.procs; p++) if (!s.proc(p).alive) freeSlot = true;
+    let freeProc = false;
+    for (let p = 0; p < w.procs; p++) if (!s.proc(p).alive) freeProc = true;
+    let freeBio = false;
+    for (let i = 0; i < this.layout.bios; i++) if (!s.bio(i).inflight) freeBio = true;
+    let freeAlloc = false;
+    for (let a = 0; a < w.allocs; a++) if (!s.alloc(a).used) freeAlloc = true;
+    let freeMr = false;
+    const mrsOf = this.mrsOf;
+    mrsOf.fill(0);
+    for (let m = 0; m < w.mrs; m++) {
+      const mr = s.mr(m);
+      if (mr.live) mrsOf[mr.proc]!++;
+      else freeMr = true;
+    }
     for (let p = 0; p < w.procs; p++) {
       if (!s.proc(p).alive) continue;
-      n = pushAll(into, n, w.mmaps[p]!);
-      if (fds > 0) n = pushAll(into, n, w.vfioExports[p]!);
-      if (freeSlot) into[n++] = w.forks[p]!;
+      let freeVma = false;
+      for (let v = 0; v < w.vmas; v++) if (!s.vma(p, v).used) freeVma = true;
+      let freeFd = false;
+      for (let f = 0; f < fds; f++) if (!s.fd(p, f).used) freeFd = true;
+      const regs = freeMr && mrsOf[p]! < w.config.limits.mrs;
+      if (freeVma) n = pushAll(into, n, w.mmaps[p]!);
+      if (freeFd && freeAlloc) n = pushAll(into, n, w.vfioExports[p]!);
+      if (freeProc) into[n++] = w.forks[p]!;
       into[n++] = w.exits[p]!;
-      for (let v = 0; v < w.vmas; v++) if (s.vma(p, v).used) n = pushAll(into, n, w.onVma[p]![v]!);
-      for (let f = 0; f < fds; f++) if (s.fd(p, f).used) n = pushAll(into, n, w.onFd[p]![f]!);
+      for (let v = 0; v < w.vmas; v++) {
+        if (!s.vma(p, v).used) continue;
+        n = pushAll(into, n, w.onVma[p]![v]!);
+        if (freeBio) n = pushAll(into, n, w.ioOnVma[p]![v]!);
+        if (regs) n = pushAll(into, n, w.regsOnVma[p]![v]!);
+      }
+      for (let f = 0; f < fds; f++) {
+        if (!s.fd(p, f).used) continue;
+        into[n++] = w.closes[p]![f]!;
+        if (regs) n = pushAll(into, n, w.regsOnFd[p]![f]!);
+      }
     }
     for (let m = 0; m < w.mrs; m++) {
       const mr = s.mr(m);
@@ -145,7 +177,9 @@ export class Machine<S extends State> {
       const driver = s.exporter(e).driver;
       if (driver === DRIVER_BOUND) into[n++] = w.unbinds[e]!;
       else if (driver === DRIVER_UNBINDING) into[n++] = w.unbindFinishes[e]!;
-      if (fds > 0) n = pushAll(into, n, w.memoryOps[e]!);
+      if (fds === 0) continue;
+      const offer = this.spec.offerMemory(s, e);
+      for (let k = 0; k < 3; k++) if (offer & (1 << k)) into[n++] = w.memoryOps[e]![k]!;
     }
     const header = s.header;
     if (header.armed === NONE && header.fired < w.config.limits.faults) n = pushAll(into, n, w.injects);

@@ -28,8 +28,12 @@ export class World {
   readonly mmaps: readonly Group[];
   readonly forks: Group;
   readonly exits: Group;
-  /** Per process and VMA slot: munmap, touch, process_vm_readv, O_DIRECT and MR registration on it. */
+  /** Per process and VMA slot: munmap, PRIME export, touch and process_vm_readv of it. */
   readonly onVma: readonly (readonly Group[])[];
+  /** Per process and VMA slot: O_DIRECT on it (each takes a bio). */
+  readonly ioOnVma: readonly (readonly Group[])[];
+  /** Per process and VMA slot: MR registrations of it (each takes an MR). */
+  readonly regsOnVma: readonly (readonly Group[])[];
   /** Per MR slot and owning process: ibv_dereg_mr. */
   readonly deregs: readonly Group[];
   /** Per MR slot and importer: the device's DMA to each page. */
@@ -47,8 +51,10 @@ export class World {
   readonly injects: Group;
   /** Per process: every VFIO dma-buf export of a BAR range. */
   readonly vfioExports: readonly Group[];
-  /** Per process and file slot: close, and each importer's registration or binding of it. */
-  readonly onFd: readonly (readonly Group[])[];
+  /** Per process and file slot: close it. */
+  readonly closes: readonly Group[];
+  /** Per process and file slot: each importer's registration or binding of it (each takes an MR). */
+  readonly regsOnFd: readonly (readonly Group[])[];
   /** Per exporter: memory_off, memory_on, reset. */
   readonly memoryOps: readonly Group[];
   /** Per allocation slot and exporter: restore. */
@@ -85,12 +91,22 @@ export class World {
         ...range(this.mapPages).flatMap((page) => [
           add({ kind: 'proc_touch', proc, vma, page }),
           add({ kind: 'proc_kernel_copy', proc, vma, page }),
-          ...nvmes.flatMap((importer) => [
+        ]),
+      ]),
+    );
+    this.ioOnVma = procs.map((proc) =>
+      range(this.vmas).map((vma) =>
+        range(this.mapPages).flatMap((page) =>
+          nvmes.flatMap((importer) => [
             add({ kind: 'proc_odirect', proc, importer, vma, page, read: true }),
             add({ kind: 'proc_odirect', proc, importer, vma, page, read: false }),
           ]),
-        ]),
-        ...importers.flatMap((imp, importer) =>
+        ),
+      ),
+    );
+    this.regsOnVma = procs.map((proc) =>
+      range(this.vmas).map((vma) =>
+        importers.flatMap((imp, importer) =>
           imp.kind !== 'rdma'
             ? []
             : [
@@ -98,7 +114,7 @@ export class World {
                 ...(imp.odp ? [add({ kind: 'proc_reg_mr', proc, importer, vma, odp: true })] : []),
               ],
         ),
-      ]),
+      ),
     );
     const mrSlots = range(this.mrs);
     this.deregs = mrSlots.map((mr) => procs.map((proc) => add({ kind: 'proc_dereg_mr', proc, mr })));
@@ -124,9 +140,9 @@ export class World {
       ),
     );
     const rdmas = range(importers.length).filter((i) => importers[i]!.kind === 'rdma');
-    this.onFd = procs.map((proc) =>
+    this.closes = procs.map((proc) => range(limits.fds).map((fd) => add({ kind: 'proc_close', proc, fd })));
+    this.regsOnFd = procs.map((proc) =>
       range(limits.fds).map((fd) => [
-        add({ kind: 'proc_close', proc, fd }),
         ...rdmas.flatMap((importer) => [
           add({ kind: 'proc_reg_dmabuf_mr', proc, importer, fd, odp: false }),
           ...(importers[importer]!.kind === 'rdma' && (importers[importer] as { odp: boolean }).odp

@@ -50,7 +50,7 @@ import type { Design } from '../design.js';
 import { makeDesign } from '../machine.js';
 import { NONE } from '../packed.js';
 import { ghostView } from '../shared.js';
-import { driverStates } from '../state.js';
+import { DRIVER_BOUND, driverStates } from '../state.js';
 import type { Action } from '../vocabulary.js';
 import { dmaBufKnobs, dmaBufPresets } from './knobs.js';
 import {
@@ -64,6 +64,7 @@ import {
   IN_VRAM,
   MAPPED_BAR,
   MAPPED_RAM,
+  PENDING_NONE,
   PINNED,
   placementName,
   STATIC,
@@ -256,6 +257,12 @@ export const dmaBuf: Design<DbState> = makeDesign({
   inert,
   // a GPU evicts what is in VRAM; a VFIO buffer is only finished, once a revoke waits on it
   offerEvict: (s, a) => s.alloc(a).evicting || (s.k.vram && s.alloc(a).placement === IN_VRAM),
+  // a VFIO config write that changes something, and none while a revoke drains
+  offerMemory: (s, e) => {
+    const ex = s.exporter(e);
+    if (s.k.vram || ex.driver !== DRIVER_BOUND || ex.pending !== PENDING_NONE) return 0;
+    return (ex.memory ? 1 : 2) | 4;
+  },
   offerRestore: (s, a) => s.k.vram && s.alloc(a).placement === IN_GTT && !s.alloc(a).evicting && s.alloc(a).pins === 0,
   view(s) {
     let owed = 0;

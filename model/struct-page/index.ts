@@ -203,6 +203,7 @@ export const structPage: Design<SpState> = makeDesign({
   handlers,
   inert,
   offerRestore: () => false,
+  offerMemory: () => 0,
   offerEvict: () => true,
   view(s) {
     let inflight = 0;

@@ -188,6 +188,7 @@ export const vmaP2p: Design<VpState> = makeDesign({
     a.kind === 'dev_io_complete',
   // eviction moves an object out of the BAR; once evicting, its finish is offered
   offerRestore: () => false,
+  offerMemory: () => 0,
   offerEvict: (s, a) => s.alloc(a).evicting || s.alloc(a).placement === IN_BAR,
   view(s) {
     let owed = 0;
