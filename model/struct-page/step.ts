@@ -103,8 +103,8 @@ function zapVma(d: SpState, out: O, p: number, v: number): void {
   for (let m = 0; m < d.world.mrs; m++) {
     const mr = d.mr(m);
     if (!mr.live || !mr.odp || mr.proc !== p || mr.vma !== v) continue;
-    // mmu_interval_notifier invalidate: ib_umem_odp_unmap_dma_pages(), fenced in place
-    for (let i = 0; i < mr.npages; i++) d.pin(m, i).page = NONE;
+    // mmu_interval_notifier invalidate: ib_umem_odp_unmap_dma_pages(), fenced in place; an unfaulted entry is zero
+    for (let i = 0; i < mr.npages; i++) clearBytes(d.b, d.pin(m, i).o, d.layout.sizes.entry);
     out.emit({ kind: 'invalidate', importer: mr.importer, mr: m });
   }
 }
@@ -290,11 +290,11 @@ function procRegMr(s: SpState, a: A<'proc_reg_mr'>, out: O): Ret {
   mr.vma = a.vma;
   mr.odp = a.odp;
   mr.npages = npages;
-  for (let i = 0; i < npages; i++) {
+  // ODP: nothing faulted yet, every entry stays zero (page NONE)
+  for (let i = 0; i < npages && !a.odp; i++) {
     const pin = d.pin(slot, i);
     pin.exporter = exporter;
-    pin.page = a.odp ? NONE : start + i;
-    if (a.odp) continue;
+    pin.page = start + i;
     getPage(d, exporter, start + i);
     out.emit({ kind: 'pin', exporter, page: start + i });
   }

@@ -1,18 +1,20 @@
-// Tables both designs share: the knob and preset contract, how each
-// action reads in a trace, the refusals every guard gives (with the
-// state left as it was), what enabled() offers, and the exact audit and
-// held() lines of the known bugs.
+// Tables both designs share: the knob and preset contract, the default
+// world and its file, how each action reads in a trace, the refusals
+// every guard gives (with the state left as it was), what enabled()
+// offers, and the exact audit and held() lines of the known bugs.
 import { describe, expect, it } from 'vitest';
-import { type Design, resolveKnobs } from '../../model/design.js';
+import { resolveKnobs } from '../../model/design.js';
 import { designs, findDesign } from '../../model/designs.js';
 import { formatAction, formatCall } from '../../model/format.js';
-import { type Action, type Config, defaultConfig, type Event, isFailure, type Ret } from '../../model/vocabulary.js';
+import { NONE } from '../../model/packed.js';
+import type { State } from '../../model/state.js';
 import type { VpState } from '../../model/vma-p2p/state.js';
-import { fork, mmap, mrDma, pread, regMr } from '../actions.js';
+import { type Action, type Config, defaultConfig, defaultLimits, type Event, isFailure, limitWords, type Ret } from '../../model/vocabulary.js';
+import { loadWorld, worldNames } from '../../worlds/load.js';
+import { ack, deregMr, evict, evictFinish, exit, fork, injectInsertFail, ioComplete, ioDma, kernelCopy, mmap, mrDma, munmap, pread, regMr, touch, unbind, unbindFinish } from '../actions.js';
+import { bytesOf, roomy, run as runDesign } from './run.js';
 
-const A = (a: Action) => a;
-
-/** e0 (2 pages) and e1 (1 page), every importer routed to e1 as to e0. */
+/** e0 (2 pages) and e1 (1 page), every importer routed to e1 as to e0; two VMAs per process. */
 const twoExporters: Config = {
   ...defaultConfig,
   exporters: [
@@ -20,20 +22,12 @@ const twoExporters: Config = {
     { name: 'e1', pages: 1 },
   ],
   routes: defaultConfig.routes.map((r) => [...r, r[0]!]),
+  limits: { ...defaultLimits, vmas: 2 },
 };
 
-function run(designId: string, preset: string, actions: readonly Action[], overrides: Record<string, string> = {}, config = defaultConfig) {
-  const design = findDesign(designId)! as Design<unknown>;
-  let state = design.init(config, resolveKnobs(design, design.presets.find((p) => p.name === preset)!, overrides));
-  let before = state;
-  let last: { ret: Ret; events: readonly Event[] } = { ret: '0', events: [] };
-  for (const a of actions) {
-    before = state;
-    const r = design.step(state, a);
-    state = r.state;
-    last = r;
-  }
-  return { design, state, before, ...last };
+function run(designId: string, preset: string, actions: readonly Action[], knobs: Record<string, string> = {}, config = defaultConfig) {
+  const design = findDesign(designId)!;
+  return { design, ...runDesign(design, actions, { preset, knobs, config }) };
 }
 
 describe('knobs and presets (the --knob and preset contract)', () => {
@@ -118,62 +112,74 @@ describe('formatCall: how every action reads in a trace', () => {
 // [name, prefix ending in the refused action, struct-page lsfmm-2020, vma-p2p rfc-2019]
 const refusals: [string, Action[], Ret, Ret][] = [
   ['mmap by a process never forked', [mmap(1, { proc: 1 })], '-ESRCH', '-ESRCH'],
+  ['mmap by a process slot past the world', [mmap(1, { proc: 2 })], '-ESRCH', '-ESRCH'],
   ['mmap of an exporter not in the config', [mmap(1, { exporter: 5 })], '-EBADF', '-EBADF'],
   ['mmap of no pages', [mmap(0)], '-EINVAL', '-EINVAL'],
   ['mmap MAP_PRIVATE', [mmap(1, { shared: false })], '-EINVAL', '-EINVAL'],
   ['mmap at an offset', [mmap(1, { offset: 1 })], '-EINVAL', '-EINVAL'],
-  ['mmap after unbind', [A({ kind: 'exporter_unbind', exporter: 0 }), mmap()], '-ENODEV', '-ENODEV'],
-  ['a private or offset mmap after unbind: the file is gone first', [A({ kind: 'exporter_unbind', exporter: 0 }), mmap(1, { shared: false })], '-ENODEV', '-ENODEV'],
-  ['munmap by a process never forked', [mmap(), { kind: 'proc_munmap', proc: 1, vma: 0 }], '-ESRCH', '-ESRCH'],
-  ['munmap of another process\'s VMA', [mmap(), fork(), mmap(1, { proc: 1 }), { kind: 'proc_munmap', proc: 0, vma: 2 }], '-EBADF', '-EBADF'],
-  ['munmap twice', [mmap(), { kind: 'proc_munmap', proc: 0, vma: 0 }, { kind: 'proc_munmap', proc: 0, vma: 0 }], '-EBADF', '-EBADF'],
-  ['fork by a process never forked', [{ kind: 'proc_fork', proc: 1 }], '-ESRCH', '-ESRCH'],
+  ['mmap after unbind', [unbind(), mmap()], '-ENODEV', '-ENODEV'],
+  ['a private or offset mmap after unbind: the file is gone first', [unbind(), mmap(1, { shared: false })], '-ENODEV', '-ENODEV'],
+  ['mmap past the VMA limit (map_count)', [mmap(), mmap()], '-ENOMEM', '-ENOMEM'],
+  ['mmap longer than the largest BAR: the pool, or the model bound', [mmap(3)], '-ENOMEM', 'BOUND'],
+  ['munmap by a process never forked', [mmap(), munmap(0, 1)], '-ESRCH', '-ESRCH'],
+  ["munmap of a VMA slot only another process uses", [fork(), mmap(1, { proc: 1 }), munmap(0, 0)], '-EBADF', '-EBADF'],
+  ['munmap of a VMA slot past the world', [mmap(), munmap(1)], '-EBADF', '-EBADF'],
+  ['munmap twice', [mmap(), munmap(), munmap()], '-EBADF', '-EBADF'],
+  ['fork by a process never forked', [fork(1)], '-ESRCH', '-ESRCH'],
   ['fork with no slot left', [fork(), fork()], '-EAGAIN', '-EAGAIN'],
-  ['fork after exit: the slot stays used', [fork(), { kind: 'proc_exit', proc: 1 }, fork()], '-EAGAIN', '-EAGAIN'],
-  ['exit twice', [{ kind: 'proc_exit', proc: 0 }, { kind: 'proc_exit', proc: 0 }], '-ESRCH', '-ESRCH'],
-  ['touch by a process never forked', [mmap(), { kind: 'proc_touch', proc: 1, vma: 0, page: 0 }], '-ESRCH', '-ESRCH'],
-  ['touch of another process\'s VMA', [mmap(), fork(), { kind: 'proc_touch', proc: 1, vma: 0, page: 0 }], '-EBADF', '-EBADF'],
-  ['touch of a VMA never made', [{ kind: 'proc_touch', proc: 0, vma: 3, page: 0 }], '-EBADF', '-EBADF'],
-  ['touch past the VMA', [mmap(), { kind: 'proc_touch', proc: 0, vma: 0, page: 1 }], 'SIGSEGV', 'SIGSEGV'],
-  ['touch before the VMA', [mmap(), { kind: 'proc_touch', proc: 0, vma: 0, page: -1 }], 'SIGSEGV', 'SIGSEGV'],
-  ['touch after munmap', [mmap(), { kind: 'proc_munmap', proc: 0, vma: 0 }, { kind: 'proc_touch', proc: 0, vma: 0, page: 0 }], 'SIGSEGV', 'SIGSEGV'],
-  ['O_DIRECT by a process never forked', [mmap(), { kind: 'proc_odirect', proc: 1, importer: 0, vma: 0, page: 0, read: true }], '-ESRCH', '-ESRCH'],
-  ['O_DIRECT through an importer not in the config', [mmap(), { kind: 'proc_odirect', proc: 0, importer: 9, vma: 0, page: 0, read: true }], '-EBADF', '-EBADF'],
-  ['O_DIRECT through a NIC', [mmap(), { kind: 'proc_odirect', proc: 0, importer: 2, vma: 0, page: 0, read: true }], '-EINVAL', '-EINVAL'],
-  ['O_DIRECT past the VMA', [mmap(), { kind: 'proc_odirect', proc: 0, importer: 0, vma: 0, page: 1, read: true }], '-EFAULT', '-EFAULT'],
+  ['fork by an exited process', [fork(), exit(1), fork(1)], '-ESRCH', '-ESRCH'],
+  ['exit twice', [exit(), exit()], '-ESRCH', '-ESRCH'],
+  ['touch by a process never forked', [mmap(), touch(0, 0, 1)], '-ESRCH', '-ESRCH'],
+  ["touch of a VMA slot only another process uses", [fork(), mmap(1, { proc: 1 }), touch(0, 0, 0)], 'SIGSEGV', 'SIGSEGV'],
+  ['touch of a VMA slot past the world', [touch(3)], '-EBADF', '-EBADF'],
+  ['touch past the VMA', [mmap(), touch(0, 1)], 'SIGSEGV', 'SIGSEGV'],
+  ['touch before the VMA', [mmap(), touch(0, -1)], 'SIGSEGV', 'SIGSEGV'],
+  ['touch after munmap', [mmap(), munmap(), touch()], 'SIGSEGV', 'SIGSEGV'],
+  ['O_DIRECT by a process never forked', [mmap(), pread(0, 0, 0, 1)], '-ESRCH', '-ESRCH'],
+  ['O_DIRECT through an importer not in the config', [mmap(), pread(9)], '-EBADF', '-EBADF'],
+  ['O_DIRECT through a NIC', [mmap(), pread(2)], '-EINVAL', '-EINVAL'],
+  ['O_DIRECT past the VMA', [mmap(), pread(0, 0, 1)], '-EFAULT', '-EFAULT'],
   ['O_DIRECT before the VMA', [mmap(), { kind: 'proc_odirect', proc: 0, importer: 0, vma: 0, page: -1, read: false }], '-EFAULT', '-EFAULT'],
-  ['kernel copy by a process never forked', [mmap(), { kind: 'proc_kernel_copy', proc: 1, vma: 0, page: 0 }], '-ESRCH', '-ESRCH'],
-  ['kernel copy past the VMA', [mmap(), { kind: 'proc_kernel_copy', proc: 0, vma: 0, page: 1 }], '-EFAULT', '-EFAULT'],
+  ['O_DIRECT with every bio in flight: RWF_NOWAIT, or GUP refused first', [mmap(), pread(), pread()], '-EAGAIN', '-EFAULT'],
+  ['kernel copy by a process never forked', [mmap(), kernelCopy(0, 0, 1)], '-ESRCH', '-ESRCH'],
+  ['kernel copy past the VMA', [mmap(), kernelCopy(0, 1)], '-EFAULT', '-EFAULT'],
   ['MR by a process never forked', [mmap(), regMr(0, { proc: 1 })], '-ESRCH', '-ESRCH'],
-  ['MR on an importer not in the config', [mmap(), { kind: 'proc_reg_mr', proc: 0, importer: 9, vma: 0, odp: true }], '-EBADF', '-EBADF'],
-  ['MR on an NVMe', [mmap(), { kind: 'proc_reg_mr', proc: 0, importer: 0, vma: 0, odp: false }], '-EINVAL', '-EINVAL'],
-  ['MR on a VMA never made', [regMr(3)], '-EFAULT', '-EFAULT'],
-  ['ODP MR on a NIC without ODP', [mmap(), { kind: 'proc_reg_mr', proc: 0, importer: 3, vma: 0, odp: true }], '-EOPNOTSUPP', '-EOPNOTSUPP'],
-  ['dereg of another process\'s MR', [mmap(), regMr(), fork(), { kind: 'proc_dereg_mr', proc: 1, mr: 0 }], '-EBADF', '-EBADF'],
-  ['dereg twice', [mmap(), regMr(), { kind: 'proc_dereg_mr', proc: 0, mr: 0 }, { kind: 'proc_dereg_mr', proc: 0, mr: 0 }], '-EBADF', '-EBADF'],
-  ['MR DMA by another importer', [mmap(), regMr(), { kind: 'dev_mr_dma', importer: 3, mr: 0, page: 0 }], '-EBADF', '-EBADF'],
-  ['MR DMA past the MR', [mmap(), regMr(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 1 }], '-EINVAL', '-EINVAL'],
-  ['MR DMA before the MR', [mmap(), regMr(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: -1 }], '-EINVAL', '-EINVAL'],
-  ['MR DMA after dereg', [mmap(), regMr(), { kind: 'proc_dereg_mr', proc: 0, mr: 0 }, { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }], '-EBADF', '-EBADF'],
-  ['I/O DMA of an I/O never submitted', [{ kind: 'dev_io_dma', importer: 0, io: 0 }], '-EBADF', '-EBADF'],
-  ['completion of an I/O never submitted', [{ kind: 'dev_io_complete', importer: 0, io: 0 }], '-EBADF', '-EBADF'],
-  ['I/O DMA by a device the I/O was not submitted to', [mmap(), { kind: 'proc_odirect', proc: 0, importer: 0, vma: 0, page: 0, read: true }, { kind: 'dev_io_dma', importer: 1, io: 0 }], '-EBADF', '-EBADF'],
-  ['completion by a device the I/O was not submitted to', [mmap(), { kind: 'proc_odirect', proc: 0, importer: 0, vma: 0, page: 0, read: true }, { kind: 'dev_io_complete', importer: 1, io: 0 }], '-EBADF', '-EBADF'],
-  ['ack of an MR never registered', [{ kind: 'importer_ack_invalidate', importer: 2, mr: 0 }], '-ENOENT', '-EBADF'],
-  ['evict of an allocation never made', [{ kind: 'exporter_evict', exporter: 0, alloc: 0 }], '-EBADF', '-EBADF'],
-  ['evict through another exporter', [mmap(), { kind: 'exporter_evict', exporter: 1, alloc: 0 }], '-EBADF', '-EBADF'],
+  ['MR on an importer not in the config', [mmap(), regMr(0, { importer: 9 })], '-EBADF', '-EBADF'],
+  ['MR on an NVMe', [mmap(), regMr(0, { importer: 0, odp: false })], '-EINVAL', '-EINVAL'],
+  ['MR on a VMA slot past the world', [regMr(3)], '-EFAULT', '-EFAULT'],
+  ['MR on a VMA slot never used', [regMr(0)], '-EFAULT', '-EFAULT'],
+  ['ODP MR on a NIC without ODP', [mmap(), regMr(0, { importer: 3 })], '-EOPNOTSUPP', '-EOPNOTSUPP'],
+  ['MR past the per-process limit', [mmap(), regMr(), regMr()], '-ENOMEM', '-ENOMEM'],
+  ["dereg of another process's MR", [mmap(), regMr(), fork(), deregMr(0, 1)], '-EBADF', '-EBADF'],
+  ['dereg twice', [mmap(), regMr(), deregMr(), deregMr()], '-EBADF', '-EBADF'],
+  ['dereg of an MR slot past the world', [mmap(), regMr(), deregMr(2)], '-EBADF', '-EBADF'],
+  ['MR DMA by another importer', [mmap(), regMr(), mrDma(0, 0, 3)], '-EBADF', '-EBADF'],
+  ['MR DMA past the MR', [mmap(), regMr(), mrDma(0, 1)], '-EINVAL', '-EINVAL'],
+  ['MR DMA before the MR', [mmap(), regMr(), mrDma(0, -1)], '-EINVAL', '-EINVAL'],
+  ['MR DMA after dereg', [mmap(), regMr(), deregMr(), mrDma()], '-EBADF', '-EBADF'],
+  ['I/O DMA of an I/O never submitted', [ioDma()], '-EBADF', '-EBADF'],
+  ['completion of an I/O never submitted', [ioComplete()], '-EBADF', '-EBADF'],
+  ['I/O DMA of a bio slot past the world', [ioDma(1)], '-EBADF', '-EBADF'],
+  ['I/O DMA by a device the I/O was not submitted to', [mmap(), pread(), ioDma(0, 1)], '-EBADF', '-EBADF'],
+  ['completion by a device the I/O was not submitted to', [mmap(), pread(), ioComplete(0, 1)], '-EBADF', '-EBADF'],
+  ['ack of an MR never registered', [ack()], '-EBADF', '-EBADF'],
+  ['evict of an allocation slot never used', [evict()], '-ENOENT', '-ENOENT'],
+  ['evict of an allocation slot past the world', [mmap(), evict(2)], '-EBADF', '-EBADF'],
+  ['evict through another exporter', [mmap(), evict(0, 1)], '-EBADF', '-EBADF'],
   // a pinned MR keeps struct-page's page allocated (vma-p2p refuses the pin: a no-op)
-  ['evict twice', [mmap(), regMr(0, { odp: false }), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'exporter_evict', exporter: 0, alloc: 0 }], '-EBUSY', '-EBUSY'],
-  ['evict once unbind has started', [mmap(), regMr(0, { odp: false }), { kind: 'exporter_unbind', exporter: 0 }, { kind: 'exporter_evict', exporter: 0, alloc: 0 }], '-ENODEV', '-ENODEV'],
-  ['evict of a freed allocation', [mmap(), { kind: 'proc_munmap', proc: 0, vma: 0 }, { kind: 'exporter_evict', exporter: 0, alloc: 0 }], '-ENOENT', '-ENOENT'],
-  ['evict_finish of an allocation not being evicted', [mmap(), { kind: 'exporter_evict_finish', exporter: 0, alloc: 0 }], '-EBADF', '-EBADF'],
-  ['evict_finish through another exporter', [mmap(), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'exporter_evict_finish', exporter: 1, alloc: 0 }], '-EBADF', '-EBADF'],
-  ['unbind of an exporter not in the config', [{ kind: 'exporter_unbind', exporter: 5 }], '-EBADF', '-EBADF'],
-  ['unbind twice', [{ kind: 'exporter_unbind', exporter: 0 }, { kind: 'exporter_unbind', exporter: 0 }], '-ENODEV', '-ENODEV'],
-  ['unbind_finish before unbind', [{ kind: 'exporter_unbind_finish', exporter: 0 }], '-EBADF', '-EBADF'],
-  ['unbind_finish of an exporter not in the config', [{ kind: 'exporter_unbind_finish', exporter: 5 }], '-EBADF', '-EBADF'],
-  ['a fault at a negative insert', [{ kind: 'inject_insert_fail', nth: -1 }], '-EINVAL', '-EINVAL'],
-  ['a fault armed twice', [{ kind: 'inject_insert_fail', nth: 0 }, { kind: 'inject_insert_fail', nth: 1 }], '-EBUSY', '-EBUSY'],
+  ['evict twice', [mmap(), regMr(0, { odp: false }), evict(), evict()], '-EBUSY', '-EBUSY'],
+  ['evict once unbind has started', [mmap(), regMr(0, { odp: false }), unbind(), evict()], '-ENODEV', '-ENODEV'],
+  ['evict of a freed allocation', [mmap(), munmap(), evict()], '-ENOENT', '-ENOENT'],
+  ['evict_finish of an allocation not being evicted', [mmap(), evictFinish()], '-EBADF', '-EBADF'],
+  ['evict_finish through another exporter', [mmap(), evict(), evictFinish(0, 1)], '-EBADF', '-EBADF'],
+  ['unbind of an exporter not in the config', [unbind(5)], '-EBADF', '-EBADF'],
+  ['unbind twice', [unbind(), unbind()], '-ENODEV', '-ENODEV'],
+  ['unbind_finish before unbind', [unbindFinish()], '-EBADF', '-EBADF'],
+  ['unbind_finish of an exporter not in the config', [unbindFinish(5)], '-EBADF', '-EBADF'],
+  ['a fault at a negative insert', [injectInsertFail(-1)], '-EINVAL', '-EINVAL'],
+  ['a fault at a fractional insert', [injectInsertFail(0.5)], '-EINVAL', '-EINVAL'],
+  ['a fault armed twice', [injectInsertFail(0), injectInsertFail(1)], '-EBUSY', '-EBUSY'],
+  ['a fault past the world limit', [injectInsertFail(0), mmap(), injectInsertFail(0)], 'BOUND', 'BOUND'],
 ];
 
 describe.each([
@@ -191,15 +197,16 @@ describe.each([
 describe('effects on one process, VMA, allocation or exporter leave the others alone', () => {
   it.each(['struct-page', 'vma-p2p'])('%s: unbinding e1 leaves e0 mapped and bound', (designId) => {
     const preset = designId === 'struct-page' ? 'mainline' : 'rfc-2019';
-    const r = run(designId, preset, [mmap(), regMr(), mmap(1, { exporter: 1 }), { kind: 'exporter_unbind', exporter: 1 }], {}, twoExporters);
+    const r = run(designId, preset, [mmap(), regMr(), mmap(1, { exporter: 1 }), unbind(1)], {}, twoExporters);
+    expect(r.rets).toEqual(['vma0', 'mr0', 'vma1', '0']);
     expect(r.design.view(r.state).exporters.map((e) => e.driver)).toEqual(['bound', 'unbinding']);
     expect(r.design.view(r.state).obligations).toBe(1);
-    const t = r.design.step(r.state, { kind: 'proc_touch', proc: 0, vma: 0, page: 0 });
+    const t = r.design.step(r.state, touch());
     expect([t.ret, t.events]).toEqual(['0', [{ kind: 'cpu_access', by: 'user', exporter: 0, page: 0 }]]);
   });
 
-  it('vma-p2p: unbinding e1 leaves an importer\'s mapping of e0 alone', () => {
-    const r = run('vma-p2p', 'rfc-2019', [mmap(), regMr(), mrDma(), mmap(1, { exporter: 1 }), { kind: 'exporter_unbind', exporter: 1 }], {}, twoExporters);
+  it("vma-p2p: unbinding e1 leaves an importer's mapping of e0 alone", () => {
+    const r = run('vma-p2p', 'rfc-2019', [mmap(), regMr(), mrDma(), mmap(1, { exporter: 1 }), unbind(1)], {}, twoExporters);
     expect(r.events).toEqual([]);
     expect(r.design.view(r.state).obligations).toBe(1);
     expect(r.design.step(r.state, mrDma())).toMatchObject({ ret: '0', events: [{ kind: 'dma' }] });
@@ -207,63 +214,105 @@ describe('effects on one process, VMA, allocation or exporter leave the others a
 
   it.each(['struct-page', 'vma-p2p'])('%s: evicting a1 leaves a0 in place', (designId) => {
     const preset = designId === 'struct-page' ? 'mainline' : 'rfc-2019';
-    const r = run(designId, preset, [mmap(), mmap(), { kind: 'exporter_evict', exporter: 0, alloc: 1 }]);
+    const r = run(designId, preset, [mmap(), mmap(), evict(1)], {}, roomy);
+    expect(r.rets).toEqual(['vma0', 'vma1', '0']);
     expect(r.design.view(r.state).exporters[0]!.evicting).toEqual([1]);
-    const t = r.design.step(r.state, { kind: 'proc_touch', proc: 0, vma: 0, page: 0 });
+    const t = r.design.step(r.state, touch());
     expect([t.ret, t.events]).toEqual(['0', [{ kind: 'cpu_access', by: 'user', exporter: 0, page: 0 }]]);
   });
 
-  it.each(['struct-page', 'vma-p2p'])('%s: fork copies the parent\'s mapped VMAs only; exit ends only its own', (designId) => {
+  it.each(['struct-page', 'vma-p2p'])("%s: fork copies the parent's mapped VMAs only, each to its slot; exit ends only its own", (designId) => {
     const preset = designId === 'struct-page' ? 'mainline' : 'rfc-2019';
-    const config: Config = { ...defaultConfig, exporters: [{ name: 'e0', pages: 4 }], processes: 3 };
-    // p0 maps vma0 and vma1, unmaps vma1, forks p1 (gets vma2 = copy of vma0); p1 maps vma3; p1 forks p2 (vma4, vma5)
-    const steps: Action[] = [mmap(), mmap(), { kind: 'proc_munmap', proc: 0, vma: 1 }, fork(), mmap(1, { proc: 1 }), { kind: 'proc_fork', proc: 1 }];
+    const config: Config = { ...defaultConfig, exporters: [{ name: 'e0', pages: 4 }], processes: 3, limits: { ...defaultLimits, vmas: 3, allocations: 3 } };
+    // p0 maps vma0 and vma1, unmaps vma1, forks p1 (its vma0 a copy); p1 maps vma1; p1 forks p2 (vma0, vma1)
+    const steps: Action[] = [mmap(), mmap(), munmap(1), fork(), mmap(1, { proc: 1 }), fork(1)];
     const r = run(designId, preset, steps, {}, config);
-    expect(r.ret).toBe('p2');
-    const touch = (proc: number, vma: number) => r.design.step(r.state, { kind: 'proc_touch', proc, vma, page: 0 }).ret;
-    expect([touch(1, 2), touch(1, 3), touch(1, 1), touch(2, 4), touch(2, 5), touch(2, 6)]).toEqual(['0', '0', '-EBADF', '0', '0', '-EBADF']);
-    const exited = r.design.step(r.state, { kind: 'proc_exit', proc: 1 }).state;
-    const after = (proc: number, vma: number) => r.design.step(exited, { kind: 'proc_touch', proc, vma, page: 0 }).ret;
-    expect([after(0, 0), after(2, 4), after(2, 5), after(1, 2)]).toEqual(['0', '0', '0', '-ESRCH']);
+    expect(r.rets).toEqual(['vma0', 'vma1', '0', 'p1', 'vma1', 'p2']);
+    const touched = (s: State, proc: number, vma: number) => r.design.step(s, touch(vma, 0, proc)).ret;
+    expect([touched(r.state, 1, 0), touched(r.state, 1, 1), touched(r.state, 1, 2), touched(r.state, 2, 0), touched(r.state, 2, 1), touched(r.state, 2, 2)]).toEqual([
+      '0',
+      '0',
+      'SIGSEGV',
+      '0',
+      '0',
+      'SIGSEGV',
+    ]);
+    const exited = r.design.step(r.state, exit(1)).state;
+    expect([touched(exited, 0, 0), touched(exited, 2, 0), touched(exited, 2, 1), touched(exited, 1, 0)]).toEqual(['0', '0', '0', '-ESRCH']);
   });
 });
 
 describe('what a successful step emits', () => {
   it.each<[string, string, string, Action[], Event[]]>([
-    ['struct-page', 'mainline', 'O_DIRECT pins the page', [mmap(), { kind: 'proc_odirect', proc: 0, importer: 0, vma: 0, page: 0, read: true }], [{ kind: 'pin', exporter: 0, page: 0 }]],
-    ['struct-page', 'mainline', 'completion unpins it', [mmap(), { kind: 'proc_odirect', proc: 0, importer: 0, vma: 0, page: 0, read: true }, { kind: 'dev_io_complete', importer: 0, io: 0 }], [{ kind: 'unpin', exporter: 0, page: 0 }]],
-    ['struct-page', 'lsfmm-2020', 'a kernel copy pins, kmaps and unpins', [mmap(), { kind: 'proc_kernel_copy', proc: 0, vma: 0, page: 0 }], [
-      { kind: 'pin', exporter: 0, page: 0 },
-      { kind: 'cpu_access', by: 'kernel', exporter: 0, page: 0 },
-      { kind: 'unpin', exporter: 0, page: 0 },
-    ]],
-    ['struct-page', 'lsfmm-2020', 'a pinned MR pins every page', [mmap(2), { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 0, odp: false }], [
-      { kind: 'pin', exporter: 0, page: 0 },
-      { kind: 'pin', exporter: 0, page: 1 },
-    ]],
-    ['struct-page', 'lsfmm-2020', 'its dereg unpins them', [mmap(2), { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 0, odp: false }, { kind: 'proc_dereg_mr', proc: 0, mr: 0 }], [
-      { kind: 'unpin', exporter: 0, page: 0 },
-      { kind: 'unpin', exporter: 0, page: 1 },
-    ]],
-    ['struct-page', 'mainline', 'a touch after the zap is SIGBUS', [mmap(), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'proc_touch', proc: 0, vma: 0, page: 0 }], [{ kind: 'sigbus', proc: 0 }]],
-    ['struct-page', 'lsfmm-2020', 'evict_finish waits for page refs', [mmap(), { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 0, odp: false }, { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'exporter_evict_finish', exporter: 0, alloc: 0 }], [{ kind: 'wait', exporter: 0, on: 'page refs' }]],
-    ['struct-page', 'lsfmm-2020', 'unbind_finish waits for pgmap->ref', [mmap(), { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 0, odp: false }, { kind: 'exporter_unbind', exporter: 0 }, { kind: 'exporter_unbind_finish', exporter: 0 }], [{ kind: 'wait', exporter: 0, on: 'pgmap->ref' }]],
-    ['struct-page', 'mainline', 'munmap invalidates only the ODP MRs of that VMA', [mmap(), mmap(), regMr(0), regMr(1), { kind: 'proc_munmap', proc: 0, vma: 1 }], [
-      { kind: 'page_free', exporter: 0, page: 1 },
-      { kind: 'invalidate', importer: 2, mr: 1 },
-    ]],
-    ['vma-p2p', 'rfc-2019', 'a touch of the BAR', [mmap(), { kind: 'proc_touch', proc: 0, vma: 0, page: 0 }], [{ kind: 'cpu_access', by: 'user', exporter: 0, page: 0 }]],
-    ['vma-p2p', 'rfc-2019', 'a touch after eviction refaults to RAM: no BAR access', [mmap(), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'exporter_evict_finish', exporter: 0, alloc: 0 }, { kind: 'proc_touch', proc: 0, vma: 0, page: 0 }], []],
-    ['vma-p2p', 'rfc-2019', 'a touch after unbind is SIGBUS', [mmap(), { kind: 'exporter_unbind', exporter: 0 }, { kind: 'proc_touch', proc: 0, vma: 0, page: 0 }], [{ kind: 'sigbus', proc: 0 }]],
-    ['vma-p2p', 'rfc-2019', 'an MR DMA after eviction goes to RAM', [mmap(), regMr(), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'exporter_evict_finish', exporter: 0, alloc: 0 }, { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }], [
-      { kind: 'dma', importer: 2, path: 'mr', target: { mem: 'ram' }, route: 'host-bridge' },
-    ]],
-    ['vma-p2p', 'rfc-2019', 'the fault maps every page of the MR, then DMAs', [mmap(2), regMr(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 1 }], [
-      { kind: 'p2p_map', importer: 2, alloc: 0 },
-      { kind: 'p2p_map', importer: 2, alloc: 0 },
-      { kind: 'dma', importer: 2, path: 'mr', target: { mem: 'bar', exporter: 0, page: 1, alloc: 0, gen: 0 }, route: 'host-bridge' },
-    ]],
-    ['vma-p2p', 'rfc-2019', 'evict_finish waits for p2p_unmap', [mmap(), regMr(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }, { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'exporter_evict_finish', exporter: 0, alloc: 0 }], [{ kind: 'wait', exporter: 0, on: 'p2p_unmap' }]],
+    ['struct-page', 'mainline', 'O_DIRECT pins the page', [mmap(), pread()], [{ kind: 'pin', exporter: 0, page: 0 }]],
+    ['struct-page', 'mainline', 'completion unpins it', [mmap(), pread(), ioComplete()], [{ kind: 'unpin', exporter: 0, page: 0 }]],
+    [
+      'struct-page',
+      'lsfmm-2020',
+      'a kernel copy pins, kmaps and unpins',
+      [mmap(), kernelCopy()],
+      [
+        { kind: 'pin', exporter: 0, page: 0 },
+        { kind: 'cpu_access', by: 'kernel', exporter: 0, page: 0 },
+        { kind: 'unpin', exporter: 0, page: 0 },
+      ],
+    ],
+    [
+      'struct-page',
+      'lsfmm-2020',
+      'a pinned MR pins every page',
+      [mmap(2), regMr(0, { odp: false })],
+      [
+        { kind: 'pin', exporter: 0, page: 0 },
+        { kind: 'pin', exporter: 0, page: 1 },
+      ],
+    ],
+    [
+      'struct-page',
+      'lsfmm-2020',
+      'its dereg unpins them',
+      [mmap(2), regMr(0, { odp: false }), deregMr()],
+      [
+        { kind: 'unpin', exporter: 0, page: 0 },
+        { kind: 'unpin', exporter: 0, page: 1 },
+      ],
+    ],
+    ['struct-page', 'mainline', 'a touch after the zap is SIGBUS', [mmap(), evict(), touch()], [{ kind: 'sigbus', proc: 0 }]],
+    ['struct-page', 'lsfmm-2020', 'evict_finish waits for page refs', [mmap(), regMr(0, { odp: false }), evict(), evictFinish()], [{ kind: 'wait', exporter: 0, on: 'page refs' }]],
+    ['struct-page', 'lsfmm-2020', 'unbind_finish waits for pgmap->ref', [mmap(), regMr(0, { odp: false }), unbind(), unbindFinish()], [{ kind: 'wait', exporter: 0, on: 'pgmap->ref' }]],
+    [
+      'struct-page',
+      'mainline',
+      'munmap invalidates only the ODP MRs of that VMA',
+      [fork(), mmap(), mmap(1, { proc: 1 }), regMr(0), regMr(0, { proc: 1 }), munmap(0, 1)],
+      [
+        { kind: 'page_free', exporter: 0, page: 1 },
+        { kind: 'invalidate', importer: 2, mr: 1 },
+      ],
+    ],
+    ['vma-p2p', 'rfc-2019', 'a touch of the BAR', [mmap(), touch()], [{ kind: 'cpu_access', by: 'user', exporter: 0, page: 0 }]],
+    ['vma-p2p', 'rfc-2019', 'a touch after eviction refaults to RAM: no BAR access', [mmap(), evict(), evictFinish(), touch()], []],
+    ['vma-p2p', 'rfc-2019', 'a touch after unbind is SIGBUS', [mmap(), unbind(), touch()], [{ kind: 'sigbus', proc: 0 }]],
+    ['vma-p2p', 'rfc-2019', 'an MR DMA after eviction goes to RAM', [mmap(), regMr(), evict(), evictFinish(), mrDma()], [{ kind: 'dma', importer: 2, path: 'mr', target: { mem: 'ram' }, route: 'host-bridge' }]],
+    [
+      'vma-p2p',
+      'rfc-2019',
+      'the fault maps every page of the MR, then DMAs',
+      [mmap(2), regMr(), mrDma(0, 1)],
+      [
+        { kind: 'p2p_map', importer: 2, alloc: 0 },
+        { kind: 'p2p_map', importer: 2, alloc: 0 },
+        { kind: 'dma', importer: 2, path: 'mr', target: { mem: 'bar', exporter: 0, page: 1, stale: false }, route: 'host-bridge' },
+      ],
+    ],
+    ['vma-p2p', 'rfc-2019', 'evict_finish waits for p2p_unmap', [mmap(), regMr(), mrDma(), evict(), evictFinish()], [{ kind: 'wait', exporter: 0, on: 'p2p_unmap' }]],
+    [
+      'vma-p2p',
+      'exporter-no-wait',
+      'a DMA through a map whose page was freed says it is stale',
+      [mmap(), regMr(), mrDma(), evict(), mrDma()],
+      [{ kind: 'dma', importer: 2, path: 'mr', target: { mem: 'bar', exporter: 0, page: 0, stale: true }, route: 'host-bridge' }],
+    ],
   ])('%s %s: %s', (designId, preset, _name, actions, events) => {
     expect(run(designId, preset, actions).events).toEqual(events);
   });
@@ -274,8 +323,10 @@ describe('enabled(): the actions worth trying, in order', () => {
     ['struct-page', 'lsfmm-2020'],
     ['vma-p2p', 'rfc-2019'],
   ])('%s', (designId, preset) => {
-    const r = run(designId, preset, [mmap(2), fork(), regMr(), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, { kind: 'inject_insert_fail', nth: 1 }]);
+    const r = run(designId, preset, [mmap(2), fork(), regMr(), evict(), injectInsertFail(1)]);
+    expect(r.rets).toEqual(['vma0', 'p1', 'mr0', '0', '0']);
     const offered = r.design.enabled(r.state).map((a) => formatAction(a, defaultConfig));
+    // both process slots are taken: no fork; the fault is armed: no injection
     const perProc = (p: number) => [`p${p}: mmap(e0, 1, MAP_SHARED, 0)`, `p${p}: mmap(e0, 2, MAP_SHARED, 0)`, `p${p}: mmap(e0, 1, MAP_PRIVATE, 0)`, `p${p}: mmap(e0, 1, MAP_SHARED, 1)`, `p${p}: exit()`];
     const perVma = (p: number, v: number) => [
       `p${p}: munmap(vma${v})`,
@@ -288,73 +339,88 @@ describe('enabled(): the actions worth trying, in order', () => {
       `p${p}: ibv_reg_mr(nic0, vma${v}, ODP)`,
       `p${p}: ibv_reg_mr(nic1, vma${v})`,
     ];
-    expect(offered).toEqual([
-      ...perProc(0),
-      ...perProc(1),
-      ...perVma(0, 0),
-      ...perVma(1, 1),
-      'p0: ibv_dereg_mr(mr0)',
-      'nic0: dma(mr0, 0)',
-      'nic0: dma(mr0, 1)',
-      'e0: evict_finish(a0)',
-      'e0: unbind()',
-    ]);
+    expect(offered).toEqual([...perProc(0), ...perVma(0, 0), ...perProc(1), ...perVma(1, 0), 'p0: ibv_dereg_mr(mr0)', 'nic0: dma(mr0, 0)', 'nic0: dma(mr0, 1)', 'e0: evict_finish(a0)', 'e0: unbind()']);
+  });
+
+  it('a free process slot offers fork; a spent fault offers no injection', () => {
+    const r = run('struct-page', 'mainline', [injectInsertFail(0), mmap()]);
+    const offered = r.design.enabled(r.state).map((a) => formatAction(a, defaultConfig));
+    expect(offered).toContain('p0: fork()');
+    expect(offered.filter((t) => t.startsWith('fault'))).toEqual([]);
   });
 
   it('with an I/O in flight and a pending invalidation', () => {
-    const sp = run('struct-page', 'mainline', [mmap(), { kind: 'proc_odirect', proc: 0, importer: 0, vma: 0, page: 0, read: true }]);
-    expect(sp.design.enabled(sp.state).map((a) => formatAction(a, defaultConfig)).filter((t) => /io0|fail_vm/.test(t))).toEqual([
-      'nvme0: dma(io0)',
-      'nvme0: complete(io0)',
-      'fault: fail_vm_insert_page(0)',
-      'fault: fail_vm_insert_page(1)',
-    ]);
-    const vp = run('vma-p2p', 'rfc-2019', [mmap(), regMr(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }, { kind: 'exporter_unbind', exporter: 0 }]);
-    expect(vp.design.enabled(vp.state).map((a) => formatAction(a, defaultConfig)).filter((t) => /^(nic0|e0)/.test(t))).toEqual([
-      'nic0: dma(mr0, 0)',
-      'nic0: ack_invalidate(mr0)',
-      'e0: evict(a0)',
-      'e0: unbind_finish()',
-    ]);
+    const sp = run('struct-page', 'mainline', [mmap(), pread()]);
+    expect(
+      sp.design
+        .enabled(sp.state)
+        .map((a) => formatAction(a, defaultConfig))
+        .filter((t) => /io0|fail_vm/.test(t)),
+    ).toEqual(['nvme0: dma(io0)', 'nvme0: complete(io0)', 'fault: fail_vm_insert_page(0)', 'fault: fail_vm_insert_page(1)']);
+    const vp = run('vma-p2p', 'rfc-2019', [mmap(), regMr(), mrDma(), unbind()]);
+    expect(
+      vp.design
+        .enabled(vp.state)
+        .map((a) => formatAction(a, defaultConfig))
+        .filter((t) => /^(nic0|e0)/.test(t)),
+    ).toEqual(['nic0: dma(mr0, 0)', 'nic0: ack_invalidate(mr0)', 'e0: evict(a0)', 'e0: unbind_finish()']);
   });
 });
 
 describe('audit and held(): the exact lines', () => {
   it.each<[string, string, Action[], Record<string, string>, string[], string[]]>([
     ['struct-page', 'bug-zone-device-refcount', [mmap()], {}, ['e0: pgmap_ref 2 != base 2 + allocated pages 1'], ['e0 page 0: still allocated to a0']],
-    ['struct-page', 'bug-insert-leak', [{ kind: 'inject_insert_fail', nth: 0 }, mmap()], {}, ['e0: pgmap_ref 3 != base 2 + allocated pages 0'], ['e0: pgmap_ref 3, 1 above base']],
-    ['struct-page', 'mainline', [{ kind: 'inject_insert_fail', nth: 1 }, mmap(2)], { insert_fail_resets_count: 'off' }, ['e0 page 1: free in the pool with refcount 1'], ['e0 page 1: refcount 1 in the pool']],
-    ['struct-page', 'lsfmm-2020', [mmap(2), { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 0, odp: false }], {}, [], [
-      'e0: pgmap_ref 4, 2 above base',
-      'e0 page 0: still allocated to a0',
-      'e0 page 1: still allocated to a0',
-    ]],
-    ['vma-p2p', 'rfc-2019', [mmap(2), regMr(), { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }], {}, [], [
-      'p2p_map of a0 (e0 page 0) to nic0 never p2p_unmapped',
-      'p2p_map of a0 (e0 page 1) to nic0 never p2p_unmapped',
-      'e0 page 0: still allocated to a0',
-      'e0 page 1: still allocated to a0',
-      'a0: object still allocated (bar)',
-    ]],
-    ['vma-p2p', 'as-posted', [mmap(2), regMr(), { kind: 'inject_insert_fail', nth: 1 }, { kind: 'dev_mr_dma', importer: 2, mr: 0, page: 0 }], { pci_test_p2p: 'distance' }, [
-      'p2p_map of a0 (e0 page 0) to nic0 leaked: no MR holds it, no p2p_unmap can follow',
-    ], [
-      'p2p_map of a0 (e0 page 0) to nic0 never p2p_unmapped',
-      'e0 page 0: still allocated to a0',
-      'e0 page 1: still allocated to a0',
-      'a0: object still allocated (bar)',
-    ]],
-  ])('%s %s, case %#', (designId, preset, actions, overrides, audit, held) => {
-    const r = run(designId, preset, actions, overrides);
+    ['struct-page', 'bug-insert-leak', [injectInsertFail(0), mmap()], {}, ['e0: pgmap_ref 3 != base 2 + allocated pages 0'], ['e0: pgmap_ref 3, 1 above base']],
+    ['struct-page', 'mainline', [injectInsertFail(1), mmap(2)], { insert_fail_resets_count: 'off' }, ['e0 page 1: free in the pool with refcount 1'], ['e0 page 1: refcount 1 in the pool']],
+    [
+      'struct-page',
+      'lsfmm-2020',
+      [mmap(2), regMr(0, { odp: false })],
+      {},
+      [],
+      ['e0: pgmap_ref 4, 2 above base', 'e0 page 0: still allocated to a0', 'e0 page 1: still allocated to a0'],
+    ],
+    [
+      'vma-p2p',
+      'rfc-2019',
+      [mmap(2), regMr(), mrDma()],
+      {},
+      [],
+      [
+        'p2p_map of a0 (e0 page 0) to nic0 never p2p_unmapped',
+        'p2p_map of a0 (e0 page 1) to nic0 never p2p_unmapped',
+        'e0 page 0: still allocated to a0',
+        'e0 page 1: still allocated to a0',
+        'a0: object still allocated (bar)',
+      ],
+    ],
+    [
+      'vma-p2p',
+      'as-posted',
+      [mmap(2), regMr(), injectInsertFail(1), mrDma()],
+      { pci_test_p2p: 'distance' },
+      ['p2p_map of e0 page 0 leaked: no MR holds it, no p2p_unmap can follow'],
+      ['a leaked p2p_map of e0 page 0 never p2p_unmapped', 'e0 page 0: still allocated to a0', 'e0 page 1: still allocated to a0', 'a0: object still allocated (bar)'],
+    ],
+    [
+      'vma-p2p',
+      'exporter-no-wait',
+      [mmap(), regMr(), mrDma(), evict()],
+      {},
+      [],
+      ['p2p_map of a0 (e0 page 0) to nic0 never p2p_unmapped', 'a0: object still allocated (ram)'],
+    ],
+  ])('%s %s, case %#', (designId, preset, actions, knobs, audit, held) => {
+    const r = run(designId, preset, actions, knobs);
     expect(r.design.audit(r.state)).toEqual(audit);
     expect(r.design.held(r.state)).toEqual(held);
   });
 });
 
 describe('audit and view keep exporters apart', () => {
-
-  it('struct-page: each page counts only its own exporter\'s PTEs, bios and MR pins', () => {
+  it("struct-page: each page counts only its own exporter's PTEs, bios and MR pins", () => {
     const r = run('struct-page', 'lsfmm-2020', [mmap(), mmap(1, { exporter: 1 }), pread(0, 1), regMr(1, { odp: false })], {}, twoExporters);
+    expect(r.rets).toEqual(['vma0', 'vma1', 'io0', 'mr0']);
     expect(r.design.audit(r.state)).toEqual([]);
   });
 
@@ -362,24 +428,26 @@ describe('audit and view keep exporters apart', () => {
     ['struct-page', 'mainline'],
     ['vma-p2p', 'rfc-2019'],
   ])('%s: an eviction on e1 shows on e1 only; pages of the same number on two exporters are two pages', (designId, preset) => {
-    const r = run(designId, preset, [mmap(), mmap(1, { exporter: 1 }), { kind: 'exporter_evict', exporter: 1, alloc: 1 }], {}, twoExporters);
+    const r = run(designId, preset, [mmap(), mmap(1, { exporter: 1 }), evict(1, 1)], {}, twoExporters);
+    expect(r.rets).toEqual(['vma0', 'vma1', '0']);
     expect(r.design.view(r.state).exporters.map((e) => e.evicting)).toEqual([[], [1]]);
     expect(r.design.audit(run(designId, preset, [mmap(), mmap(1, { exporter: 1 })], {}, twoExporters).state)).toEqual([]);
   });
 
   it('vma-p2p: a page the allocator and the objects disagree on is named both ways', () => {
-    const r = run('vma-p2p', 'rfc-2019', [mmap()]);
-    const s = r.state as VpState;
-    const page = (owner: number | null) => ({ ...s.exporters[0]!, pages: [{ owner, gen: 0 }, s.exporters[0]!.pages[1]!] });
-    const freed = { ...s, exporters: [page(null)] };
-    expect(r.design.audit(freed)).toEqual(['e0 page 0: allocator says free, objects in the BAR holding it: [a0]']);
-    const orphaned = { ...s, objects: [{ ...s.objects[0]!, live: false }] };
-    expect(r.design.audit(orphaned)).toEqual(['e0 page 0: allocator says a0, objects in the BAR holding it: []']);
+    const { state } = run('vma-p2p', 'rfc-2019', [mmap()]);
+    const copy = () => state.m.wrap(bytesOf(state), 0) as VpState;
+    const freed = copy();
+    freed.page(0, 0).owner = NONE;
+    expect(findDesign('vma-p2p')!.audit(freed)).toEqual(['e0 page 0: allocator says free, objects in the BAR holding it: [a0]']);
+    const orphaned = copy();
+    orphaned.alloc(0).used = false;
+    expect(findDesign('vma-p2p')!.audit(orphaned)).toEqual(['e0 page 0: allocator says a0, objects in the BAR holding it: []']);
   });
 });
 
-describe('the vocabulary', () => {
-  it('the default world of README and DESIGN.md', () => {
+describe('the vocabulary and the default world', () => {
+  it('the default world of README and DESIGN.md, with its limits', () => {
     expect(defaultConfig).toEqual({
       exporters: [{ name: 'e0', pages: 2 }],
       importers: [
@@ -391,12 +459,29 @@ describe('the vocabulary', () => {
       routes: [['bus-addr'], ['bus-addr'], ['host-bridge'], ['none']],
       iommu: true,
       processes: 2,
+      limits: { vmas: 1, mrs: 1, bios: 1, allocations: 2, faults: 1 },
     });
+    expect(defaultLimits).toBe(defaultConfig.limits);
   });
 
-  it('isFailure: errnos and signals', () => {
+  it('worlds/default.txt is exactly the default world, and the first shipped world', () => {
+    expect(loadWorld('default').config).toEqual(defaultConfig);
+    expect(worldNames()[0]).toBe('default');
+  });
+
+  it('the limits a world file may set: their words and ranges', () => {
+    expect(limitWords.map((w) => [w.limit, w.one, w.many, w.min, w.max])).toEqual([
+      ['vmas', 'vma', 'vmas', 1, 8],
+      ['mrs', 'mr', 'mrs', 0, 8],
+      ['bios', 'bio', 'bios', 0, 8],
+      ['allocations', 'allocation', 'allocations', 1, 16],
+      ['faults', 'fault', 'faults', 0, 8],
+    ]);
+  });
+
+  it('isFailure: errnos, signals and the model bound', () => {
     expect((['0', 'vma3', 'io0', 'mr1', 'p1'] as Ret[]).map(isFailure)).toEqual([false, false, false, false, false]);
-    expect((['-EBADF', '-EREMOTEIO', 'SIGBUS', 'SIGSEGV'] as Ret[]).map(isFailure)).toEqual([true, true, true, true]);
+    expect((['-EBADF', '-EREMOTEIO', 'SIGBUS', 'SIGSEGV', 'BOUND'] as Ret[]).map(isFailure)).toEqual([true, true, true, true, true]);
   });
 });
 
@@ -405,19 +490,19 @@ describe('exit deregisters its own MRs only', () => {
     ['struct-page', 'lsfmm-2020'],
     ['vma-p2p', 'rfc-2019'],
   ])('%s', (designId, preset) => {
-    // p0: vma0, mr0; fork: p1 gets vma1; p1: mr1 on vma1; p1 exits
-    const r = run(designId, preset, [mmap(), regMr(0), fork(), regMr(1, { proc: 1 }), { kind: 'proc_exit', proc: 1 }]);
-    expect(r.ret).toBe('0');
+    // p0: vma0, mr0; fork: p1 gets a copy of vma0; p1: mr1 on its vma0; p1 exits
+    const r = run(designId, preset, [mmap(), regMr(0), fork(), regMr(0, { proc: 1 }), exit(1)]);
+    expect(r.rets).toEqual(['vma0', 'mr0', 'p1', 'mr1', '0']);
     const again = (a: Action) => r.design.step(r.state, a).ret;
-    expect(again({ kind: 'proc_dereg_mr', proc: 0, mr: 0 })).toBe('0');
-    expect(again({ kind: 'proc_dereg_mr', proc: 1, mr: 1 })).toBe('-EBADF');
-    expect(again({ kind: 'dev_mr_dma', importer: 2, mr: 1, page: 0 })).toBe('-EBADF');
+    expect(again(deregMr(0))).toBe('0');
+    expect(again(deregMr(1, 1))).toBe('-EBADF');
+    expect(again(mrDma(1))).toBe('-EBADF');
   });
 });
 
 describe('struct-page ODP MRs (odp_p2pdma=on)', () => {
   const odp = { odp_p2pdma: 'on' };
-  const bar = (page: number, gen = 0) => ({ kind: 'dma', importer: 2, path: 'mr', target: { mem: 'bar', exporter: 0, page, alloc: 0, gen }, route: 'host-bridge' });
+  const bar = (page: number) => ({ kind: 'dma', importer: 2, path: 'mr', target: { mem: 'bar', exporter: 0, page, stale: false }, route: 'host-bridge' });
 
   it('faults one page in on first use, reuses it after, and refaults nothing once zapped', () => {
     const first = run('struct-page', 'mainline', [mmap(2), regMr(), mrDma(0, 1)], odp);
@@ -425,19 +510,16 @@ describe('struct-page ODP MRs (odp_p2pdma=on)', () => {
     const page0 = first.design.step(first.state, mrDma(0, 0));
     expect([page0.ret, page0.events]).toEqual(['0', [bar(0)]]);
     const again = first.design.step(first.state, mrDma(0, 1));
-    expect([again.ret, again.events, again.state]).toEqual(['0', [bar(1)], first.state]);
-    const zapped = run('struct-page', 'mainline', [mmap(2), regMr(), mrDma(0, 1), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, mrDma(0, 0)], odp);
-    expect(zapped.ret).toBe('-EFAULT');
-    const z1 = run('struct-page', 'mainline', [mmap(2), regMr(), mrDma(0, 1), { kind: 'exporter_evict', exporter: 0, alloc: 0 }, mrDma(0, 1)], odp);
-    expect(z1.ret).toBe('-EFAULT');
+    expect([again.ret, again.events]).toEqual(['0', [bar(1)]]);
+    expect(bytesOf(again.state)).toEqual(bytesOf(first.state));
+    expect(run('struct-page', 'mainline', [mmap(2), regMr(), mrDma(0, 1), evict(), mrDma(0, 0)], odp).ret).toBe('-EFAULT');
+    expect(run('struct-page', 'mainline', [mmap(2), regMr(), mrDma(0, 1), evict(), mrDma(0, 1)], odp).ret).toBe('-EFAULT');
   });
 
   it('without odp_p2pdma the fault is refused; over no route, the map fails', () => {
     expect(run('struct-page', 'mainline', [mmap(), regMr(), mrDma()]).ret).toBe('-EFAULT');
     const noRoute: Config = { ...defaultConfig, routes: [['bus-addr'], ['bus-addr'], ['none'], ['none']] };
     expect(run('struct-page', 'mainline', [mmap(), regMr(), mrDma()], odp, noRoute).ret).toBe('-EREMOTEIO');
-    expect(run('struct-page', 'mainline', [mmap(), regMr(), mrDma()], { ...odp, dma_map_checks_route: 'off' }, noRoute).events).toEqual([
-      { ...bar(0), route: 'none' },
-    ]);
+    expect(run('struct-page', 'mainline', [mmap(), regMr(), mrDma()], { ...odp, dma_map_checks_route: 'off' }, noRoute).events).toEqual([{ ...bar(0), route: 'none' }]);
   });
 });

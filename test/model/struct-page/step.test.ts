@@ -1,273 +1,394 @@
 // Step table for the struct-page design: every transition and errno of
-// DOMAIN.md §2, from init with the default config.
+// DOMAIN.md §2, from init in the default world (or a roomier one where a
+// row needs more than one VMA, MR, bio or allocation), read back through
+// decode(), view(), audit() and held().
 import { describe, expect, it } from 'vitest';
-import { resolveKnobs } from '../../../model/design.js';
 import { structPage } from '../../../model/struct-page/index.js';
 import type { SpState } from '../../../model/struct-page/state.js';
-import { type Action, defaultConfig, type Event, type Ret } from '../../../model/vocabulary.js';
-import { ack, deregMr, evict, evictFinish, exit, fork, injectInsertFail, ioComplete, ioDma, kernelCopy, mmap, mrDma, munmap, pread, regMr, touch, unbind, unbindFinish } from '../../actions.js';
+import { type Action, type Config, defaultConfig, type Ret } from '../../../model/vocabulary.js';
+import {
+  ack,
+  deregMr,
+  evict,
+  evictFinish,
+  exit,
+  fork,
+  injectInsertFail,
+  ioComplete,
+  ioDma,
+  kernelCopy,
+  mmap,
+  mrDma,
+  munmap,
+  pread,
+  pwrite,
+  regMr,
+  touch,
+  unbind,
+  unbindFinish,
+} from '../../actions.js';
+import { bytesOf, roomy, type Setup, run as runDesign } from '../run.js';
 
-// Default config: e0 has 2 pages; nvme0 (P2P queue, bus-addr), nvme1 (no
-// P2P queue), nic0 (ODP, host-bridge), nic1 (no ODP, route none); 2 slots.
-function run(prefix: readonly Action[], preset = 'mainline', overrides: Record<string, string> = {}) {
-  const spec = structPage.presets.find((p) => p.name === preset)!;
-  let state = structPage.init(defaultConfig, resolveKnobs(structPage, spec, overrides));
-  const rets: Ret[] = [];
-  let events: readonly Event[] = [];
-  for (const action of prefix) {
-    const r = structPage.step(state, action);
-    state = r.state;
-    rets.push(r.ret);
-    events = r.events;
-  }
-  return { state, rets, last: rets[rets.length - 1], events };
-}
+// Default world: e0 has 2 pages; nvme0 (P2P queue, bus-addr), nvme1 (no
+// P2P queue), nic0 (ODP, host-bridge), nic1 (no ODP, route none); 2
+// process slots; per process 1 VMA and 1 MR; 1 bio; 2 allocations; 1 fault.
+const NIC1 = 3;
 
-const page = (s: SpState, p: number) => s.exporters[0]!.pages[p]!;
-const pgmapRef = (s: SpState) => s.exporters[0]!.pgmap_ref;
+const run = (actions: readonly Action[], preset = 'mainline', knobs: Record<string, string> = {}, config?: Config) =>
+  runDesign(structPage, actions, { preset, knobs, ...(config ? { config } : {}) } satisfies Setup);
+const decode = (s: SpState) => structPage.decode(s);
+const page = (refcount: number, owner: string | null) => ({ refcount, owner });
+/** The default world with one allocation slot and room for two VMAs. */
+const oneAllocation: Config = { ...defaultConfig, limits: { ...defaultConfig.limits, vmas: 2, allocations: 1 } };
 
 describe('p2pmem_alloc_mmap', () => {
-  it('maps n pages at count 1 with one pgmap ref each', () => {
-    const { state, last } = run([mmap(2)]);
-    expect(last).toBe('vma0');
-    expect(page(state, 0)).toEqual({ refcount: 1, owner: 0, gen: 0 });
-    expect(page(state, 1)).toEqual({ refcount: 1, owner: 0, gen: 0 });
-    expect(pgmapRef(state)).toBe(2 + 2);
+  it('maps n pages at count 1 with one pgmap ref each, in one allocation', () => {
+    const { state, ret } = run([mmap(2)]);
+    expect(ret).toBe('vma0');
+    expect(decode(state)).toEqual({
+      e0: { driver: 'bound', pgmap_ref: 2 + 2, ref_dead: false, page0: page(1, 'a0'), page1: page(1, 'a0') },
+      a0: { exporter: 'e0', pages: '0+2', evicting: false },
+      p0: { vma0: { exporter: 'e0', alloc: 'a0', pages: '0+2', ptes: true } },
+    });
     expect(structPage.audit(state)).toEqual([]);
   });
 
-  it.each<[string, Action, Ret]>([
-    ['MAP_PRIVATE (no VM_MAYSHARE)', { ...mmap(1), shared: false } as Action, '-EINVAL'],
-    ['a nonzero offset (vm_pgoff)', { ...mmap(1), offset: 1 } as Action, '-EINVAL'],
-    ['more pages than the pool (gen_pool_alloc_owner)', mmap(3), '-ENOMEM'],
-    ['zero length', mmap(0), '-EINVAL'],
-    ['a process that does not exist', mmap(1, { proc: 1 }), '-ESRCH'],
-  ])('refuses %s', (_name, action, ret) => {
-    const { last, state } = run([action]);
-    expect(last).toBe(ret);
-    expect(state).toEqual(run([]).state);
-  });
-
-  it('refuses once the pool is exhausted by an earlier mapping', () => {
-    expect(run([mmap(2), mmap(1)]).last).toBe('-ENOMEM');
+  it.each<[string, Action[], Ret, Config?]>([
+    ['MAP_PRIVATE (no VM_MAYSHARE)', [mmap(1, { shared: false })], '-EINVAL'],
+    ['a nonzero offset (vm_pgoff)', [mmap(1, { offset: 1 })], '-EINVAL'],
+    ['more pages than the pool (gen_pool_alloc_owner)', [mmap(3)], '-ENOMEM'],
+    ['zero length', [mmap(0)], '-EINVAL'],
+    ['a fractional length', [mmap(1.5)], '-EINVAL'],
+    ['a process that does not exist', [mmap(1, { proc: 1 })], '-ESRCH'],
+    ['a process slot past the world', [mmap(1, { proc: 2 })], '-ESRCH'],
+    ['no exporter of that id', [mmap(1, { exporter: 1 })], '-EBADF'],
+    ['the pool exhausted by an earlier mapping (another process: a VMA slot free)', [fork(), mmap(2), mmap(1, { proc: 1 })], '-ENOMEM'],
+    ['a second VMA past the world limit (map_count)', [mmap(1), mmap(1)], '-ENOMEM'],
+    // do_mmap() counts the VMAs before the file is asked
+    ['past the VMA limit, even once the file is gone', [mmap(1), unbind(), mmap(1)], '-ENOMEM'],
+    ['the allocation limit: a free page but no allocation slot (BOUND)', [mmap(1), mmap(1)], 'BOUND', oneAllocation],
+  ])('refuses %s, the state as it was', (_name, actions, ret, config?: Config) => {
+    const r = run(actions, 'mainline', {}, config);
+    expect(r.ret).toBe(ret);
+    expect(r.events).toEqual([]);
+    expect(bytesOf(r.state)).toEqual(bytesOf(r.before));
   });
 
   it('fails with -ENODEV once unbind has started (kernfs_get_active)', () => {
-    expect(run([unbind(), mmap(1)]).last).toBe('-ENODEV');
+    expect(run([unbind(), mmap(1)]).ret).toBe('-ENODEV');
   });
 
-  it('restores pages, counts and refs when vm_insert_page fails on page 1', () => {
-    const { state, last } = run([injectInsertFail(1), mmap(2)]);
-    expect(last).toBe('-ENOMEM');
-    expect(page(state, 0)).toMatchObject({ refcount: 0, owner: null });
-    expect(page(state, 1)).toMatchObject({ refcount: 0, owner: null });
-    expect(pgmapRef(state)).toBe(2);
+  it('restores pages, counts and refs when vm_insert_page fails on page 1; the injection is spent', () => {
+    const { state, ret, events } = run([injectInsertFail(1), mmap(2)]);
+    expect(ret).toBe('-ENOMEM');
+    expect(events).toEqual([{ kind: 'page_free', exporter: 0, page: 0 }]);
+    expect(decode(state)).toEqual({
+      fault: { armed: null, fired: 1 },
+      e0: { driver: 'bound', pgmap_ref: 2, ref_dead: false, page0: page(0, null), page1: page(0, null) },
+      p0: {},
+    });
     expect(structPage.audit(state)).toEqual([]);
-    expect(state.injectInsertFail).toBeNull();
+    expect(run([injectInsertFail(1), mmap(2), mmap(2)]).ret).toBe('vma0');
   });
 
   it('leaks the temporary pgmap ref before 6220694c52a5', () => {
     const { state } = run([injectInsertFail(), mmap(1)], 'bug-insert-leak');
-    expect(pgmapRef(state)).toBe(3);
-    expect(structPage.audit(state)[0]).toMatch(/pgmap_ref 3 != base 2/);
+    expect(decode(state)).toMatchObject({ e0: { pgmap_ref: 3 } });
+    expect(structPage.audit(state)).toEqual(['e0: pgmap_ref 3 != base 2 + allocated pages 0']);
     expect(structPage.held(state)).toEqual(['e0: pgmap_ref 3, 1 above base']);
   });
 
   it('leaves a stale count of 1 on the failed page without the count reset', () => {
-    const { state } = run([injectInsertFail(), mmap(1)], 'mainline', {
-      insert_fail_resets_count: 'off',
-    });
-    expect(page(state, 0)).toMatchObject({ refcount: 1, owner: null });
+    const { state } = run([injectInsertFail(), mmap(1)], 'mainline', { insert_fail_resets_count: 'off' });
+    expect(decode(state)).toMatchObject({ e0: { page0: page(1, null) } });
     expect(structPage.audit(state)).toContain('e0 page 0: free in the pool with refcount 1');
   });
 
-  it('arming the injection twice is refused', () => {
-    expect(run([injectInsertFail(), injectInsertFail()]).last).toBe('-EBUSY');
+  it('arming twice is refused; arming past the fault limit is the model bound', () => {
+    expect(run([injectInsertFail(), injectInsertFail()]).ret).toBe('-EBUSY');
+    const spent = run([injectInsertFail(), mmap(1), injectInsertFail()]);
+    expect(spent.rets).toEqual(['0', '-ENOMEM', 'BOUND']);
+    expect(bytesOf(spent.state)).toEqual(bytesOf(spent.before));
+    expect(run([injectInsertFail(), mmap(1), injectInsertFail()], 'mainline', {}, roomy).ret).toBe('0');
   });
 });
 
 describe('munmap, exit and fork', () => {
-  it('munmap frees the pages through p2pdma_folio_free and bumps their generation', () => {
+  it('munmap frees the pages through p2pdma_folio_free and the allocation with them', () => {
     const { state, events } = run([mmap(1), munmap(0)]);
-    expect(page(state, 0)).toEqual({ refcount: 0, owner: null, gen: 1 });
-    expect(pgmapRef(state)).toBe(2);
-    expect(events).toContainEqual({ kind: 'page_free', exporter: 0, page: 0 });
+    expect(decode(state)).toEqual({ e0: { driver: 'bound', pgmap_ref: 2, ref_dead: false, page0: page(0, null), page1: page(0, null) }, p0: {} });
+    expect(events).toEqual([{ kind: 'page_free', exporter: 0, page: 0 }]);
   });
 
   it('munmap of a VMA the process does not have is a no-op', () => {
-    expect(run([munmap(0)]).last).toBe('-EBADF');
-    expect(run([mmap(1), munmap(0), munmap(0)]).last).toBe('-EBADF');
+    expect(run([munmap(0)]).ret).toBe('-EBADF');
+    expect(run([mmap(1), munmap(0), munmap(0)]).ret).toBe('-EBADF');
+    expect(run([mmap(1), munmap(1)]).ret).toBe('-EBADF');
   });
 
-  it('fork shares the pages; the parent munmap does not free them; the child exit does', () => {
+  it('fork copies the VMA to the same slot and shares the pages; the parent munmap does not free them; the child exit does', () => {
     const forked = run([mmap(1), fork()]);
-    expect(forked.last).toBe('p1');
-    expect(page(forked.state, 0).refcount).toBe(2);
+    expect(forked.ret).toBe('p1');
+    expect(decode(forked.state)).toMatchObject({ e0: { page0: page(2, 'a0') }, p1: { vma0: { alloc: 'a0', pages: '0+1', ptes: true } } });
     const parentGone = run([mmap(1), fork(), munmap(0)]);
-    expect(page(parentGone.state, 0)).toMatchObject({ refcount: 1, owner: 0 });
+    expect(decode(parentGone.state)).toMatchObject({ e0: { page0: page(1, 'a0') }, p0: {} });
     const childGone = run([mmap(1), fork(), munmap(0), exit(1)]);
-    expect(page(childGone.state, 0)).toMatchObject({ refcount: 0, owner: null });
+    expect(decode(childGone.state)).toMatchObject({ e0: { page0: page(0, null) } });
+    expect(decode(childGone.state)).not.toHaveProperty('p1');
   });
 
-  it('fork fails when no process slot is free', () => {
-    expect(run([fork(), fork()]).last).toBe('-EAGAIN');
+  it('fork copies every VMA to its own slot, a hole included; the child maps into the hole', () => {
+    const r = run([mmap(1), mmap(1), munmap(0), fork(), mmap(1, { proc: 1 })], 'mainline', {}, roomy);
+    expect(r.rets).toEqual(['vma0', 'vma1', '0', 'p1', 'vma0']);
+    expect(decode(r.state)).toMatchObject({
+      p0: { vma1: { alloc: 'a1', pages: '1+1' } },
+      p1: { vma0: { alloc: 'a0', pages: '0+1' }, vma1: { alloc: 'a1', pages: '1+1' } },
+    });
+    expect(decode(r.state).p0).not.toHaveProperty('vma0');
+  });
+
+  it('fork fails when no process slot is free; an exited slot is taken again', () => {
+    expect(run([fork(), fork()]).ret).toBe('-EAGAIN');
+    expect(run([fork(), exit(1), fork()]).rets).toEqual(['p1', '0', 'p1']);
+    // p0 exits: p1's fork takes slot 0
+    expect(run([fork(), exit(0), fork(1)]).rets).toEqual(['p1', '0', 'p0']);
+  });
+
+  it('a reused process slot starts empty', () => {
+    const r = run([fork(), mmap(1, { proc: 1 }), exit(1), fork()]);
+    expect(r.rets).toEqual(['p1', 'vma0', '0', 'p1']);
+    expect(decode(r.state)).toMatchObject({ p1: {} });
+    expect(run([fork(), mmap(1, { proc: 1 }), exit(1), fork(), touch(0, 0, 1)]).ret).toBe('SIGSEGV');
   });
 
   it('exit unmaps everything and deregisters MRs', () => {
-    const { state } = run([mmap(1), regMr(0, { importer: 3, odp: false }), exit()], 'lsfmm-2020');
-    expect(page(state, 0)).toMatchObject({ refcount: 0, owner: null });
-    expect(state.mrs[0]!.live).toBe(false);
+    const { state } = run([mmap(1), regMr(0, { importer: NIC1, odp: false }), exit()], 'lsfmm-2020');
+    expect(decode(state)).toEqual({ e0: { driver: 'bound', pgmap_ref: 2, ref_dead: false, page0: page(0, null), page1: page(0, null) } });
     expect(structPage.held(state)).toEqual([]);
+  });
+
+  it('exit of a dead or unknown process is -ESRCH', () => {
+    expect(run([exit(1)]).ret).toBe('-ESRCH');
+    expect(run([exit(-1)]).ret).toBe('-ESRCH');
   });
 });
 
 describe('user touch', () => {
   it('works while mapped', () => {
-    const { last, events } = run([mmap(1), touch(0)]);
-    expect(last).toBe('0');
+    const { ret, events } = run([mmap(1), touch(0)]);
+    expect(ret).toBe('0');
     expect(events).toEqual([{ kind: 'cpu_access', by: 'user', exporter: 0, page: 0 }]);
   });
   it('gets SIGBUS after unbind zapped the PTEs (kernfs_vma_fault)', () => {
-    expect(run([mmap(1), unbind(), touch(0)]).last).toBe('SIGBUS');
+    const r = run([mmap(1), unbind(), touch(0)]);
+    expect([r.ret, r.events]).toEqual(['SIGBUS', [{ kind: 'sigbus', proc: 0 }]]);
   });
-  it('gets SIGSEGV after munmap or outside the VMA', () => {
-    expect(run([mmap(1), munmap(0), touch(0)]).last).toBe('SIGSEGV');
-    expect(run([mmap(1), touch(0, 1)]).last).toBe('SIGSEGV');
+  it('gets SIGSEGV after munmap or outside the VMA; -EBADF for a VMA slot past the world', () => {
+    expect(run([mmap(1), munmap(0), touch(0)]).ret).toBe('SIGSEGV');
+    expect(run([mmap(1), touch(0, 1)]).ret).toBe('SIGSEGV');
+    expect(run([mmap(1), touch(1)]).ret).toBe('-EBADF');
   });
 });
 
 describe('GUP paths', () => {
   it('O_DIRECT through a P2P queue pins with FOLL_PCI_P2PDMA', () => {
-    const { state, last } = run([mmap(1), pread(0)]);
-    expect(last).toBe('io0');
-    expect(page(state, 0).refcount).toBe(2);
-    expect(state.ios[0]).toMatchObject({ inflight: true, pin: { alloc: 0, gen: 0 } });
+    const { state, ret, events } = run([mmap(1), pread(0)]);
+    expect(ret).toBe('io0');
+    expect(events).toEqual([{ kind: 'pin', exporter: 0, page: 0 }]);
+    expect(decode(state)).toMatchObject({ e0: { page0: page(2, 'a0') }, io0: { importer: 'nvme0', page: 'e0 page 0' } });
   });
   it('O_DIRECT through a queue without P2P support gets -EREMOTEIO', () => {
-    expect(run([mmap(1), pread(1)]).last).toBe('-EREMOTEIO');
+    expect(run([mmap(1), pread(1)]).ret).toBe('-EREMOTEIO');
   });
   it('without the gate every queue gets the BAR page', () => {
-    expect(run([mmap(1), pread(1)], 'lsfmm-2020').last).toBe('io0');
+    expect(run([mmap(1), pread(1)], 'lsfmm-2020').ret).toBe('io0');
   });
   it('O_DIRECT to a NIC is not a block device', () => {
-    expect(run([mmap(1), pread(2)]).last).toBe('-EINVAL');
+    expect(run([mmap(1), pread(2)]).ret).toBe('-EINVAL');
   });
   it('O_DIRECT after unbind zapped the mapping faults (-EFAULT)', () => {
-    expect(run([mmap(1), unbind(), pread(0)]).last).toBe('-EFAULT');
+    expect(run([mmap(1), unbind(), pread(0)]).ret).toBe('-EFAULT');
+  });
+  it('O_DIRECT with every bio in flight is -EAGAIN (RWF_NOWAIT), the state as it was', () => {
+    const r = run([mmap(1), pread(0), pwrite(0)]);
+    expect(r.ret).toBe('-EAGAIN');
+    expect(r.events).toEqual([]);
+    expect(bytesOf(r.state)).toEqual(bytesOf(r.before));
+    expect(run([mmap(1), pread(0), pwrite(0)], 'mainline', {}, roomy).ret).toBe('io1');
   });
   it('the GUP-then-kmap path gets -EREMOTEIO in mainline', () => {
-    expect(run([mmap(1), kernelCopy()]).last).toBe('-EREMOTEIO');
+    expect(run([mmap(1), kernelCopy()]).ret).toBe('-EREMOTEIO');
   });
   it('the GUP-then-kmap path kmaps a BAR page without the gate', () => {
-    const { last, events } = run([mmap(1), kernelCopy()], 'lsfmm-2020');
-    expect(last).toBe('0');
+    const { ret, events, state, before } = run([mmap(1), kernelCopy()], 'lsfmm-2020');
+    expect(ret).toBe('0');
     expect(events).toContainEqual({ kind: 'cpu_access', by: 'kernel', exporter: 0, page: 0 });
+    expect(bytesOf(state)).toEqual(bytesOf(before));
   });
 });
 
 describe('RDMA MRs', () => {
   it('ib_umem_get without FOLL_PCI_P2PDMA gets -EREMOTEIO', () => {
-    expect(run([mmap(1), regMr(0, { odp: false })]).last).toBe('-EREMOTEIO');
+    expect(run([mmap(1), regMr(0, { odp: false })]).ret).toBe('-EREMOTEIO');
   });
   it('FOLL_LONGTERM|FOLL_PCI_P2PDMA is refused (is_valid_gup_args)', () => {
-    expect(run([mmap(1), regMr(0, { odp: false })], 'mainline', { umem_p2pdma: 'on' }).last).toBe('-EINVAL');
+    expect(run([mmap(1), regMr(0, { odp: false })], 'mainline', { umem_p2pdma: 'on' }).ret).toBe('-EINVAL');
   });
   it('with long-term P2P pins allowed the MR pins every page', () => {
-    const { state, last } = run([mmap(2), regMr(0, { odp: false })], 'mainline', { umem_p2pdma: 'on', longterm_p2pdma: 'allowed' });
-    expect(last).toBe('mr0');
-    expect(page(state, 0).refcount).toBe(2);
-    expect(page(state, 1).refcount).toBe(2);
+    const { state, ret } = run([mmap(2), regMr(0, { odp: false })], 'mainline', { umem_p2pdma: 'on', longterm_p2pdma: 'allowed' });
+    expect(ret).toBe('mr0');
+    expect(decode(state)).toMatchObject({
+      e0: { page0: page(2, 'a0'), page1: page(2, 'a0') },
+      mr0: { proc: 'p0', importer: 'nic0', vma: 'vma0', odp: false, pinned: ['e0 page 0', 'e0 page 1'] },
+    });
   });
   it('a route-less pair fails the DMA map with -EREMOTEIO', () => {
-    expect(run([mmap(1), regMr(0, { importer: 3, odp: false })], 'lsfmm-2020', { dma_map_checks_route: 'on' }).last).toBe('-EREMOTEIO');
+    expect(run([mmap(1), regMr(0, { importer: NIC1, odp: false })], 'lsfmm-2020', { dma_map_checks_route: 'on' }).ret).toBe('-EREMOTEIO');
   });
   it('a pre-v6.0 DMA map lets the NIC DMA over no route', () => {
-    const { last, events } = run([mmap(1), regMr(0, { importer: 3, odp: false }), mrDma(0, 0, 3)], 'lsfmm-2020');
-    expect(last).toBe('0');
-    expect(events[0]).toMatchObject({ kind: 'dma', route: 'none', path: 'mr' });
+    const { ret, events } = run([mmap(1), regMr(0, { importer: NIC1, odp: false }), mrDma(0, 0, NIC1)], 'lsfmm-2020');
+    expect(ret).toBe('0');
+    expect(events).toEqual([{ kind: 'dma', importer: NIC1, path: 'mr', target: { mem: 'bar', exporter: 0, page: 0, stale: false }, route: 'none' }]);
   });
   it('ODP on a NIC without ODP is -EOPNOTSUPP; a NIC that is not RDMA -EINVAL', () => {
-    const noOdp = { ...defaultConfig, importers: defaultConfig.importers.map((i) => (i.kind === 'rdma' ? { ...i, odp: false } : i)) };
-    let state = structPage.init(noOdp, resolveKnobs(structPage, structPage.presets[0]!));
-    state = structPage.step(state, mmap(1)).state;
-    expect(structPage.step(state, regMr()).ret).toBe('-EOPNOTSUPP');
-    expect(run([mmap(1), regMr(0, { importer: 0, odp: false })]).last).toBe('-EINVAL');
+    const noOdp: Config = { ...defaultConfig, importers: defaultConfig.importers.map((i) => (i.kind === 'rdma' ? { ...i, odp: false } : i)) };
+    expect(run([mmap(1), regMr()], 'mainline', {}, noOdp).ret).toBe('-EOPNOTSUPP');
+    expect(run([mmap(1), regMr(0, { importer: 0, odp: false })]).ret).toBe('-EINVAL');
   });
   it('an ODP MR registers but its fault on a P2P page fails', () => {
-    expect(run([mmap(1), regMr()]).last).toBe('mr0');
-    expect(run([mmap(1), regMr(), mrDma()]).last).toBe('-EFAULT');
+    expect(run([mmap(1), regMr()]).ret).toBe('mr0');
+    expect(run([mmap(1), regMr(), mrDma()]).ret).toBe('-EFAULT');
   });
   it('a P2P-aware ODP MR maps on fault and is invalidated by munmap', () => {
     const knobs = { odp_p2pdma: 'on' };
-    expect(run([mmap(1), regMr(), mrDma()], 'mainline', knobs).last).toBe('0');
+    const faulted = run([mmap(1), regMr(), mrDma()], 'mainline', knobs);
+    expect(faulted.ret).toBe('0');
+    expect(decode(faulted.state)).toMatchObject({ mr0: { dma_list: ['e0 page 0'] } });
     const { events, state } = run([mmap(1), regMr(), mrDma(), munmap(0)], 'mainline', knobs);
     expect(events).toContainEqual({ kind: 'invalidate', importer: 2, mr: 0 });
-    expect(state.mrs[0]!.odpMapped).toEqual([null]);
+    expect(decode(state)).toMatchObject({ mr0: { dma_list: [null] } });
   });
-  it('dereg drops the pins; a foreign or dead MR is -EBADF', () => {
-    const { state } = run([mmap(1), regMr(0, { odp: false }), deregMr()], 'lsfmm-2020');
-    expect(page(state, 0).refcount).toBe(1);
-    expect(run([deregMr()]).last).toBe('-EBADF');
+  it('an ODP MR mirrors its address range: after munmap and a new mmap in the slot it faults the new mapping', () => {
+    const r = run([mmap(1), regMr(), munmap(0), mmap(2), mrDma()], 'mainline', { odp_p2pdma: 'on' });
+    expect(r.rets).toEqual(['vma0', 'mr0', '0', 'vma0', '0']);
+    // the new allocation took pages 0 and 1; the MR's page 0 is the new page 0
+    expect(decode(r.state)).toMatchObject({ a0: { pages: '0+2' }, mr0: { dma_list: ['e0 page 0'] } });
+    expect(run([mmap(1), regMr(), munmap(0), mrDma()], 'mainline', { odp_p2pdma: 'on' }).ret).toBe('-EFAULT');
+  });
+  it('a second MR past the per-process limit is -ENOMEM; the other process has its own', () => {
+    const r = run([mmap(1), regMr(), regMr()]);
+    expect(r.ret).toBe('-ENOMEM');
+    expect(bytesOf(r.state)).toEqual(bytesOf(r.before));
+    expect(run([mmap(1), regMr(), fork(), regMr(0, { proc: 1 })]).ret).toBe('mr1');
+  });
+  it('dereg drops the pins; a foreign or dead MR is -EBADF; the freed MR slot is taken again', () => {
+    const { state, events } = run([mmap(1), regMr(0, { odp: false }), deregMr()], 'lsfmm-2020');
+    expect(events).toEqual([{ kind: 'unpin', exporter: 0, page: 0 }]);
+    expect(decode(state)).toMatchObject({ e0: { page0: page(1, 'a0') } });
+    expect(decode(state)).not.toHaveProperty('mr0');
+    expect(run([deregMr()]).ret).toBe('-EBADF');
+    expect(run([mmap(1), regMr(), deregMr(0, 1)]).ret).toBe('-EBADF');
+    expect(run([mmap(1), regMr(), deregMr(), deregMr()]).ret).toBe('-EBADF');
+    expect(run([mmap(1), regMr(), deregMr(), regMr()]).rets).toEqual(['vma0', 'mr0', '0', 'mr0']);
   });
 });
 
 describe('devices', () => {
-  it('the NVMe DMA targets the pinned allocation; completion unpins', () => {
+  it('the NVMe DMA targets the pinned page; completion unpins and frees the bio slot for the next', () => {
     const dma = run([mmap(1), pread(0), ioDma()]);
-    expect(dma.events[0]).toMatchObject({ kind: 'dma', path: 'odirect', route: 'bus-addr', target: { alloc: 0 } });
+    expect(dma.events).toEqual([{ kind: 'dma', importer: 0, path: 'odirect', target: { mem: 'bar', exporter: 0, page: 0, stale: false }, route: 'bus-addr' }]);
     const done = run([mmap(1), pread(0), munmap(0), ioComplete()]);
-    expect(page(done.state, 0)).toMatchObject({ refcount: 0, owner: null });
-    expect(run([mmap(1), pread(0), ioComplete(), ioComplete()]).last).toBe('-EBADF');
+    expect(done.events).toEqual([
+      { kind: 'page_free', exporter: 0, page: 0 },
+      { kind: 'unpin', exporter: 0, page: 0 },
+    ]);
+    expect(decode(done.state)).toEqual({ e0: { driver: 'bound', pgmap_ref: 2, ref_dead: false, page0: page(0, null), page1: page(0, null) }, p0: {} });
+    expect(run([mmap(1), pread(0), ioComplete(), ioComplete()]).ret).toBe('-EBADF');
+    expect(run([mmap(1), pread(0), ioComplete(), pread(0)]).rets).toEqual(['vma0', 'io0', '0', 'io0']);
   });
   it('an in-flight bio keeps the page through munmap', () => {
     const { state } = run([mmap(1), pread(0), munmap(0)]);
-    expect(page(state, 0)).toMatchObject({ refcount: 1, owner: 0 });
+    expect(decode(state)).toMatchObject({ e0: { page0: page(1, 'a0') }, a0: { pages: '0+1' }, io0: { page: 'e0 page 0' } });
   });
   it('ack_invalidate has nothing to ack: ODP fences inside the notifier', () => {
-    expect(run([ack()]).last).toBe('-ENOENT');
+    expect(run([mmap(1), regMr(), ack()]).ret).toBe('-ENOENT');
+    expect(run([ack()]).ret).toBe('-EBADF');
+  });
+  it('a page freed under a holder marks the holder stale, and its DMA says so', () => {
+    // unreachable in every preset (a bio holds a page ref); a state with that ref missing shows the mechanism
+    const { state } = run([mmap(1), pread(0)]);
+    state.page(0, 0).refcount = 1;
+    const freed = structPage.step(state, munmap(0));
+    expect(freed.events).toContainEqual({ kind: 'page_free', exporter: 0, page: 0 });
+    expect(decode(freed.state)).toMatchObject({ io0: { page: 'e0 page 0 (stale)' } });
+    expect(structPage.step(freed.state, ioDma()).events).toEqual([
+      { kind: 'dma', importer: 0, path: 'odirect', target: { mem: 'bar', exporter: 0, page: 0, stale: true }, route: 'bus-addr' },
+    ]);
   });
 });
 
 describe('unbind', () => {
   it('zaps, kills the ref, and finishes once idle', () => {
     const started = run([mmap(1), unbind()]);
-    expect(started.state.exporters[0]).toMatchObject({ driver: 'unbinding', ref_dead: true, pgmap_ref: 0 });
-    expect(page(started.state, 0)).toMatchObject({ owner: null });
-    expect(run([mmap(1), unbind(), unbindFinish()]).state.exporters[0]!.driver).toBe('unbound');
+    expect(decode(started.state)).toMatchObject({ e0: { driver: 'unbinding', ref_dead: true, pgmap_ref: 0, page0: page(0, null) } });
+    expect(structPage.view(started.state).obligations).toBe(1);
+    const done = run([mmap(1), unbind(), unbindFinish()]);
+    expect(decode(done.state)).toMatchObject({ e0: { driver: 'unbound' } });
+    expect(structPage.view(done.state).obligations).toBe(0);
   });
   it('waits for an in-flight O_DIRECT pin, then finishes after completion', () => {
     const waiting = run([mmap(1), pread(0), unbind(), unbindFinish()]);
-    expect(waiting.last).toBe('-EBUSY');
+    expect(waiting.ret).toBe('-EBUSY');
     expect(waiting.events).toEqual([{ kind: 'wait', exporter: 0, on: 'pgmap->ref' }]);
-    expect(run([mmap(1), pread(0), unbind(), ioComplete(), unbindFinish()]).last).toBe('0');
+    expect(bytesOf(waiting.state)).toEqual(bytesOf(waiting.before));
+    expect(run([mmap(1), pread(0), unbind(), ioComplete(), unbindFinish()]).ret).toBe('0');
   });
   it('finishes under an in-flight pin when pages hold no pgmap ref (27674ef6c73f)', () => {
-    const { state, last, events } = run([mmap(1), pread(0), unbind(), unbindFinish(), ioDma()], 'bug-zone-device-refcount');
-    expect(last).toBe('0');
-    expect(state.exporters[0]!.driver).toBe('unbound');
-    expect(events[0]).toMatchObject({ kind: 'dma', target: { mem: 'bar', exporter: 0 } });
+    const { state, ret, events } = run([mmap(1), pread(0), unbind(), unbindFinish(), ioDma()], 'bug-zone-device-refcount');
+    expect(ret).toBe('0');
+    expect(decode(state)).toMatchObject({ e0: { driver: 'unbound' } });
+    expect(events).toEqual([{ kind: 'dma', importer: 0, path: 'odirect', target: { mem: 'bar', exporter: 0, page: 0, stale: false }, route: 'bus-addr' }]);
   });
   it('a second unbind and a finish without unbind are refused', () => {
-    expect(run([unbind(), unbind()]).last).toBe('-ENODEV');
-    expect(run([unbindFinish()]).last).toBe('-EBADF');
+    expect(run([unbind(), unbind()]).ret).toBe('-ENODEV');
+    expect(run([unbindFinish()]).ret).toBe('-EBADF');
+    expect(run([unbind(), unbindFinish(), unbindFinish()]).ret).toBe('-EBADF');
   });
 });
 
 describe('eviction (revoke as far as p2pdma allows)', () => {
-  it('zaps the allocation and finishes once its pages are free', () => {
-    const { state, last } = run([mmap(1), evict(), evictFinish()]);
-    expect(last).toBe('0');
-    expect(page(state, 0).owner).toBeNull();
-    expect(run([mmap(1), evict(), touch(0)]).last).toBe('SIGBUS');
+  it('zaps the allocation and finishes once its pages are free; the slot is free after', () => {
+    const { state, ret } = run([mmap(1), evict(), evictFinish()]);
+    expect(ret).toBe('0');
+    expect(decode(state)).toMatchObject({ e0: { page0: page(0, null) }, p0: { vma0: { alloc: null, ptes: false } } });
+    expect(decode(state)).not.toHaveProperty('a0');
+    expect(run([mmap(1), evict(), touch(0)]).ret).toBe('SIGBUS');
+    // p0's zapped VMA still holds its only slot: p1 maps, into allocation slot 0 again
+    const again = run([mmap(1), evict(), evictFinish(), fork(), munmap(0, 1), mmap(1, { proc: 1 })]);
+    expect(again.ret).toBe('vma0');
+    expect(decode(again.state)).toMatchObject({ a0: { pages: '0+1' }, p1: { vma0: { alloc: 'a0' } } });
+  });
+  it('an evicting allocation keeps its slot after its pages are freed', () => {
+    const { state } = run([mmap(1), evict()]);
+    expect(decode(state)).toMatchObject({ e0: { page0: page(0, null) }, a0: { evicting: true } });
+    expect(structPage.view(state).exporters[0]!.evicting).toEqual([0]);
   });
   it('waits while a pin holds a page', () => {
-    expect(run([mmap(1), pread(0), evict(), evictFinish()]).last).toBe('-EBUSY');
-    expect(run([mmap(1), pread(0), evict(), ioComplete(), evictFinish()]).last).toBe('0');
+    expect(run([mmap(1), pread(0), evict(), evictFinish()]).ret).toBe('-EBUSY');
+    expect(run([mmap(1), pread(0), evict(), ioComplete(), evictFinish()]).ret).toBe('0');
   });
-  it('refuses unknown, dead, or already-evicting allocations', () => {
-    expect(run([evict()]).last).toBe('-EBADF');
-    expect(run([mmap(1), munmap(0), evict()]).last).toBe('-ENOENT');
-    expect(run([mmap(1), pread(0), evict(), evict()]).last).toBe('-EBUSY');
-    expect(run([mmap(1), unbind(), evict()]).last).toBe('-ENOENT');
+  it.each<[string, Action[], Ret]>([
+    ['an allocation slot past the world', [evict(2)], '-EBADF'],
+    ['an allocation slot never used', [evict()], '-ENOENT'],
+    ['a freed allocation', [mmap(1), munmap(0), evict()], '-ENOENT'],
+    ['another exporter', [mmap(1), evict(0, 1)], '-EBADF'],
+    ['an allocation already evicting', [mmap(1), pread(0), evict(), evict()], '-EBUSY'],
+    ['an allocation whose pages unbind freed', [mmap(1), unbind(), evict()], '-ENOENT'],
+    ['evict_finish of one not evicting', [mmap(1), evictFinish()], '-EBADF'],
+    ['a nonsense id', [mmap(1), evict(1.5)], '-EBADF'],
+  ])('refuses %s', (_name, actions, ret) => {
+    const r = run(actions);
+    expect(r.ret).toBe(ret);
+    expect(bytesOf(r.state)).toEqual(bytesOf(r.before));
   });
 });

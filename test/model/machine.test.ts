@@ -1,0 +1,71 @@
+// model/machine.ts: the actions a design declares inert (machine.inertAt)
+// are skipped by the complete search, so the declaration must be true of
+// every state: applying one never changes the state and never emits an
+// event a property judges (isJudged). Checked for every design and preset
+// over random reachable states of the default world, every inert action
+// of the table applied to each, enabled there or not.
+//
+// The check can fail: a design that declared a state-changing action
+// inert would have the search skip transitions it must take. The last
+// tests declare mmap (which creates a VMA) and, without the GUP gate,
+// process_vm_readv (which kmaps the BAR) inert and see the check report them.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { designs } from '../../model/designs.js';
+import { Machine } from '../../model/machine.js';
+import type { State } from '../../model/state.js';
+import { type Action, defaultConfig } from '../../model/vocabulary.js';
+import { structPage } from '../../model/struct-page/index.js';
+import { fixedSeed } from '../../properties/defaults.js';
+import { isJudged } from '../../properties/catalogue.js';
+import { formatAction } from '../../model/format.js';
+import { bytesOf, knobsOf, walk } from './run.js';
+
+/** The first inert action of `m` that changes `s` or emits a judged event there, in words, or null. */
+function brokenInert<S extends State>(m: Machine<S>, s: S): string | null {
+  const before = bytesOf(s);
+  for (let i = 0; i < m.actions.length; i++) {
+    if (m.inertAt[i] !== 1) continue;
+    const out = m.out();
+    const ret = m.applyAt(s, i, out);
+    const after = out.written ? bytesOf(out.d) : bytesOf(s);
+    const changed = after.some((x, k) => x !== before[k]);
+    const judged = out.events.filter(isJudged);
+    if (changed || judged.length > 0) return `${formatAction(m.actions[i]!, m.world.config)} -> ${ret}${changed ? ' changed the state' : ''}${judged.length > 0 ? ` emitted ${judged.map((e) => e.kind)}` : ''}`;
+  }
+  return null;
+}
+
+const picksArb = fc.array(fc.nat(), { minLength: 1, maxLength: 30 });
+
+describe.each(designs.flatMap((d) => d.presets.map((p) => [d.id, p.name, d] as const)))('%s %s', (_id, preset, design) => {
+  const m = design.machine(defaultConfig, knobsOf(design, { preset }));
+
+  it('declares some actions inert, and none of them ever acts', () => {
+    expect(m.inertAt.some((x) => x === 1)).toBe(true);
+    fc.assert(
+      fc.property(picksArb, (picks) => {
+        for (const s of walk(m, picks)) expect(brokenInert(m, s)).toBeNull();
+      }),
+      { seed: fixedSeed, numRuns: 60 },
+    );
+  });
+});
+
+describe('the check catches a false declaration', () => {
+  /** struct-page in `preset` with `kind` declared inert as well. */
+  const liar = (preset: string, kind: Action['kind']) => {
+    const honest = structPage.machine(defaultConfig, knobsOf(structPage, { preset }));
+    return new Machine({ ...honest.spec, inert: (a, k, c) => a.kind === kind || honest.spec.inert(a, k, c) }, defaultConfig, honest.knobs);
+  };
+
+  it('an action that changes the state', () => {
+    const m = liar('mainline', 'proc_mmap');
+    expect(brokenInert(m, m.init())).toBe('p0: mmap(e0, 1, MAP_SHARED, 0) -> vma0 changed the state');
+  });
+
+  it('an action that leaves the state but emits a judged event', () => {
+    const m = liar('lsfmm-2020', 'proc_kernel_copy');
+    expect(brokenInert(m, walk(m, [0]).at(-1)!)).toBe('p0: process_vm_readv(vma0, 0) -> 0 emitted cpu_access');
+  });
+});
