@@ -51,7 +51,7 @@ export function run<S extends State>(design: Design<S>, actions: readonly Action
 export const bytesOf = (s: State): Uint8Array => Uint8Array.from(s.b.subarray(s.o, s.o + s.layout.width));
 
 /** The world's limits raised, so that one process can hold several VMAs, MRs, bios, allocations. */
-export const roomy: Config = { ...defaultConfig, limits: { vmas: 3, mrs: 2, bios: 2, allocations: 3, faults: 2 } };
+export const roomy: Config = { ...defaultConfig, limits: { vmas: 3, mrs: 2, fds: 1, bios: 2, allocations: 3, faults: 2 } };
 
 /**
  * The states of one walk from init: at each step the enabled action

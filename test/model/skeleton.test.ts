@@ -42,7 +42,7 @@ const world: Config = {
   ...defaultConfig,
   exporters: [{ name: 'e0', pages: 4 }],
   processes: 3,
-  limits: { vmas: 2, mrs: 2, bios: 2, allocations: 3, faults: 1 },
+  limits: { vmas: 2, mrs: 2, fds: 1, bios: 2, allocations: 3, faults: 1 },
 };
 const machine = structPage.machine(world, knobsOf(structPage, {}));
 /** A fresh state of `world`: p0 alive, nothing else. */

@@ -19,7 +19,7 @@ const crowded: Config = {
   ...defaultConfig,
   exporters: [{ name: 'e0', pages: 3 }],
   processes: 3,
-  limits: { vmas: 2, mrs: 2, bios: 2, allocations: 3, faults: 1 },
+  limits: { vmas: 2, mrs: 2, fds: 1, bios: 2, allocations: 3, faults: 1 },
 };
 
 /** The ghost view with allocations named by first appearance (pages, then evictions). */

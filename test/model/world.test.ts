@@ -43,7 +43,7 @@ const wide: Config = {
   ],
   routes: defaultConfig.routes.map((r) => [r[0]!, r[0]!]),
   processes: 3,
-  limits: { vmas: 2, mrs: 2, bios: 2, allocations: 3, faults: 1 },
+  limits: { vmas: 2, mrs: 2, fds: 1, bios: 2, allocations: 3, faults: 1 },
 };
 
 describe.each([
