@@ -234,7 +234,7 @@ export function parseScenario(text: string, file = '<input>'): ParsedScenario {
     const rets = c.field('Returns:', 2, `<${steps.length} return values, one per step>`);
     const returns = rets.value.split(' ').filter(Boolean).map((w) => {
       const ret = parseRet(w);
-      if (ret === null) c.fail(`a return value (0, vmaN, ioN, mrN, pN, an errno, SIGBUS or SIGSEGV), got '${w}'`, rets.line);
+      if (ret === null) c.fail(`a return value (0, vmaN, ioN, mrN, pN, an errno, SIGBUS, SIGSEGV or BOUND), got '${w}'`, rets.line);
       return ret;
     });
     if (returns.length !== steps.length)

@@ -11,6 +11,7 @@ import { designs, findDesign } from '../model/designs.js';
 import { formatCall } from '../model/format.js';
 import {
   type Action,
+  type Bound,
   type Config,
   defaultLimits,
   type Errno,
@@ -78,11 +79,13 @@ const errnos: Record<Errno, true> = {
   '-EBADF': true,
 };
 const signals: Record<Signal, true> = { SIGBUS: true, SIGSEGV: true };
+/** A refusal at one of the world's limits where the kernel has none: traces of a finite world show it. */
+const BOUND: Bound = 'BOUND';
 const routes: Record<Route, true> = { 'bus-addr': true, 'host-bridge': true, none: true };
 
 export function parseRet(word: string): Ret | null {
   if (/^(?:0|(?:vma|io|mr|p)(?:0|[1-9]\d*))$/.test(word)) return word as Ret;
-  if (Object.hasOwn(errnos, word) || Object.hasOwn(signals, word)) return word as Ret;
+  if (Object.hasOwn(errnos, word) || Object.hasOwn(signals, word) || word === BOUND) return word as Ret;
   return null;
 }
 
@@ -513,7 +516,7 @@ function parseStep(r: Reader, n: number, config: Config): TraceStep {
   const ret = parseRet(retText);
   if (ret === null)
     r.fail(
-      `a return value (0, vmaN, ioN, mrN, pN, an errno such as -EREMOTEIO, SIGBUS or SIGSEGV), got '${retText}'`,
+      `a return value (0, vmaN, ioN, mrN, pN, an errno such as -EREMOTEIO, SIGBUS, SIGSEGV or BOUND), got '${retText}'`,
       first,
     );
   return { action, ret };
