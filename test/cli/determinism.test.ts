@@ -20,17 +20,17 @@ writeFileSync(
 
 describe('determinism', () => {
   it.each([
-    [['explore', '--design', 'struct-page', '--preset', 'lsfmm-2020', '--runs', '2000', '--seed', '9']],
-    [['explore', '--design', 'vma-p2p', '--preset', 'legacy-importer', '--runs', '2000', '--json']],
+    [['explore', '--design', 'struct-page', '--preset', 'lsfmm-2020', '--runs', '500', '--seed', '9']],
+    [['explore', '--design', 'vma-p2p', '--preset', 'legacy-importer', '--runs', '500', '--json']],
     [['check', '--design', 'vma-p2p', '--preset', 'exporter-no-wait', '--depth', '4', '--json']],
     [['check', '--design', 'struct-page', '--preset', 'bug-insert-leak', '--depth', '3']],
     [['check', '--design', 'vma-p2p', '--preset', 'exporter-no-wait']],
     [['check', '--design', 'struct-page', '--preset', 'lsfmm-2020', '--world', tiny, '--json']],
     [['matrix', '--world', tiny]],
     [['matrix', '--world', tiny, '--json']],
-    [['matrix', '--random', '--runs', '300', '--seed', '3']],
-    [['matrix', '--random', '--runs', '100', '--seed', '3', '--markdown']],
-    [['matrix', '--random', '--runs', '100', '--json']],
+    [['matrix', '--random', '--runs', '30', '--seed', '3']],
+    [['matrix', '--random', '--runs', '30', '--seed', '3', '--markdown']],
+    [['matrix', '--random', '--runs', '30', '--json']],
     [['list']],
     [['list', '--json']],
   ])('%j twice gives the same bytes', async (argv) => {
@@ -56,7 +56,7 @@ describe('determinism', () => {
 
   it('without P2P_RANDOM_SEED, explore uses seed 42 every time', async () => {
     vi.stubEnv('P2P_RANDOM_SEED', undefined);
-    const argv = ['explore', '--design', 'vma-p2p', '--preset', 'exporter-no-wait', '--runs', '1000', '--json'];
+    const argv = ['explore', '--design', 'vma-p2p', '--preset', 'exporter-no-wait', '--runs', '300', '--json'];
     const first = await cli(argv);
     const second = await cli(argv);
     expect(JSON.parse(first.out).seed).toBe(42);
