@@ -5,7 +5,7 @@ import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { designs } from '../model/designs.js';
 import { catalogue, type PropertyId } from '../properties/catalogue.js';
-import { defaultRuns, defaultSeed } from '../properties/defaults.js';
+import { defaultRuns, defaultSeed, maxRuns } from '../properties/defaults.js';
 import { computeMatrix, type Matrix, type MatrixSearch, matrixMet } from '../properties/matrix.js';
 import type { ScenarioOutcome } from '../scenarios/format.js';
 import { type CellJudgement, describeDifference, judgeScenario, type ScenarioJudgement } from '../scenarios/judge.js';
@@ -212,7 +212,7 @@ export function registerMatrix(program: Command, ctx: Ctx): void {
       if (flags.markdown && flags.json) usage('--markdown and --json exclude each other');
       if (!flags.random && (flags.runs !== undefined || flags.seed !== undefined)) usage(`${flags.runs !== undefined ? '--runs' : '--seed'}: only with --random`);
       const how: MatrixSearch = flags.random
-        ? { search: 'random', runs: intOption('--runs', flags.runs, defaultRuns, 1), seed: seedOption(flags.seed, defaultSeed()) }
+        ? { search: 'random', runs: intOption('--runs', flags.runs, defaultRuns, 1, maxRuns), seed: seedOption(flags.seed, defaultSeed()) }
         : { search: 'complete' };
       const world = worldOption(flags.world);
       const dir = flags.scenarios ?? scenarioDir;

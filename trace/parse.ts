@@ -11,6 +11,7 @@ import { type Actor, calls, callsNamed, namesOf } from '../model/calls.js';
 import { formatCall } from '../model/format.js';
 import {
   type Action,
+  type Bound,
   type Config,
   defaultLimits,
   type ExporterConfig,
@@ -66,11 +67,13 @@ export function unmail(text: string): Line[] {
 
 const errnos = new Set(linuxErrnos.map((e) => `-${e}`));
 const signals: Record<Signal, true> = { SIGBUS: true, SIGSEGV: true };
+/** A refusal at one of the world's limits where the kernel has none: traces of a finite world show it. */
+const BOUND: Bound = 'BOUND';
 const routes: Record<Route, true> = { 'bus-addr': true, 'host-bridge': true, none: true };
 
 export function parseRet(word: string): Ret | null {
   if (/^(?:0|(?:vma|io|mr|fd|p)(?:0|[1-9]\d*))$/.test(word)) return word as Ret;
-  if (errnos.has(word) || Object.hasOwn(signals, word) || word === 'BOUND') return word as Ret;
+  if (errnos.has(word) || Object.hasOwn(signals, word) || word === BOUND) return word as Ret;
   return null;
 }
 

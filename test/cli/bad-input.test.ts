@@ -2,7 +2,7 @@
 // stderr naming FILE:LINE or the option, never a stack trace; exit 1,
 // with nothing on stderr, when the input is well-formed but does not
 // reproduce. The corpus is test/corpus/: bad-traces/*.txt (replay and
-// cite), bad-scenarios/*.txt (matrix --scenarios); generated cases
+// cite), bad-scenarios/*.txt (matrix --random --scenarios); generated cases
 // (binary junk, a megabyte on one line) and every subcommand's options
 // are below.
 //
@@ -14,15 +14,17 @@
 // the config's, processes are pN); a config the model cannot run (no
 // exporter, 0 pages, 0 processes, a missing, unknown or repeated route)
 // and the bounds of `limits` in trace/parse.ts (exporters, importers,
-// pages, processes, one mmap()'s pages, steps, one step's length).
+// pages, processes, one mmap()'s pages, steps, one step's length), and
+// a world's `limits:` line (each limit once, a known word, in range).
 // trace/replay.ts judges whatever only running the model decides: the
 // ids steps create (vmaN, ioN, mrN, aN, and which process slots pN are
 // alive), page numbers against the mapping, every return value, and the
 // stated Result. An id that was never created is well-formed: the step
 // is the model's -EBADF/-ESRCH no-op (DESIGN.md §3), so such a trace
 // reproduces only if it says so. Likewise a Result for a property the
-// steps do not show, or a header (knobs, config) the steps contradict,
-// is exit 1; `cite` judges nothing and prints all of them (exit 0).
+// steps do not show, or a header (knobs, config, limits) the steps
+// contradict, is exit 1; `cite` judges nothing and prints all of them
+// (exit 0).
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -93,7 +95,12 @@ const traces: [string, 2, string | number, RegExp][] = [
   ['config-duplicate-exporter', 2, '1 page', /expected a new exporter name, got 'e0' twice$/],
   ['config-no-iommu-line', 2, '}', /expected an 'iommu on\|off; <n> processes' line before '}'$/],
   ['config-two-iommu-lines', 2, 'iommu off', /expected one iommu line, got a second$/],
-  ['config-unknown-statement', 2, 'bridge rp0', /expected an exporter, importer or iommu line, or '}'$/],
+  ['config-unknown-statement', 2, 'bridge rp0', /expected an exporter, importer, iommu or limits line, or '}'$/],
+  ['limits-malformed', 2, 'limits 1 vma', /expected 'limits: <n> vmas, <n> mrs, <n> bios, <n> allocations, <n> faults', got 'limits 1 vma, 1 mr'$/],
+  ['limits-out-of-range', 2, 'limits:', /expected 0 to 8 mrs, got 9$/],
+  ['limits-twice', 2, 'limits:', /expected each limit once, got vmas twice$/],
+  ['limits-unknown-word', 2, 'limits:', /expected a limit '<n> vma\|mr\|bio\|allocation\|fault', got '4 pages'$/],
+  ['limits-two-lines', 2, 'limits: 2 vmas', /expected one limits line, got a second$/],
 ];
 
 // [file, what replay says instead] : well-formed, does not reproduce
@@ -107,6 +114,7 @@ const divergent: [string, RegExp][] = [
   ['verdict-flipped', /^Result: unbind-completes violated \(stated holds\)$/m],
   ['knob-contradicts-steps', /^Divergence: step 2 \(line 18\): stated -> mr0, now -> -EINVAL$/m],
   ['config-contradicts-steps', /^Divergence: step 2 \(line 18\): stated -> mr0, now -> -EOPNOTSUPP$/m],
+  ['limits-contradict-steps', /^Divergence: step 2 \(line 18\): stated -> mr0, now -> -ENOMEM$/m],
 ];
 
 describe('bad traces: test/corpus/bad-traces', () => {
@@ -222,11 +230,12 @@ const scenarioCases: [string, 2, string | number, RegExp][] = [
   ['property-twice', 2, 'Violates:', /expected each property once after Violates:$/],
   ['no-outcome', 2, 'Link:', /expected 'Outcome: <design> <preset>' after the steps$/],
   ['no-link', 2, 35, /expected 'Link: <url or commit>' trailers after the outcomes, got end of input$/],
+  ['limits-zero-vmas', 2, 'limits:', /expected 1 to 8 vmas, got 0$/],
   ['trailing-junk', 2, 'Thanks', /expected a Link: trailer or the end of the file$/],
   ['unclosed-comment', 2, 'VM_MIXEDMAP', /expected '\*\)' closing the comment opened on line 22$/],
 ];
 
-describe('bad scenario files: test/corpus/bad-scenarios through matrix --scenarios', () => {
+describe('bad scenario files: test/corpus/bad-scenarios through matrix --random --scenarios', () => {
   const dir = join(corpus, 'bad-scenarios');
   const alone = (file: string) => {
     const d = mkdtempSync(join(tmp, 'scenarios-'));
@@ -242,7 +251,7 @@ describe('bad scenario files: test/corpus/bad-scenarios through matrix --scenari
   it.each(scenarioCases)('%s: exit %i, one line naming the file and line', async (name, code, at, message) => {
     const d = alone(`${name}.txt`);
     const line = lineOf(readFileSync(join(dir, `${name}.txt`), 'utf8'), at);
-    const r = await cli(['matrix', '--runs', '1', '--scenarios', d]);
+    const r = await cli(['matrix', '--random', '--runs', '1', '--scenarios', d]);
     expect(r.code).toBe(code);
     expect(r.out).toBe('');
     oneLine(r.err);
@@ -251,22 +260,22 @@ describe('bad scenario files: test/corpus/bad-scenarios through matrix --scenari
   });
 
   it('outcome-differs: well-formed, does not reproduce: exit 1 naming the step', async () => {
-    const r = await cli(['matrix', '--runs', '1', '--scenarios', alone('outcome-differs.txt')]);
+    const r = await cli(['matrix', '--random', '--runs', '1', '--scenarios', alone('outcome-differs.txt')]);
     expect([r.code, r.err]).toEqual([1, '']);
     expect(r.out).toMatch(/^outcome-differs struct-page mainline: step 4 \(line 16\) p0: mmap\(e0, 2,\n +MAP_SHARED, 0\): expected -> vma1, got -> -ENOMEM$/m);
   });
 
   it.each<[string, (text: string) => string, number, RegExp]>([
-    ['a megabyte step', (t) => t.replace('  2  p0  fork()', `  2  p0  fork(${'x'.repeat(1 << 20)})`), 14, /expected fork\(\) arguments as p2pmodel prints them, got 'fork\(xxx+\.\.\.$/],
+    ['a megabyte step', (t) => t.replace('  2  p0  fork()', `  2  p0  fork(${'x'.repeat(1 << 20)})`), 15, /expected fork\(\) arguments as p2pmodel prints them, got 'fork\(xxx+\.\.\.$/],
     ['a megabyte of spaces in a config line', (t) => t.replace('  iommu on;', `  iommu on;${' '.repeat(1 << 20)}x`), 10, /expected 'iommu on\|off; <n> processes', got 'iommu on; {50,}/],
-    ['a megabyte Returns: line', (t) => t.replace('Returns: vma0 p1 0 -ENOMEM 0 0 vma2', `Returns: ${'0 '.repeat(1 << 19)}`), 24, /expected 7 return values, one per step, got 524288$/],
-    ['1000 steps', (t) => t.replace('  2  p0  fork()\n', Array.from({ length: 999 }, (_, i) => `  ${i + 2}  p0  fork()\n`).join('')), 1012, /expected at most 999 steps, then a blank line$/],
+    ['a megabyte Returns: line', (t) => t.replace('Returns: vma0 p1 0 -ENOMEM 0 0 vma0', `Returns: ${'0 '.repeat(1 << 19)}`), 25, /expected 7 return values, one per step, got 524288$/],
+    ['1000 steps', (t) => t.replace('  2  p0  fork()\n', Array.from({ length: 999 }, (_, i) => `  ${i + 2}  p0  fork()\n`).join('')), 1013, /expected at most 999 steps, then a blank line$/],
   ])('generated from sp-fork-exit: %s: exit 2 within a second or two', async (name, edit, line, message) => {
     const d = mkdtempSync(join(tmp, 'scenarios-'));
     const file = join(d, 'sp-fork-exit.txt');
     writeFileSync(file, edit(readFileSync(join(import.meta.dirname, '../../scenarios/sp-fork-exit.txt'), 'utf8')));
     const started = performance.now();
-    const r = await cli(['matrix', '--runs', '1', '--scenarios', d]);
+    const r = await cli(['matrix', '--random', '--runs', '1', '--scenarios', d]);
     expect(performance.now() - started, name).toBeLessThan(5000);
     expect(r.code).toBe(2);
     oneLine(r.err);
@@ -287,7 +296,7 @@ describe('bad scenario files: test/corpus/bad-scenarios through matrix --scenari
       /^p2pmodel: .*looks-like-one\.txt: cannot read: EISDIR$/,
     ],
   ])('--scenarios naming %s: exit 2', async (_name, dir, message) => {
-    const r = await cli(['matrix', '--runs', '1', '--scenarios', dir()]);
+    const r = await cli(['matrix', '--random', '--runs', '1', '--scenarios', dir()]);
     expect(r.code).toBe(2);
     oneLine(r.err);
     expect(r.err.trimEnd()).toMatch(message);
@@ -309,10 +318,11 @@ describe('bad options, for every subcommand: exit 2, one line naming the option'
     [['explore', ...sp, '--knob', 'frob=on'], /^p2pmodel: --knob: unknown knob 'frob' of struct-page/],
     [['explore', ...sp, '--knob', 'gup_p2pdma_gate=maybe'], /^p2pmodel: --knob: gup_p2pdma_gate takes on\|off, got 'maybe'$/],
     [['explore', ...sp, '--property', 'no-oops'], /^p2pmodel: --property: unknown property 'no-oops'$/],
-    [['explore', ...sp, '--runs', '0'], /^p2pmodel: --runs: expected a whole number >= 1, got '0'$/],
-    [['explore', ...sp, '--runs', '1e3'], /^p2pmodel: --runs: expected a whole number >= 1, got '1e3'$/],
-    [['explore', ...sp, '--runs', '99999999999999999999'], /^p2pmodel: --runs: expected a whole number >= 1/],
-    [['explore', ...sp, '--seed', '-1'], /^p2pmodel: --seed: expected a whole number >= 0, got '-1'$/],
+    [['explore', ...sp, '--runs', '0'], /^p2pmodel: --runs: expected a whole number from 1 to 10000000, got '0'$/],
+    [['explore', ...sp, '--runs', '1e3'], /^p2pmodel: --runs: expected a whole number from 1 to 10000000, got '1e3'$/],
+    [['explore', ...sp, '--runs', '99999999999999999999'], /^p2pmodel: --runs: expected a whole number from 1 to 10000000, got/],
+    [['explore', ...sp, '--seed', '-1'], /^p2pmodel: --seed: expected a whole number from 0 to 4294967295, got '-1'$/],
+    [['explore', ...sp, '--world', 'nope'], /^p2pmodel: --world: no shipped world 'nope' \(one of: default, minimal, routes\) and no file: ENOENT$/],
     [['explore', ...sp, '--path', '1:2'], /^p2pmodel: --path: needs exactly one --property$/],
     [['explore', ...sp, '--property', 'no-leak', '--path', '1;2'], /^p2pmodel: --path: malformed path '1;2'$/],
     [
@@ -321,9 +331,9 @@ describe('bad options, for every subcommand: exit 2, one line naming the option'
     ],
     [['explore', ...sp, 'stray'], /^p2pmodel: too many arguments for 'explore'/],
     [['check'], /^p2pmodel: --design is required/],
-    [['check', ...sp], /^p2pmodel: --depth is required$/],
-    [['check', ...sp, '--depth', '0'], /^p2pmodel: --depth: expected a whole number >= 1, got '0'$/],
-    [['check', ...sp, '--depth', '2', '--max-states', 'lots'], /^p2pmodel: --max-states: expected a whole number >= 1, got 'lots'$/],
+    [['check', ...sp, '--depth', '0'], /^p2pmodel: --depth: expected a whole number from 1 to \d+, got '0'$/],
+    [['check', ...sp, '--depth', '2', '--max-states', 'lots'], /^p2pmodel: --max-states: expected a whole number from 1 to \d+, got 'lots'$/],
+    [['check', ...sp, '--world', 'nope'], /^p2pmodel: --world: no shipped world 'nope' /],
     [['check', ...sp, '--depth', '2', '--symmetry'], /^p2pmodel: unknown option '--symmetry' \(Did you mean --no-symmetry\?\)$/],
     [['check', ...sp, '--depth', '2', '--knob', 'importer=obeys'], /^p2pmodel: --knob: unknown knob 'importer' of struct-page/],
     [['replay'], /^p2pmodel: missing required argument 'file'$/],
@@ -335,8 +345,11 @@ describe('bad options, for every subcommand: exit 2, one line naming the option'
     [['cite', tmpdir()], /: cannot read: EISDIR$/],
     [['cite', '-', '--json'], /^p2pmodel: unknown option '--json'$/],
     [['matrix', '--markdown', '--json'], /^p2pmodel: --markdown and --json exclude each other$/],
-    [['matrix', '--runs', 'x'], /^p2pmodel: --runs: expected a whole number >= 1, got 'x'$/],
-    [['matrix', '--seed', '4.2'], /^p2pmodel: --seed: expected a whole number >= 0, got '4\.2'$/],
+    [['matrix', '--runs', '2000'], /^p2pmodel: --runs: only with --random$/],
+    [['matrix', '--random', '--runs', 'x'], /^p2pmodel: --runs: expected a whole number from 1 to 10000000, got 'x'$/],
+    [['matrix', '--random', '--runs', '10000001'], /^p2pmodel: --runs: expected a whole number from 1 to 10000000, got '10000001'$/],
+    [['matrix', '--random', '--seed', '4.2'], /^p2pmodel: --seed: expected a whole number from 0 to 4294967295, got '4\.2'$/],
+    [['matrix', '--world', 'nope'], /^p2pmodel: --world: no shipped world 'nope' /],
     [['matrix', '--scenarios'], /^p2pmodel: option '--scenarios <dir>' argument missing$/],
     [['explore', '--design', '\x1b[31mred\x07'], /^p2pmodel: --design: unknown design '\\u001b\[31mred\\u0007'/],
     [['explore', '--design', 'x'.repeat(1 << 20)], /^p2pmodel: --design: unknown design 'xxx+\.\.\.$/],
@@ -374,6 +387,6 @@ describe('the binary (spawned)', () => {
     const r = spawnSync(bin, ['check', '--design', 'vma-p2p', '--depth', 'deep'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe("p2pmodel: --depth: expected a whole number >= 1, got 'deep'\n");
+    expect(r.stderr).toMatch(/^p2pmodel: --depth: expected a whole number from 1 to \d+, got 'deep'\n$/);
   });
 });

@@ -1,6 +1,27 @@
-import { describe, expect, it } from 'vitest';
+// p2pmodel explore: the random search of one preset, judged against the
+// expected table; its traces rerun from their Reproduce: line; --world;
+// the bounds of --seed and --runs; bad input.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { actionKinds } from '../../model/vocabulary.js';
+import { fixedSeed, maxRuns } from '../../properties/defaults.js';
+import { worldDir } from '../../worlds/load.js';
 import { cli } from './fake-io.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'p2p-explore-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** A trace's Reproduce: command as argv, unfolded, without `npx p2pmodel`. */
+function reproduceArgv(trace: string): string[] {
+  const command = /^Reproduce: ([\s\S]*)$/m.exec(trace)![1]!.replace(/ \\\n +/g, ' ').trim();
+  expect(command).toMatch(/^npx p2pmodel explore /);
+  return command.split(' ').slice(2);
+}
+
+/** The trace text of an explore text output (it ends the output). */
+const traceIn = (out: string) => out.slice(out.indexOf('\nP2P ') + 1);
 
 describe('p2pmodel explore', () => {
   it('reports lsfmm-2020 as expected, with a counterexample per violation, exit 0', async () => {
@@ -49,6 +70,14 @@ describe('p2pmodel explore', () => {
     expect(out).toContain('UNEXPECTED (expected holds)');
   });
 
+  it('the Reproduce: line of a trace, run as it reads, prints the same trace', async () => {
+    const argv = ['explore', '--design', 'struct-page', '--preset', 'lsfmm-2020', '--property', 'unbind-completes', '--runs', '500'];
+    const { out } = await cli(argv);
+    const again = await cli(reproduceArgv(traceIn(out)));
+    expect(again.code).toBe(0);
+    expect(traceIn(again.out)).toBe(traceIn(out));
+  });
+
   it('prints the seed and reruns a counterexample from --seed and --path', async () => {
     const first = JSON.parse(
       (await cli(['explore', '--design', 'struct-page', '--preset', 'bug-insert-leak', '--property', 'no-leak', '--json', '--seed', '7'])).out,
@@ -60,6 +89,43 @@ describe('p2pmodel explore', () => {
     expect(again.results[0].trace).toBe(trace);
   });
 
+  it('--world: the search runs in that world, and its traces say so and replay there', async () => {
+    const argv = ['explore', '--design', 'vma-p2p', '--preset', 'legacy-importer', '--property', 'dma-to-live-allocation', '--runs', '300'];
+    const { code, out } = await cli([...argv, '--world', 'routes']);
+    expect(code).toBe(0);
+    const trace = traceIn(out);
+    expect(trace).toContain('  importer nvme1: nvme p2pdma; route e0 none\n');
+    expect(trace).toContain('  limits: 1 vma, 1 mr, 1 bio, 1 allocation, 1 fault\n');
+    expect(reproduceArgv(trace).join(' ')).toContain(' --world routes ');
+    expect((await cli(['replay', '-'], trace)).code).toBe(0);
+    // a world file: the same search as the shipped world it copies
+    const file = join(tmp, 'routes-copy.txt');
+    writeFileSync(file, readFileSync(join(worldDir, 'routes.txt'), 'utf8'));
+    const own = await cli([...argv, '--world', file]);
+    // the same words; only the Reproduce: line may fold elsewhere
+    const words = (text: string) => text.split(/\s+/).filter((w) => w !== '\\');
+    expect(words(own.out.replaceAll(file, 'routes'))).toEqual(words(out));
+    expect(traceIn(own.out)).not.toBe(traceIn((await cli(argv)).out));
+  });
+
+  it('--seed and --runs out of range are refused, naming the range', async () => {
+    const sp = ['explore', '--design', 'struct-page'];
+    const seed = await cli([...sp, '--seed', String(2 ** 32)]);
+    expect([seed.code, seed.out, seed.err]).toEqual([2, '', `p2pmodel: --seed: expected a whole number from 0 to ${2 ** 32 - 1}, got '${2 ** 32}'\n`]);
+    const top = await cli([...sp, '--runs', '1', '--seed', String(2 ** 32 - 1)]);
+    expect([top.code < 2, top.err]).toEqual([true, '']);
+    const runs = await cli([...sp, '--runs', String(maxRuns + 1)]);
+    expect([runs.code, runs.out, runs.err]).toEqual([2, '', `p2pmodel: --runs: expected a whole number from 1 to ${maxRuns}, got '${maxRuns + 1}'\n`]);
+  });
+
+  it('--help gives the defaults as values', async () => {
+    const { code, out } = await cli(['explore', '--help']);
+    expect(code).toBe(0);
+    expect(out.replace(/\s+/g, ' ')).toContain(`--seed <n> fast-check seed, 0 to 2^32-1 (default ${fixedSeed}, or random with P2P_RANDOM_SEED=1)`);
+    expect(out).toMatch(/--runs <n> +sequences to run \(default 10000\)/);
+    expect(out).not.toMatch(/=>|function|return /);
+  });
+
   it.each([
     [['explore'], /--design is required/],
     [['explore', '--design', 'nope'], /--design: unknown design 'nope'/],
@@ -69,6 +135,7 @@ describe('p2pmodel explore', () => {
     [['explore', '--design', 'struct-page', '--knob', 'garbage'], /expected name=value/],
     [['explore', '--design', 'struct-page', '--property', 'nope'], /unknown property 'nope'/],
     [['explore', '--design', 'struct-page', '--runs', 'many'], /--runs: expected a whole number/],
+    [['explore', '--design', 'struct-page', '--world', 'nope'], /--world: no shipped world 'nope'/],
     [['explore', '--design', 'struct-page', '--path', '1:2'], /--path: needs exactly one --property/],
     [['explore', '--design', 'struct-page', '--bogus'], /unknown option '--bogus'/],
     [['frobnicate'], /unknown command 'frobnicate'/],

@@ -35,6 +35,8 @@ const lineArb = fc.oneof(
     '  exporter e0: 2 pages',
     '  importer nic0: rdma odp; route e0 host-bridge',
     '  iommu off; 1 process',
+    '  limits: 2 vmas, 0 mrs, 1 bio',
+    '  limits: 9 faults, 1 fault',
     'Knobs: importer=ignores',
     'Result: no-leak holds (liveness)',
     'Detail: witnessed',

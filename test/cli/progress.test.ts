@@ -1,6 +1,9 @@
 // Long runs show progress on a terminal (DESIGN.md §6): throttled status
 // lines on stderr, erased before the result; never on a pipe, never in stdout.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { type Io, processIo } from '../../cli/context.js';
 import { statusLine } from '../../cli/progress.js';
 import { cli } from './fake-io.js';
@@ -14,6 +17,15 @@ const recorder = () => {
 afterEach(() => {
   vi.restoreAllMocks();
 });
+
+const tmp = mkdtempSync(join(tmpdir(), 'p2p-progress-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+/** A world whose complete search of every preset takes a moment. */
+const tiny = join(tmp, 'tiny.txt');
+writeFileSync(
+  tiny,
+  '{\n  exporter e0: 1 page\n  importer nic0: rdma odp; route e0 bus-addr\n  iommu on; 1 process\n  limits: 1 vma, 1 mr, 0 bios, 1 allocation, 0 faults\n}\n',
+);
 
 describe('statusLine', () => {
   it('shows at most one line per 100 ms, builds a line only to show it, and cuts it at 72 columns', () => {
@@ -66,9 +78,11 @@ describe('processIo.status', () => {
 
 describe('long runs', () => {
   it.each([
-    [['check', '--design', 'struct-page', '--depth', '5'], /^check struct-page mainline: depth [1-5]\/5, states \d+, transitions \d+$/],
+    [['check', '--design', 'struct-page', '--depth', '5'], /^check struct-page mainline: depth [1-5], states \d+, transitions \d+$/],
+    [['check', '--design', 'vma-p2p', '--preset', 'exporter-no-wait'], /^check vma-p2p exporter-no-wait: depth \d+, states \d+, transitions \d+$/],
     [['explore', '--design', 'vma-p2p', '--runs', '300'], /^explore vma-p2p rfc-2019: (run \d+\/300|shrinking [a-z0-9-]+)$/],
-    [['matrix', '--runs', '50'], /^matrix (struct-page|vma-p2p) [a-z0-9-]+ \([1-8]\/8\): (run \d+\/50|shrinking [a-z0-9-]+)$/],
+    [['matrix', '--random', '--runs', '50'], /^matrix (struct-page|vma-p2p) [a-z0-9-]+ \([1-8]\/8\)(: run \d+\/50|: shrinking [a-z0-9-]+)?$/],
+    [['matrix', '--world', tiny], /^matrix (struct-page|vma-p2p) [a-z0-9-]+ \([1-8]\/8\)$/],
   ])('%j shows progress, then erases it; stdout does not carry it', async (argv, shape) => {
     const r = await cli(argv);
     expect(r.status.length).toBeGreaterThanOrEqual(2);

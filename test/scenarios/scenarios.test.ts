@@ -127,6 +127,12 @@ describe('a deliberately edited expectation is detected', () => {
     );
   });
 
+  it('the limits line is part of the world: one MR less and the pinned MR is refused for the count, not the page', () => {
+    const text = scenarioText('debate-doorbell-mr').replace('limits: 1 vma, 2 mrs,', 'limits: 1 vma, 1 mr,');
+    const cell = judgeScenario(parseScenario(text)).cells.find((c) => c.preset === 'mainline')!;
+    expect(cell.difference).toMatchObject({ what: 'return', step: 4, expected: '-EREMOTEIO', got: '-ENOMEM' });
+  });
+
   it('the catalogue judges them all: every property kind shows up somewhere in the table', () => {
     const seen = new Set(parsed.flatMap((p) => p.scenario.expectations.flatMap((e) => [...e.outcome.violates, ...e.outcome.witnesses])));
     for (const kind of ['safety', 'liveness', 'capability'])
@@ -175,6 +181,8 @@ describe('scenario syntax errors name the file and line', () => {
   it('a bad config line, a missing question, no Link:', () => {
     let text = base.replace('  iommu on; 2 processes', '  iommu maybe; 2 processes');
     fails(text, lineOf(text, 'iommu maybe'), /'iommu on\|off; <n> processes'/);
+    text = base.replace('  limits: 1 vma,', '  limits: 9 vmas,');
+    fails(text, lineOf(text, '9 vmas'), /1 to 8 vmas, got 9/);
     text = base.replace(/^Question:.*\n(?: {2}.*\n)*/m, '');
     fails(text, 2, /Question: <one sentence>/);
     text = base.replace(/^Link:.*\n(?: {2}.*\n)*/gm, '');

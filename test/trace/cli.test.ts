@@ -84,12 +84,29 @@ describe('p2pmodel replay', () => {
     expect(out).toContain('Result: no-kernel-cpu-access violated (stated holds)');
   });
 
-  it('--verbose shows what each step changed in the state and the ghost view', async () => {
+  it('--verbose shows what each step changed in the decoded state, in the names the trace uses', async () => {
     const { code, out } = await cli(['replay', '-', '--verbose'], kcpu());
     expect(code).toBe(0);
-    expect(out).toMatch(/^ +state\.exporters\[0\]\.pages\[0\]\.owner: null -> 0$/m);
-    expect(out).toMatch(/^ +view\.exporters\[0\]\.pages\[0\]\.owner: null -> 0$/m);
-    expect(out).toMatch(/^ +state\.vmas\[0\]: \+ \{/m);
+    expect(out).toContain(
+      [
+        '  1  p0  mmap(e0, 1, MAP_SHARED, 0)  -> vma0',
+        '     e0.pgmap_ref: 2 -> 3',
+        '     e0.page0.refcount: 0 -> 1',
+        '     e0.page0.owner: null -> "a0"',
+        '     p0.vma0: + {"exporter":"e0","alloc":"a0","pages":"0+1","ptes":true}',
+        '     a0: + {"exporter":"e0","pages":"0+1","evicting":false}',
+        '  2  p0  process_vm_readv(vma0, 0)   -> 0',
+        '     (no change)',
+        '',
+      ].join('\n'),
+    );
+    const json = JSON.parse((await cli(['replay', '-', '--verbose', '--json'], kcpu())).out);
+    expect(json.steps.map((s: { changes: string[] }) => s.changes)).toEqual([
+      ['e0.pgmap_ref: 2 -> 3', 'e0.page0.refcount: 0 -> 1', 'e0.page0.owner: null -> "a0"', expect.stringMatching(/^p0\.vma0: \+ /), expect.stringMatching(/^a0: \+ /)],
+      [],
+    ]);
+    // without --verbose, no diff at all
+    expect((await cli(['replay', '-'], kcpu())).out).not.toContain('e0.pgmap_ref');
   });
 
   describe('malformed traces: exit 2, one line FILE:LINE: expected ...', () => {
@@ -167,6 +184,12 @@ describe('p2pmodel replay', () => {
         /expected a route from nic1 to e0/,
       ],
       [
+        'a limit out of its range',
+        (t) => t.replace('limits: 1 vma,', 'limits: 0 vmas,'),
+        (t) => lineOf(t, 'limits:'),
+        /expected 1 to 8 vmas, got 0/,
+      ],
+      [
         'verdict of the wrong kind',
         (t) => t.replace('no-kernel-cpu-access violated', 'no-kernel-cpu-access sometimes'),
         (t) => lineOf(t, 'Result:'),
@@ -199,7 +222,7 @@ describe('p2pmodel replay', () => {
       writeFileSync(file, text);
       const { code, err } = await cli(['replay', file]);
       expect(code).toBe(2);
-      expect(err).toBe(`${file}:${lineOf(text, '  1  p0')}: expected a return value (0, vmaN, ioN, mrN, pN, an errno such as -EREMOTEIO, SIGBUS or SIGSEGV), got 'vma'\n`);
+      expect(err).toBe(`${file}:${lineOf(text, '  1  p0')}: expected a return value (0, vmaN, ioN, mrN, pN, an errno such as -EREMOTEIO, SIGBUS, SIGSEGV or BOUND), got 'vma'\n`);
     });
 
     it('an unreadable file is a usage error', async () => {

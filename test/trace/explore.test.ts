@@ -39,6 +39,16 @@ describe('explore traces', () => {
       }
   });
 
+  it('name the npx command that finds them again: design, preset, property, seed and path', () => {
+    for (const { label, trace } of found) {
+      const path = /--path (\d+(?::\d+)*)$/.exec(trace.command)?.[1];
+      expect(trace.command, label).toBe(
+        `npx p2pmodel explore --design ${trace.design} --preset ${trace.preset} --property ${trace.property} --seed 42 --path ${path}`,
+      );
+      expect(printTrace(trace).replace(/ \\\n +/g, ' '), label).toContain(`\nReproduce: ${trace.command}\n`);
+    }
+  });
+
   it('cite --columns stays within 72 columns and says it is not parseable', () => {
     for (const { label, trace } of found) {
       const text = citeColumns(trace);

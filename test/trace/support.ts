@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { type Design, resolveKnobs } from '../../model/design.js';
 import { designs } from '../../model/designs.js';
-import type { Config, ImporterConfig, Route } from '../../model/vocabulary.js';
+import { type Config, type ImporterConfig, type Limits, limitWords, type Route } from '../../model/vocabulary.js';
 import { fromPicks, picksArb } from '../../properties/arbitrary.js';
 import { catalogue, type Property } from '../../properties/catalogue.js';
 import { evaluate } from '../../properties/evaluate.js';
@@ -58,6 +58,11 @@ export const textArb = fc
 
 const routeArb: fc.Arbitrary<Route> = fc.constantFrom('bus-addr', 'host-bridge', 'none');
 
+/** Any limits a `limits:` line may set, each within its range. */
+const limitsArb: fc.Arbitrary<Limits> = fc
+  .tuple(...limitWords.map((w) => fc.integer({ min: w.min, max: w.max })))
+  .map((ns) => Object.fromEntries(limitWords.map((w, i) => [w.limit, ns[i]!])) as unknown as Limits);
+
 const configArb: fc.Arbitrary<Config> = fc
   .record({
     exporters: fc.uniqueArray(
@@ -73,6 +78,7 @@ const configArb: fc.Arbitrary<Config> = fc
     ),
     iommu: fc.boolean(),
     processes: fc.integer({ min: 1, max: 3 }),
+    limits: limitsArb,
   })
   .chain((c) =>
     fc
@@ -89,6 +95,7 @@ const configArb: fc.Arbitrary<Config> = fc
         routes,
         iommu: c.iommu,
         processes: c.processes,
+        limits: c.limits,
       })),
   );
 
