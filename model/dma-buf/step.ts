@@ -346,9 +346,9 @@ function procRegMr(s: DbState, a: A<'proc_reg_mr'>, out: O): Ret {
   const vma = mappedVma(s, a.proc, a.vma);
   if (!vma) return '-EFAULT';
   if (a.odp && !imp.odp) return '-EOPNOTSUPP';
-  if (!a.odp || s.k.mapAtRegistration) return '-EFAULT'; // pin_user_pages_fast() / hmm_range_fault() on VM_PFNMAP
   const slot = freeMr(s, a.proc);
-  if (slot === NONE) return '-ENOMEM';
+  if (slot === NONE) return '-ENOMEM'; // RLIMIT_MEMLOCK before the pin / max_mr
+  if (!a.odp || s.k.mapAtRegistration) return '-EFAULT'; // pin_user_pages_fast() / hmm_range_fault() on VM_PFNMAP
   const { npages } = vma;
   const mr = out.draft(s).mr(slot);
   mr.live = true;

@@ -258,9 +258,9 @@ function procRegMr(s: VpState, a: A<'proc_reg_mr'>, out: O): Ret {
   const vma = mappedVma(s, a.proc, a.vma);
   if (!vma) return '-EFAULT';
   if (a.odp && !imp.odp) return '-EOPNOTSUPP'; // no IB_ODP_SUPPORT
-  if (!a.odp) return '-EFAULT'; // pin_user_pages_fast() -> check_vma_flags()
   const slot = freeMr(s, a.proc);
-  if (slot === NONE) return '-ENOMEM'; // RLIMIT_MEMLOCK / max_mr
+  if (slot === NONE) return '-ENOMEM'; // RLIMIT_MEMLOCK before the pin / max_mr
+  if (!a.odp) return '-EFAULT'; // pin_user_pages_fast() -> check_vma_flags()
   const { npages, ptes } = vma;
   const d = out.draft(s);
   const mr = d.mr(slot);
