@@ -21,8 +21,8 @@ export const processIo: Io = {
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString('utf8');
   },
-  // carriage return, the line, erase to its end: the next one overwrites it
+  // carriage return, the line cut to the terminal's width, erase to its end: the next one overwrites it
   status: (line) => {
-    if (process.stderr.isTTY) process.stderr.write(`\r${line}\x1b[K`);
+    if (process.stderr.isTTY) process.stderr.write(`\r${line.slice(0, Math.max(20, process.stderr.columns - 1))}\x1b[K`);
   },
 };

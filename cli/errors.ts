@@ -1,4 +1,4 @@
-// Bad input ends in one line and exit 2 (DESIGN.md §6), never a stack trace.
+// Bad input ends in one line and exit 2, never a stack trace.
 export class UsageError extends Error {}
 
 export function usage(message: string): never {

@@ -1,10 +1,11 @@
 // p2pmodel explore: random search of one design/preset, judged against
 // the expected table; counterexamples and witnesses as traces.
 import type { Command } from 'commander';
-import { type ActionKind, actionKinds } from '../model/vocabulary.js';
+import { callLabel } from '../model/calls.js';
+import { actionKinds } from '../model/vocabulary.js';
 import { expectationOf } from '../properties/expected.js';
 import { type ExploreResult, explore, PathError } from '../properties/explore.js';
-import { foldUnits } from '../trace/layout.js';
+import { fold, foldUnits } from '../trace/layout.js';
 import { printTrace } from '../trace/print.js';
 import { traceFromResult } from '../trace/trace.js';
 import type { Ctx } from './context.js';
@@ -33,9 +34,9 @@ function judged(run: ExploreResult) {
   });
 }
 
-/** Steps the search pass took per action kind, in vocabulary order; empty when `--path` skipped it. */
-const coverageOf = (run: ExploreResult): [ActionKind, number][] =>
-  run.coverage.size === 0 ? [] : actionKinds.map((k) => [k, run.coverage.get(k) ?? 0]);
+/** Steps the search pass took per call (as a trace names it), in vocabulary order; empty when `--path` skipped it. */
+const coverageOf = (run: ExploreResult): [string, number][] =>
+  run.coverage.size === 0 ? [] : actionKinds.map((k) => [callLabel(k), run.coverage.get(k) ?? 0]);
 
 /** What the search exercised: a `holds` over actions never taken says little about them. */
 function coverageLines(run: ExploreResult): string[] {
@@ -44,7 +45,7 @@ function coverageLines(run: ExploreResult): string[] {
   const never = counts.filter(([, n]) => n === 0).map(([k]) => k);
   return [
     '',
-    ...foldUnits('  steps taken, per action:', counts.filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`), { indent: 4 }),
+    ...foldUnits('  steps taken, per call:', counts.filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`), { indent: 4 }),
     ...(never.length === 0 ? [] : foldUnits('  never enabled:', never, { indent: 4 })),
   ];
 }
@@ -73,7 +74,12 @@ function exploreJson(run: ExploreResult) {
 function exploreText(run: ExploreResult): string {
   const overrides = Object.entries(run.overrides).map(([k, v]) => ` ${k}=${v}`).join('');
   const rows = judged(run);
-  const lines = [`${run.design.id} preset ${run.preset}${overrides}: seed ${run.seed}, ${rows[0]?.runs ?? 0} runs`, ''];
+  const runs = rows[0]?.runs ?? 0;
+  const lines = [
+    `${run.design.id} preset ${run.preset}${overrides}: seed ${run.seed}, ${runs} runs`,
+    ...fold('', `Random search: holds and never mean no counterexample or witness in ${runs} runs; p2pmodel check proves them for a world.`, { indent: 0 }),
+    '',
+  ];
   for (const r of rows) {
     const exp = r.expected ? (r.met ? '' : `  UNEXPECTED (expected ${r.expected.verdict})`) : '  (no expectation)';
     lines.push(`  ${r.property.padEnd(24)} ${r.kind.padEnd(10)} ${r.verdict}${exp}`);

@@ -1,7 +1,7 @@
 // Turning option words into model objects; anything unknown is a UsageError.
 import type { Design, Knobs, PresetSpec } from '../model/design.js';
 import { designs, findDesign } from '../model/designs.js';
-import { findProperty, type PropertyId } from '../properties/catalogue.js';
+import { catalogue, findProperty, type PropertyId } from '../properties/catalogue.js';
 import { type Config, defaultConfig } from '../model/vocabulary.js';
 import { loadWorld, worldNames } from '../worlds/load.js';
 import { usage } from './errors.js';
@@ -36,7 +36,9 @@ export function knobOptions(design: Design, pairs: readonly string[]): Knobs {
 
 export function propertyOptions(ids: readonly string[]): PropertyId[] | undefined {
   if (ids.length === 0) return undefined;
-  return ids.map((id) => findProperty(id)?.id ?? usage(`--property: unknown property '${id}'`));
+  return ids.map(
+    (id) => findProperty(id)?.id ?? usage(`--property: unknown property '${id}' (one of: ${catalogue.map((p) => p.id).join(', ')})`),
+  );
 }
 
 export function intOption(name: string, value: string | undefined, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {

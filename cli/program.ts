@@ -1,6 +1,7 @@
-// The p2pmodel command (DESIGN.md §6). Each subcommand lives in its own
+// The p2pmodel command. Each subcommand lives in its own
 // file and registers itself here; bad input (a UsageError, a commander
 // error, a TraceSyntaxError) -> one line on stderr and exit 2.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { TraceSyntaxError } from '../trace/parse.js';
 import type { Ctx, Io } from './context.js';
@@ -12,9 +13,13 @@ import { registerCite } from './cite.js';
 import { registerReplay } from './replay.js';
 import { registerMatrix } from './matrix.js';
 
+/** The package's version, as package.json states it. */
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 function buildProgram(ctx: Ctx): Command {
   const program = new Command('p2pmodel')
-    .description('Judge the struct-page and vma-p2p designs for P2P DMA to user-mapped PCI BAR memory')
+    .description('Judge the struct-page, vma-p2p and dma-buf designs for P2P DMA to user-mapped PCI BAR memory')
+    .version(version, '--version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: () => {} });
   for (const register of [registerList, registerExplore, registerCheck, registerReplay, registerCite, registerMatrix]) register(program, ctx);
@@ -41,7 +46,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
 
 /** The one line bad input gets, null for a help request, undefined for anything else (a bug). */
 function badInput(err: unknown, program: Command): string | null | undefined {
-  if (err instanceof TraceSyntaxError) return err.message; // FILE:LINE: expected ...
+  if (err instanceof TraceSyntaxError) return `p2pmodel: ${err.message}`; // FILE:LINE: expected ...
   if (err instanceof UsageError) return `p2pmodel: ${err.message}`;
   if (!(err instanceof CommanderError)) return undefined;
   if (err.exitCode === 0) return null;

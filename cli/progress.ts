@@ -1,5 +1,5 @@
-// Progress of a long run (DESIGN.md §6: "long runs show progress on a
-// TTY"): at most ten status lines a second, cleared before the result.
+// Progress of a long run on a terminal: at most ten status lines a
+// second, cleared before the result.
 import type { ExploreProgress } from '../properties/explore.js';
 import type { Io } from './context.js';
 
@@ -21,7 +21,7 @@ export function statusLine(io: Io, now: () => number = () => performance.now()):
       if (t - last < intervalMs) return;
       last = t;
       shown = true;
-      io.status(line().slice(0, 72));
+      io.status(line());
     },
     clear() {
       if (shown) io.status('');

@@ -390,3 +390,12 @@ export function actorOf(action: Action, n: Names): string {
       return 'fault';
   }
 }
+
+/** A call's short name for counts and coverage: its names, and its first argument where a name is shared (`dma(io)`). */
+export function callLabel(kind: ActionKind): string {
+  const c = calls[kind] as CallSpec;
+  const shared = c.names.some((name) => callsNamed(name).length > 1);
+  if (!shared) return c.names.join('/');
+  const first = /\((\w+)/.exec(c.usage)?.[1]?.toLowerCase() ?? '';
+  return `${c.names[0]}(${first})`;
+}

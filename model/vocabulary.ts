@@ -1,4 +1,4 @@
-// The shared vocabulary of both designs (DESIGN.md §3): the world's
+// The shared vocabulary of every design: the world's
 // configuration, the actions user space, devices and drivers take, the
 // values they return, the events a step emits, and the ghost view that
 // safety properties are judged on. Like linux-kernel.bell, it names
@@ -334,7 +334,7 @@ export interface Step<S> {
   readonly events: readonly Event[];
 }
 
-// --- ghost view (DOMAIN.md §1) ----------------------------------------
+// --- ghost view (docs/explanation.md §2) --------------------------------
 
 /** Exporter driver state: bound, tearing down, or torn down. */
 export type DriverState = 'bound' | 'unbinding' | 'unbound';

@@ -1,8 +1,8 @@
-// The properties of DESIGN.md §4 (DOMAIN.md §4): like linux-kernel.cat,
-// the rules, kept apart from the vocabulary they are stated in. Safety
-// is judged on each step's events and the ghost view; liveness by
-// draining with kernel and device steps only (liveness.ts); capabilities
-// by a witness event.
+// The properties, like linux-kernel.cat: the rules, kept apart from the
+// vocabulary they are stated in. Safety is judged on each step's events
+// and the ghost view; liveness by what kernel and device steps alone can
+// reach (the complete search's backward pass, a single run's drain);
+// capabilities by a witness event.
 import type { Config, DriverState, Event, GhostView } from '../model/vocabulary.js';
 
 export type PropertyKind = 'safety' | 'liveness' | 'capability';

@@ -2,7 +2,7 @@
 // P2P_RANDOM_SEED=1 asks for a fresh one (always printed either way).
 import { randomInt } from 'node:crypto';
 
-/** DESIGN.md §7: a "holds" cell is backed by at least 10,000 sequences. */
+/** The random search's sequences per design/preset unless told otherwise. */
 export const defaultRuns = 10_000;
 
 export const fixedSeed = 42;

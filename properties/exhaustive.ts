@@ -40,6 +40,8 @@ export interface CheckOptions {
   readonly properties?: readonly PropertyId[];
   /** Called as each level starts and every 4,096 new states. */
   readonly onProgress?: (p: CheckProgress) => void;
+  /** Collect what each action kind returned (for the call reference). */
+  readonly returns?: boolean;
 }
 
 export interface CheckProgress {
@@ -65,7 +67,12 @@ export interface CheckResult {
   readonly bytesPerState: number;
   /** Per action kind: transitions tried, and how many of them succeeded. */
   readonly coverage: ReadonlyMap<ActionKind, { readonly tried: number; readonly taken: number }>;
+  /** With `returns`: per action kind, the returns it gave, ids as `vmaN`, `mrN`... */
+  readonly returns?: ReadonlyMap<ActionKind, ReadonlySet<string>>;
 }
+
+/** A return as the call reference lists it: a created id by its kind (`vma3` -> `vmaN`). */
+export const returnWord = (ret: Ret) => ret.replace(/^(vma|io|mr|fd|p)\d+$/, '$1N');
 
 const UNBINDING = 1;
 const EVICTING = 2;
@@ -121,6 +128,7 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
   const edgeKind = Uint8Array.from(actions, (a) => (progressKinds.has(a.kind) ? PROGRESS : a.kind === 'proc_exit' ? EXIT : 0));
   const tried = new Float64Array(actionKinds.length);
   const taken = new Float64Array(actionKinds.length);
+  const returns = opts.returns ? actionKinds.map(() => new Set<string>()) : null;
 
   const arena = new Arena(m.width);
   const edges = new Edges();
@@ -159,7 +167,15 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
     for (let k = 0; k < n; k++) {
       const ai = enabled[k]!;
       const ek = edgeKind[ai]!;
-      if (m.inertAt[ai] === 1 || (closure && ek === 0)) continue;
+      if (closure && ek === 0) continue;
+      if (m.inertAt[ai] === 1) {
+        // skipped: by its design's word it changes nothing and shows nothing; only what it says is asked for
+        if (returns && !closure) {
+          out.reset();
+          returns[world.kindOf[ai]!]!.add(returnWord(m.applyAt(src, ai, out)));
+        }
+        continue;
+      }
       out.reset();
       const ret = m.applyAt(src, ai, out);
       const ok = !failed(ret);
@@ -168,6 +184,7 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
         const kind = world.kindOf[ai]!;
         tried[kind]!++;
         if (ok) taken[kind]!++;
+        if (returns) returns[kind]!.add(returnWord(ret));
         if (out.events.length > 0 && onEvents.length > 0 && out.events.some(isJudged)) {
           const view = new LazyView(config, out.events, design, out.written ? out.d : src);
           let hit = false;
@@ -273,6 +290,7 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
     seconds: (performance.now() - started) / 1000,
     bytesPerState: arena.bytesPerState() + (edges.count * 9) / Math.max(1, arena.count),
     coverage,
+    ...(returns ? { returns: new Map(actionKinds.map((k, i) => [k, returns[i]!])) } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-// Liveness as bounded progress (DOMAIN.md §4.6-8): from a state, run only
+// Liveness of one run as bounded progress: from a state, run only
 // kernel and device steps that discharge an obligation (I/O completion,
 // an importer's fence + p2p_unmap, eviction or unbind finishing) and see
 // whether the goal is reached.

@@ -1,4 +1,4 @@
-// The scenario text (DESIGN.md §2, §5): a hand-written litmus test from
+// The scenario text: a hand-written litmus test from
 // the threads, in the trace format's words. A header names it, a
 // `Question:` states what it asks, the trace's `{ config }` block sets the
 // world, numbered steps give actor and call exactly as model/format.ts

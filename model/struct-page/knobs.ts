@@ -1,5 +1,4 @@
-// struct-page design decisions, one knob each, and the presets of
-// DESIGN.md §4 as knob sets.
+// struct-page design decisions, one knob each, and its presets as knob sets.
 import type { KnobSpec, PresetSpec } from '../design.js';
 
 export const structPageKnobs: readonly KnobSpec[] = [

@@ -18,7 +18,7 @@
 // VMA is gone (hmm_vma_p2p_unmap's BUG()); the error unwind of
 // hmm_range_dma_map that skips P2P entries.
 //
-// Knobs per preset (DOMAIN.md §7): rfc-2019 = importer obeys, exporter
+// Knobs per preset (docs/explanation.md §6): rfc-2019 = importer obeys, exporter
 // waits on revoke (eviction/unbind) but not on close, fence deferred to
 // the importer's own step, pci_test_p2p by distance, dereg without a VMA
 // and the map error unwind both fixed; legacy-importer = importer ignores
@@ -44,7 +44,7 @@
 // hmm_range_dma_map); 20190129195302.GI3176@redhat.com (pci_test_p2p
 // always false); 20190129202000.GM3176@redhat.com (exporter serialises
 // p2p_map against invalidation); 20190130080006.GB29665@lst.de (no direct
-// I/O, no MRs); mm/gup.c check_vma_flags(); DOMAIN.md §3, §7.
+// I/O, no MRs); mm/gup.c check_vma_flags().
 import type { Design } from '../design.js';
 import { makeDesign } from '../machine.js';
 import { NONE } from '../packed.js';

@@ -1,5 +1,4 @@
-// vma-p2p design decisions, one knob each, and the presets of
-// DESIGN.md §4 as knob sets.
+// vma-p2p design decisions, one knob each, and its presets as knob sets.
 import type { KnobSpec, PresetSpec } from '../design.js';
 
 const rfc = (n: number) => `https://lore.kernel.org/r/20190129174728.6430-${n}-jglisse@redhat.com`;
@@ -11,21 +10,21 @@ export const vmaP2pKnobs: readonly KnobSpec[] = [
     values: ['obeys', 'ignores'],
     default: 'obeys',
     doc: 'the importer fences its device and calls p2p_unmap() on every mmu_notifier invalidation, or ignores them (legacy)',
-    cite: `${rfc(4)} ("IMPORTER MUST OBEY mmu_notifier NOTIFICATION"); DOMAIN.md §7`,
+    cite: `${rfc(4)} ("IMPORTER MUST OBEY mmu_notifier NOTIFICATION")`,
   },
   {
     name: 'exporter_waits',
     values: ['revoke', 'always', 'never'],
     default: 'revoke',
     doc: 'the exporter holds BAR memory until p2p_unmap() on eviction/unbind (revoke), also on the last close (always), or never',
-    cite: `${lore('20190129202000.GM3176@redhat.com')} (exporter serialises p2p_map against invalidation); DOMAIN.md §3 hot-unplug`,
+    cite: `${lore('20190129202000.GM3176@redhat.com')} (exporter serialises p2p_map against invalidation); Jason Gunthorpe on hot-unplug: hold remove() until every p2p_unmap`,
   },
   {
     name: 'revoke_fence',
     values: ['deferred', 'in-notifier'],
     default: 'deferred',
     doc: 'on eviction/unbind the importer fences and p2p_unmaps in a later step (deferred) or inside the notifier callback',
-    cite: `${rfc(4)} ("THIS CAN HAPPEN AT ANY POINT IN TIME WITH NO LOCK HELD"); DOMAIN.md §7`,
+    cite: `${rfc(4)} ("THIS CAN HAPPEN AT ANY POINT IN TIME WITH NO LOCK HELD")`,
   },
   {
     name: 'pci_test_p2p',
@@ -67,7 +66,7 @@ export const vmaP2pPresets: readonly PresetSpec[] = [
   {
     name: 'legacy-importer',
     doc: 'an importer that ignores invalidation',
-    cite: `${rfc(4)}; DOMAIN.md §7`,
+    cite: `${rfc(4)} (an importer that does not obey)`,
     knobs: { importer: 'ignores' },
   },
   {

@@ -28,7 +28,7 @@ writeFileSync(
 );
 
 describe('statusLine', () => {
-  it('shows at most one line per 100 ms, builds a line only to show it, and cuts it at 72 columns', () => {
+  it('shows at most one line per 100 ms, builds a line only to show it, whole (the terminal cuts it to its width)', () => {
     const { io, lines } = recorder();
     let t = 1000;
     const status = statusLine(io, () => t);
@@ -42,7 +42,7 @@ describe('statusLine', () => {
     status.report(line('b'));
     t += 1;
     status.report(line('x'.repeat(80)));
-    expect(lines).toEqual(['a', 'x'.repeat(72)]);
+    expect(lines).toEqual(['a', 'x'.repeat(80)]);
     expect(built).toEqual(['a', 'x'.repeat(80)]);
   });
 
@@ -62,16 +62,23 @@ describe('processIo.status', () => {
   it('writes carriage return, line and erase-to-end on a terminal, nothing on a pipe', () => {
     const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const tty = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
+    const columns = Object.getOwnPropertyDescriptor(process.stderr, 'columns');
     try {
+      Object.defineProperty(process.stderr, 'columns', { value: 100, configurable: true });
       Object.defineProperty(process.stderr, 'isTTY', { value: false, configurable: true });
       processIo.status('run 1/2');
       expect(write).not.toHaveBeenCalled();
       Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });
       processIo.status('run 1/2');
       expect(write).toHaveBeenCalledWith('\rrun 1/2\x1b[K');
+      // cut to the terminal's width (one column to spare), however wide it is
+      processIo.status('y'.repeat(150));
+      expect(write).toHaveBeenLastCalledWith(`\r${'y'.repeat(99)}\x1b[K`);
     } finally {
       if (tty) Object.defineProperty(process.stderr, 'isTTY', tty);
       else delete (process.stderr as { isTTY?: boolean }).isTTY;
+      if (columns) Object.defineProperty(process.stderr, 'columns', columns);
+      else delete (process.stderr as { columns?: number }).columns;
     }
   });
 });
@@ -81,8 +88,8 @@ describe('long runs', () => {
     [['check', '--design', 'struct-page', '--depth', '5'], /^check struct-page mainline: depth [1-5], states \d+, transitions \d+$/],
     [['check', '--design', 'vma-p2p', '--preset', 'exporter-no-wait'], /^check vma-p2p exporter-no-wait: depth \d+, states \d+, transitions \d+$/],
     [['explore', '--design', 'vma-p2p', '--runs', '300'], /^explore vma-p2p rfc-2019: (run \d+\/300|shrinking [a-z0-9-]+)$/],
-    [['matrix', '--random', '--runs', '50'], /^matrix (struct-page|vma-p2p) [a-z0-9-]+ \([1-8]\/8\)(: run \d+\/50|: shrinking [a-z0-9-]+)?$/],
-    [['matrix', '--world', tiny], /^matrix (struct-page|vma-p2p) [a-z0-9-]+ \([1-8]\/8\)$/],
+    [['matrix', '--random', '--runs', '50'], /^matrix (struct-page|vma-p2p|dma-buf) [a-z0-9.-]+ \(\d+\/13\)(: run \d+\/50|: shrinking [a-z0-9-]+)?$/],
+    [['matrix', '--world', tiny], /^matrix (struct-page|vma-p2p|dma-buf) [a-z0-9.-]+ \(\d+\/13\)$/],
   ])('%j shows progress, then erases it; stdout does not carry it', async (argv, shape) => {
     const r = await cli(argv);
     expect(r.status.length).toBeGreaterThanOrEqual(2);
