@@ -411,7 +411,7 @@ describe('bind_rx (devmem TCP): a static attachment', () => {
     expect(decode(r.state).a0).toMatchObject({ placement: 'gtt', pins: 1, attached: 1 });
     expect(decode(r.state).p0).toMatchObject({ vma0: { ptes: false } });
     expect(decode(r.state).mr0).toMatchObject({ attach: 'static', mapping: ['ram'] });
-    const moved = gpu([...bo, regDmabuf(0, { proc: 0 }), fork(), bindRx(0, NIC0, 1)], {}, roomy);
+    const moved = gpu([...bo, regDmabuf(), fork(), bindRx(0, NIC0, 1)], {}, roomy);
     expect(moved.ret).toBe('mr1');
     expect(moved.events).toEqual([invalidated(), { kind: 'page_free', exporter: 0, page: 0 }]);
   });
@@ -677,7 +677,7 @@ describe('GPU eviction and restore: move_notify', () => {
   });
 
   it('a pin blocks the move: the eviction waits in evict_finish until ibv_dereg_mr', () => {
-    const started = gpu([...bo, regDmabuf(0, { proc: 0 }), fork(), pinnedMr(0, NIC1, 1), evict()], {}, routed);
+    const started = gpu([...bo, regDmabuf(), fork(), pinnedMr(0, NIC1, 1), evict()], {}, routed);
     expect(started.events).toEqual([invalidated()]);
     expect(decode(started.state)).toMatchObject({ a0: { placement: 'vram', evicting: true, pins: 1 }, mr1: { mapping: ['e0 page 0'] } });
     const waits = gpu([...bo, pinnedMr(), evict(), evictFinish()], {}, routed);
