@@ -401,7 +401,8 @@ function procVfioDmaBuf(s: DbState, a: A<'proc_vfio_dma_buf'>, out: O): Ret {
   buf.npages = a.pages;
   buf.exported = true;
   buf.files = 1;
-  buf.revoked = !s.exporter(a.exporter).memory;
+  // memory_lock: behind a draining revoke the export waits and sees the write's result (a reset then restores it)
+  buf.revoked = !s.exporter(a.exporter).memory || s.exporter(a.exporter).pending !== PENDING_NONE;
   return openFile(d, a.proc, f, id);
 }
 

@@ -1,0 +1,777 @@
+// Step table for the dma-buf design: every transition and errno of
+// model/dma-buf/step.ts, for a VFIO exporter (exporter=mmio) and a GPU
+// (exporter=vram), read back through decode(), view(), audit() and
+// held(). Every run checks the audit after every step: no preset of this
+// design breaks accounting-consistent.
+import { describe, expect, it } from 'vitest';
+import { type Knobs, resolveKnobs } from '../../../model/design.js';
+import { dmaBuf } from '../../../model/dma-buf/index.js';
+import type { DbState } from '../../../model/dma-buf/state.js';
+import { structPage } from '../../../model/struct-page/index.js';
+import { vmaP2p } from '../../../model/vma-p2p/index.js';
+import { type Action, type Config, defaultConfig, type Event, type Ret } from '../../../model/vocabulary.js';
+import {
+  ack,
+  deregMr,
+  evict,
+  evictFinish,
+  exit,
+  fork,
+  injectInsertFail,
+  kernelCopy,
+  mmap,
+  mrDma,
+  munmap,
+  pread,
+  regMr,
+  touch,
+  unbind,
+  unbindFinish,
+} from '../../actions.js';
+
+// Default world: e0 has 2 pages; nvme0, nvme1; nic0 (ODP, host-bridge),
+// nic1 (no ODP, route none); 2 process slots; per process 1 VMA, 1 MR,
+// 1 fd; 2 allocations; 1 fault.
+const NVME0 = 0;
+const NIC0 = 2;
+const NIC1 = 3;
+
+type Of<K extends Action['kind']> = Extract<Action, { kind: K }>;
+const vfioDmaBuf = (page = 0, pages = 1, more: Partial<Of<'proc_vfio_dma_buf'>> = {}): Action => ({
+  kind: 'proc_vfio_dma_buf',
+  proc: 0,
+  exporter: 0,
+  page,
+  pages,
+  ...more,
+});
+const primeExport = (vma = 0, proc = 0): Action => ({ kind: 'proc_prime_export', proc, vma });
+/** An ODP ibv_reg_dmabuf_mr through nic0 by process 0, unless `more` says otherwise. */
+const regDmabuf = (fd = 0, more: Partial<Of<'proc_reg_dmabuf_mr'>> = {}): Action => ({
+  kind: 'proc_reg_dmabuf_mr',
+  proc: 0,
+  importer: NIC0,
+  fd,
+  odp: true,
+  ...more,
+});
+const pinnedMr = (fd = 0, importer = NIC1, proc = 0) => regDmabuf(fd, { importer, odp: false, proc });
+const bindRx = (fd = 0, importer = NIC0, proc = 0): Action => ({ kind: 'proc_bind_rx', proc, importer, fd });
+const close = (fd = 0, proc = 0): Action => ({ kind: 'proc_close', proc, fd });
+const memoryOff = (exporter = 0): Action => ({ kind: 'exporter_memory', exporter, on: false });
+const memoryOn = (exporter = 0): Action => ({ kind: 'exporter_memory', exporter, on: true });
+const reset = (exporter = 0): Action => ({ kind: 'exporter_reset', exporter });
+const restore = (alloc = 0, exporter = 0): Action => ({ kind: 'exporter_restore', exporter, alloc });
+
+/** The default world with nic1 (no ODP) behind e0's switch: a pinned importer with a P2P route. */
+const routed: Config = { ...defaultConfig, routes: defaultConfig.routes.map((r, i) => (i === NIC1 ? ['bus-addr'] : r)) };
+/** The default world with nic1 able to do ODP: a dynamic importer with no P2P route. */
+const odpNoRoute: Config = {
+  ...defaultConfig,
+  importers: defaultConfig.importers.map((imp, i) => (i === NIC1 ? { kind: 'rdma', name: 'nic1', odp: true } : imp)),
+};
+/** Room for two of everything in one process. */
+const roomy: Config = { ...defaultConfig, limits: { ...defaultConfig.limits, vmas: 2, mrs: 2, fds: 2, allocations: 3 } };
+/** Three fds but two allocation slots: the allocation bound comes first. */
+const threeFds: Config = { ...roomy, limits: { ...roomy.limits, fds: 3, allocations: 2 } };
+
+interface Run {
+  readonly state: DbState;
+  readonly rets: readonly Ret[];
+  readonly ret: Ret;
+  /** Events of the last step. */
+  readonly events: readonly Event[];
+  /** The state the last step was applied to. */
+  readonly before: DbState;
+}
+
+function run(actions: readonly Action[], preset = 'revoke-v7.1', knobs: Knobs = {}, config: Config = defaultConfig): Run {
+  const spec = dmaBuf.presets.find((p) => p.name === preset)!;
+  let state = dmaBuf.init(config, resolveKnobs(dmaBuf, spec, knobs));
+  let before = state;
+  const rets: Ret[] = [];
+  let events: readonly Event[] = [];
+  for (const action of actions) {
+    before = state;
+    const r = dmaBuf.step(state, action);
+    state = r.state;
+    rets.push(r.ret);
+    events = r.events;
+    // accounting-consistent holds in every preset, so on every path
+    expect(dmaBuf.audit(state), `after ${action.kind}`).toEqual([]);
+  }
+  return { state, rets, ret: rets[rets.length - 1]!, events, before };
+}
+
+const gpu = (actions: readonly Action[], knobs: Knobs = {}, config: Config = defaultConfig) => run(actions, 'dynamic-move-notify', knobs, config);
+const decode = (s: DbState) => dmaBuf.decode(s) as Record<string, Record<string, unknown>>;
+const bytes = (s: DbState) => Uint8Array.from(s.b.subarray(s.o, s.o + s.layout.width));
+const dmaTo = (page: number, stale = false, importer = NIC0, route = 'host-bridge') => ({
+  kind: 'dma',
+  importer,
+  path: 'mr',
+  target: { mem: 'bar', exporter: 0, page, stale },
+  route,
+});
+const dmaToRam = (importer = NIC0) => ({ kind: 'dma', importer, path: 'mr', target: { mem: 'ram' }, route: 'host-bridge' });
+const invalidated = (mr = 0, importer = NIC0) => ({ kind: 'invalidate', importer, mr });
+const waitOn = (on: string) => ({ kind: 'wait', exporter: 0, on });
+
+/** A VFIO dma-buf of page 0 with nic0's ODP MR on it, mapped at registration. */
+const vfioOdp = [vfioDmaBuf(), regDmabuf()];
+/** A GPU buffer object of one page in VRAM, exported as fd0. */
+const bo = [mmap(1), primeExport()];
+
+/** Refused with the state as it was and no event. */
+function refused(r: Run, ret: Ret) {
+  expect(r.ret).toBe(ret);
+  expect(r.events).toEqual([]);
+  expect(bytes(r.state)).toEqual(bytes(r.before));
+}
+
+describe('VFIO export: vfio_pci_core_feature_dma_buf()', () => {
+  it('exports a BAR range as a dma-buf fd, one allocation slot, one file', () => {
+    const { state, ret } = run([vfioDmaBuf(0, 2)]);
+    expect(ret).toBe('fd0');
+    expect(decode(state)).toEqual({
+      e0: { driver: 'bound', memory: true, pending: 'none', page0: { owner: null }, page1: { owner: null } },
+      a0: { exporter: 'e0', pages: '0+2', revoked: false, dead: false, exported: true, files: 1, attached: 0, pins: 0, evicting: false },
+      p0: { fd0: 'a0' },
+    });
+    expect(dmaBuf.held(state)).toEqual(['a0: dma-buf still open']);
+  });
+
+  it.each<[string, Action[], Ret, string?, Config?]>([
+    ['a GPU: not a VFIO device (vfio_pci_core_ioctl_feature() default)', [vfioDmaBuf()], '-ENOTTY', 'dynamic-move-notify'],
+    ['a range past the BAR (vfio_pci_core_fill_phys_vec())', [vfioDmaBuf(1, 2)], '-EINVAL'],
+    ['no pages', [vfioDmaBuf(0, 0)], '-EINVAL'],
+    ['a negative page', [vfioDmaBuf(-1, 1)], '-EINVAL'],
+    ['a dead process', [vfioDmaBuf(0, 1, { proc: 1 })], '-ESRCH'],
+    ['no such exporter', [vfioDmaBuf(0, 1, { exporter: 1 })], '-EBADF'],
+    ['once remove() started (vfio_device_try_get_registration())', [unbind(), vfioDmaBuf()], '-ENODEV'],
+    ['once remove() returned', [unbind(), unbindFinish(), vfioDmaBuf()], '-ENODEV'],
+    ['past the fd limit (RLIMIT_NOFILE, dma_buf_fd())', [vfioDmaBuf(), vfioDmaBuf(1, 1)], '-EMFILE'],
+    ['past the allocation limit: the model bound', [vfioDmaBuf(), vfioDmaBuf(1, 1), vfioDmaBuf()], 'BOUND', 'revoke-v7.1', threeFds],
+  ])('refuses %s', (_name, actions, ret, preset = 'revoke-v7.1', config = defaultConfig) => {
+    refused(run(actions, preset, {}, config), ret);
+  });
+
+  it('a buffer exported while decoding is off is born revoked; memory_on restores it', () => {
+    const off = run([memoryOff(), vfioDmaBuf()]);
+    expect(decode(off.state).a0).toMatchObject({ revoked: true, dead: false });
+    expect(run([memoryOff(), vfioDmaBuf(), regDmabuf()]).ret).toBe('-ENODEV');
+    expect(decode(run([memoryOff(), vfioDmaBuf(), memoryOn()]).state).a0).toMatchObject({ revoked: false });
+  });
+
+  it('an export behind a draining revoke waits on memory_lock: born revoked after memory_off, usable after reset', () => {
+    const behind = (write: Action) => [fork(), ...vfioOdp, write, vfioDmaBuf(1, 1, { proc: 1 }), ack(), evictFinish(0)];
+    const off = run(behind(memoryOff()), 'revoke-v7.1', { fence: 'deferred' });
+    expect(off.rets).toEqual(['p1', 'fd0', 'mr0', '0', 'fd0', '0', '0']);
+    expect(decode(off.state)).toMatchObject({ e0: { memory: false, pending: 'none' }, a1: { revoked: true } });
+    const flr = run(behind(reset()), 'revoke-v7.1', { fence: 'deferred' });
+    expect(decode(flr.state)).toMatchObject({ e0: { memory: true, pending: 'none' }, a1: { revoked: false } });
+  });
+});
+
+describe('GPU buffer objects: mmap and PRIME export', () => {
+  it('mmap makes a buffer object placed first fit in VRAM; prime_export makes its dma-buf', () => {
+    const { state, rets } = gpu([mmap(1), primeExport()]);
+    expect(rets).toEqual(['vma0', 'fd0']);
+    expect(decode(state)).toEqual({
+      e0: { driver: 'bound', page0: { owner: 'a0' }, page1: { owner: null } },
+      a0: { exporter: 'e0', placement: 'vram', pages: '0+1', vmas: 1, exported: true, files: 1, attached: 0, pins: 0, evicting: false },
+      p0: { vma0: { exporter: 'e0', alloc: 'a0', start: 0, npages: 1, ptes: true }, fd0: 'a0' },
+    });
+  });
+
+  it('a full VRAM is no error: TTM places the object in GTT', () => {
+    const full = gpu([mmap(2), fork(), munmap(0, 1), mmap(1, { proc: 1 })]);
+    expect(full.rets).toEqual(['vma0', 'p1', '0', 'vma0']);
+    expect(decode(full.state)).toMatchObject({ a0: { placement: 'vram', pages: '0+2' }, a1: { placement: 'gtt', pages: '1' } });
+    // user access to an object in GTT is system RAM: no BAR access
+    expect(gpu([mmap(2), fork(), munmap(0, 1), mmap(1, { proc: 1 }), touch(0, 0, 1)]).events).toEqual([]);
+  });
+
+  it('exports the same dma-buf again as another fd (obj->dma_buf)', () => {
+    const { state, rets } = gpu([mmap(1), primeExport(), primeExport()], {}, roomy);
+    expect(rets).toEqual(['vma0', 'fd0', 'fd1']);
+    expect(decode(state).a0).toMatchObject({ files: 2 });
+    expect(decode(state).p0).toMatchObject({ fd0: 'a0', fd1: 'a0' });
+  });
+
+  it.each<[string, Action[], Ret, string?]>([
+    ['MAP_PRIVATE', [mmap(1, { shared: false })], '-EINVAL'],
+    ['a fake offset naming no object', [mmap(1, { offset: 1 })], '-EINVAL'],
+    ['an object larger than the largest BAR: the model bound', [mmap(3)], 'BOUND'],
+    ['zero length', [mmap(0)], '-EINVAL'],
+    ['a second VMA (map_count)', [mmap(1), mmap(1)], '-ENOMEM'],
+    ['mmap once remove() started', [unbind(), mmap(1)], '-ENODEV'],
+    ['prime_export of no mapping', [primeExport()], '-EBADF'],
+    ['prime_export of a VFIO region mapping: no GEM object behind it', [mmap(1), primeExport()], '-EINVAL', 'revoke-v7.1'],
+    ['prime_export once remove() started', [mmap(1), unbind(), primeExport()], '-ENODEV'],
+    ['prime_export past the fd limit', [...bo, primeExport()], '-EMFILE'],
+    ['prime_export by a dead process', [mmap(1), primeExport(0, 1)], '-ESRCH'],
+  ])('refuses %s', (_name, actions, ret, preset = 'dynamic-move-notify') => {
+    refused(run(actions, preset), ret);
+  });
+
+  it('refuses an object past the allocation limit: the model bound', () => {
+    refused(gpu([mmap(1), mmap(1), mmap(1)], {}, { ...roomy, limits: { ...roomy.limits, vmas: 3, allocations: 2 } }), 'BOUND');
+  });
+
+  it('a failed PFN insert frees the new object (injection spent)', () => {
+    const { state, rets, events } = gpu([injectInsertFail(0), mmap(1)]);
+    expect(rets).toEqual(['0', '-ENOMEM']);
+    expect(events).toEqual([]);
+    expect(decode(state)).toEqual({ fault: { armed: null, fired: 1 }, e0: { driver: 'bound', page0: { owner: null }, page1: { owner: null } }, p0: {} });
+    // an injection past the mapping's length is spent without failing it
+    expect(gpu([injectInsertFail(1), mmap(1)]).ret).toBe('vma0');
+  });
+
+  it('a VFIO region has no insert to fail', () => {
+    refused(run([injectInsertFail(0)]), '-EOPNOTSUPP');
+  });
+});
+
+describe('VFIO region mmap and user access', () => {
+  it('maps BAR pages at an offset; touch reaches the BAR page there', () => {
+    const { state, rets, events } = run([mmap(1, { offset: 1 }), touch()]);
+    expect(rets).toEqual(['vma0', '0']);
+    expect(events).toEqual([{ kind: 'cpu_access', by: 'user', exporter: 0, page: 1 }]);
+    expect(decode(state).p0).toEqual({ vma0: { exporter: 'e0', alloc: null, start: 1, npages: 1, ptes: true } });
+  });
+
+  it.each<[string, Action[], Ret]>([
+    ['a range past the BAR', [mmap(2, { offset: 1 })], '-EINVAL'],
+    ['MAP_PRIVATE (vfio_pci_mmap(): VM_SHARED only)', [mmap(1, { shared: false })], '-EINVAL'],
+    ['after remove()', [unbind(), unbindFinish(), mmap(1)], '-ENODEV'],
+    ['a dead process', [mmap(1, { proc: 1 })], '-ESRCH'],
+    ['no such exporter', [mmap(1, { exporter: 1 })], '-EBADF'],
+  ])('refuses %s', (_name, actions, ret) => refused(run(actions), ret));
+
+  it('memory_off zaps the PTEs: touch gets SIGBUS until memory_on, then faults back', () => {
+    const off = run([mmap(1), memoryOff(), touch()]);
+    expect(off.ret).toBe('SIGBUS');
+    expect(off.events).toEqual([{ kind: 'sigbus', proc: 0 }]);
+    const on = run([mmap(1), memoryOff(), memoryOn(), touch()]);
+    expect(on.ret).toBe('0');
+    expect(decode(on.state).p0).toMatchObject({ vma0: { ptes: true } });
+    // a mapping made while decoding is off has no PTEs to start with
+    expect(decode(run([memoryOff(), mmap(1)]).state).p0).toMatchObject({ vma0: { ptes: false } });
+  });
+
+  it('remove() zaps the PTEs: a later touch gets SIGBUS', () => {
+    expect(run([mmap(1), unbind(), touch()]).ret).toBe('SIGBUS');
+    expect(run([mmap(1), touch(0, 1)]).ret).toBe('SIGSEGV');
+  });
+
+  it('GUP refuses VM_PFNMAP: O_DIRECT and process_vm_readv get -EFAULT', () => {
+    expect(run([mmap(1), pread(NVME0)]).ret).toBe('-EFAULT');
+    expect(run([mmap(1), kernelCopy()]).ret).toBe('-EFAULT');
+    expect(run([mmap(1), pread(NIC0)]).ret).toBe('-EINVAL');
+    expect(run([mmap(1), pread(9)]).ret).toBe('-EBADF');
+    expect(run([pread(NVME0, 0, 0, 1)]).ret).toBe('-ESRCH');
+    expect(run([kernelCopy(0, 0, 1)]).ret).toBe('-ESRCH');
+    expect(run([{ kind: 'dev_io_dma', importer: NVME0, io: 0 }]).ret).toBe('-EBADF');
+    expect(run([{ kind: 'dev_io_complete', importer: NVME0, io: 0 }]).ret).toBe('-EBADF');
+  });
+
+  it('ibv_reg_mr on the mapping: a pin fails; ODP fails at mlx5 prefetch, or registers and faults at first DMA', () => {
+    expect(run([mmap(1), regMr(0, { odp: false })]).ret).toBe('-EFAULT');
+    expect(run([mmap(1), regMr()]).ret).toBe('-EFAULT');
+    const late = run([mmap(1), regMr(), mrDma()], 'revoke-v7.1', { odp_map: 'first-fault' });
+    expect(late.rets).toEqual(['vma0', 'mr0', '-EFAULT']);
+    expect(decode(late.state).mr0).toEqual({ proc: 'p0', importer: 'nic0', vma: 'vma0', pending_invalidation: false, mapping: [null] });
+  });
+
+  it.each<[string, Action[], Ret]>([
+    ['no VMA', [regMr()], '-EFAULT'],
+    ['ODP on a NIC without it', [mmap(1), regMr(0, { importer: NIC1 })], '-EOPNOTSUPP'],
+    ['an NVMe drive', [mmap(1), regMr(0, { importer: NVME0 })], '-EINVAL'],
+    ['no such importer', [mmap(1), regMr(0, { importer: 9 })], '-EBADF'],
+    ['a dead process', [regMr(0, { proc: 1 })], '-ESRCH'],
+  ])('ibv_reg_mr refuses %s', (_name, actions, ret) => refused(run(actions, 'revoke-v7.1', { odp_map: 'first-fault' }), ret));
+
+  it('ibv_reg_mr with ODP past the MR limit', () => {
+    refused(run([mmap(1), regMr(), regMr()], 'revoke-v7.1', { odp_map: 'first-fault' }), '-ENOMEM');
+  });
+});
+
+describe('ibv_reg_dmabuf_mr with ODP on VFIO: a dynamic attachment', () => {
+  it('attaches and maps the whole buffer at registration (mlx5_ib_init_dmabuf_mr()); the NIC DMAs to the BAR', () => {
+    const reg = run([vfioDmaBuf(0, 2), regDmabuf()]);
+    expect(reg.ret).toBe('mr0');
+    expect(decode(reg.state).mr0).toEqual({
+      proc: 'p0',
+      importer: 'nic0',
+      dmabuf: 'a0',
+      attach: 'dynamic',
+      pending_invalidation: false,
+      mapping: ['e0 page 0', 'e0 page 1'],
+    });
+    expect(decode(reg.state).a0).toMatchObject({ attached: 1, pins: 0 });
+    const dma = run([vfioDmaBuf(0, 2), regDmabuf(), mrDma(0, 1)]);
+    expect(dma.events).toEqual([dmaTo(1)]);
+    expect(dmaBuf.held(dma.state)).toEqual(['mr0: nic0 still maps e0 page 0', 'mr0: nic0 still maps e0 page 1', 'a0: dma-buf still open']);
+  });
+
+  it('with odp_map=first-fault registration only attaches; the first DMA maps', () => {
+    const reg = run(vfioOdp, 'revoke-v7.1', { odp_map: 'first-fault' });
+    expect(decode(reg.state).mr0).toMatchObject({ mapping: [null] });
+    const dma = run([...vfioOdp, mrDma()], 'revoke-v7.1', { odp_map: 'first-fault' });
+    expect(dma.events).toEqual([dmaTo(0)]);
+    expect(decode(dma.state).mr0).toMatchObject({ mapping: ['e0 page 0'] });
+  });
+
+  it.each<[string, Action[], Ret]>([
+    ['ODP on a NIC without ODP', [vfioDmaBuf(), regDmabuf(0, { importer: NIC1 })], '-EOPNOTSUPP'],
+    ['an NVMe drive', [vfioDmaBuf(), regDmabuf(0, { importer: NVME0 })], '-EINVAL'],
+    ['no such importer', [vfioDmaBuf(), regDmabuf(0, { importer: 9 })], '-EBADF'],
+    ['no such fd (dma_buf_get())', [regDmabuf()], '-EBADF'],
+    ['an fd slot past the world', [vfioDmaBuf(), regDmabuf(5)], '-EBADF'],
+    ['a dead process', [regDmabuf(0, { proc: 1 })], '-ESRCH'],
+    ['past the MR limit', [...vfioOdp, regDmabuf()], '-ENOMEM'],
+    ['a revoked buffer (vfio_pci_dma_buf_attach())', [vfioDmaBuf(), memoryOff(), regDmabuf()], '-ENODEV'],
+    ['a buffer revoked for good by remove()', [vfioDmaBuf(), unbind(), unbindFinish(), regDmabuf()], '-ENODEV'],
+  ])('refuses %s', (_name, actions, ret) => refused(run(actions), ret));
+
+  it('a route-less ODP NIC: registration maps and fails -EINVAL; with first-fault, the fault does', () => {
+    expect(run([vfioDmaBuf(), regDmabuf(0, { importer: NIC1 })], 'revoke-v7.1', {}, odpNoRoute).ret).toBe('-EINVAL');
+    const late = run([vfioDmaBuf(), regDmabuf(0, { importer: NIC1 }), mrDma(0, 0, NIC1)], 'revoke-v7.1', { odp_map: 'first-fault' }, odpNoRoute);
+    expect(late.rets).toEqual(['fd0', 'mr0', '-EINVAL']);
+  });
+
+  it.each<[string, Action, Ret]>([
+    ["another importer's MR", mrDma(0, 0, NIC1), '-EBADF'],
+    ['a page past the attachment', mrDma(0, 1), '-EINVAL'],
+  ])('dma refuses %s', (_name, action, ret) => refused(run([...vfioOdp, action]), ret));
+});
+
+describe('pinned ibv_reg_dmabuf_mr (ib_umem_dmabuf_get_pinned()) on VFIO', () => {
+  it('revoke-v7.1 refuses an importer that cannot revoke at attach (dma_buf_attach_revocable())', () => {
+    refused(run([vfioDmaBuf(), pinnedMr()], 'revoke-v7.1', {}, routed), '-EOPNOTSUPP');
+  });
+
+  it('vfio-v6.19 attaches it, then refuses the pin (61ceaf236115)', () => {
+    refused(run([vfioDmaBuf(), pinnedMr()], 'vfio-v6.19', {}, routed), '-EOPNOTSUPP');
+    refused(run([vfioDmaBuf(), pinnedMr()], 'vfio-v6.19', { pinned_mr: 'revocable' }, routed), '-EOPNOTSUPP');
+  });
+
+  it('a revoked buffer is -ENODEV before any pin or revocable check', () => {
+    for (const preset of ['revoke-v7.1', 'vfio-v6.19', 'vfio-v6.19-rc']) refused(run([vfioDmaBuf(), memoryOff(), pinnedMr()], preset, {}, routed), '-ENODEV');
+  });
+
+  it('vfio-v6.19-rc accepts it (no .pin), maps at registration, and the NIC DMAs', () => {
+    const r = run([vfioDmaBuf(), pinnedMr(), mrDma(0, 0, NIC1)], 'vfio-v6.19-rc', {}, routed);
+    expect(r.rets).toEqual(['fd0', 'mr0', '0']);
+    expect(r.events).toEqual([dmaTo(0, false, NIC1, 'bus-addr')]);
+    // VFIO's pin is a no-op: no pin is counted
+    expect(decode(r.state).a0).toMatchObject({ attached: 1, pins: 0 });
+    expect(decode(r.state).mr0).toMatchObject({ attach: 'pinned', mapping: ['e0 page 0'] });
+  });
+
+  it('vfio-v6.19-rc: with no route the map at registration fails -EINVAL', () => {
+    refused(run([vfioDmaBuf(), pinnedMr()], 'vfio-v6.19-rc'), '-EINVAL');
+  });
+
+  it('vfio-v6.19-rc: a revoke only warns; the pinned mapping stays and goes stale once the BAR is disabled', () => {
+    const off = run([vfioDmaBuf(), pinnedMr(), memoryOff()], 'vfio-v6.19-rc', {}, routed);
+    expect(off.events).toEqual([]);
+    expect(decode(off.state)).toMatchObject({ e0: { memory: false }, a0: { revoked: true }, mr0: { mapping: ['e0 page 0 (stale)'] } });
+    const dma = run([vfioDmaBuf(), pinnedMr(), reset(), mrDma(0, 0, NIC1)], 'vfio-v6.19-rc', {}, routed);
+    expect(dma.events).toEqual([dmaTo(0, true, NIC1, 'bus-addr')]);
+  });
+
+  it('a pinned-revocable importer (v7.1, irdma) attaches; a revoke unmaps it for good: its DMA faults', () => {
+    const knobs = { pinned_mr: 'revocable' };
+    const r = run([vfioDmaBuf(), pinnedMr(), memoryOff()], 'revoke-v7.1', knobs, routed);
+    expect(r.rets).toEqual(['fd0', 'mr0', '0']);
+    expect(r.events).toEqual([invalidated(0, NIC1)]);
+    expect(decode(r.state).mr0).toMatchObject({ revoked: true, mapping: [null] });
+    const after = run([vfioDmaBuf(), pinnedMr(), memoryOff(), memoryOn(), mrDma(0, 0, NIC1)], 'revoke-v7.1', knobs, routed);
+    expect(after.ret).toBe('-EFAULT');
+    expect(decode(run([vfioDmaBuf(), pinnedMr(), memoryOff(), deregMr()], 'revoke-v7.1', knobs, routed).state).a0).toMatchObject({ attached: 0 });
+  });
+});
+
+describe('bind_rx (devmem TCP): a static attachment', () => {
+  it('VFIO refuses it in every version: peer2peer is false', () => {
+    for (const preset of ['revoke-v7.1', 'vfio-v6.19', 'vfio-v6.19-rc']) refused(run([vfioDmaBuf(), bindRx()], preset), '-EOPNOTSUPP');
+  });
+
+  it.each<[string, Action[], Ret]>([
+    ['an NVMe drive', [vfioDmaBuf(), bindRx(0, NVME0)], '-EINVAL'],
+    ['no such fd', [bindRx()], '-EBADF'],
+  ])('refuses %s', (_name, actions, ret) => refused(run(actions), ret));
+
+  it('a GPU pins the object for it into GTT: the NIC gets system RAM, the other importers are told', () => {
+    const r = gpu([...bo, bindRx(), mrDma()]);
+    expect(r.rets).toEqual(['vma0', 'fd0', 'mr0', '0']);
+    expect(r.events).toEqual([dmaToRam()]);
+    expect(decode(r.state).a0).toMatchObject({ placement: 'gtt', pins: 1, attached: 1 });
+    expect(decode(r.state).p0).toMatchObject({ vma0: { ptes: false } });
+    expect(decode(r.state).mr0).toMatchObject({ attach: 'static', mapping: ['ram'] });
+    const moved = gpu([...bo, regDmabuf(), fork(), bindRx(0, NIC0, 1)], {}, roomy);
+    expect(moved.ret).toBe('mr1');
+    expect(moved.events).toEqual([invalidated(), { kind: 'page_free', exporter: 0, page: 0 }]);
+  });
+});
+
+describe('ibv_reg_dmabuf_mr on a GPU', () => {
+  it('a dynamic P2P attachment maps VRAM at registration', () => {
+    const r = gpu([...bo, regDmabuf(), mrDma()]);
+    expect(r.events).toEqual([dmaTo(0)]);
+    expect(decode(r.state).a0).toMatchObject({ placement: 'vram', attached: 1, pins: 0 });
+  });
+
+  it('no route: the attachment loses peer2peer and the map moves the object to GTT (system RAM)', () => {
+    const r = gpu([...bo, regDmabuf(0, { importer: NIC1 }), mrDma(0, 0, NIC1)], {}, odpNoRoute);
+    expect(r.rets).toEqual(['vma0', 'fd0', 'mr0', '0']);
+    expect(r.events).toEqual([dmaToRam(NIC1)]);
+    expect(decode(r.state)).toMatchObject({ e0: { page0: { owner: null } }, a0: { placement: 'gtt', pins: 0 } });
+    // with no_route=refuse a GPU fails the map like VFIO
+    refused(gpu([...bo, regDmabuf(0, { importer: NIC1 })], { no_route: 'refuse' }, odpNoRoute), '-EINVAL');
+  });
+
+  it('a pinned P2P importer pins the object in VRAM (f5e7fabd1f5c); with pin_domain=gtt it moves to GTT', () => {
+    const vram = gpu([...bo, pinnedMr(), mrDma(0, 0, NIC1)], {}, routed);
+    expect(vram.events).toEqual([dmaTo(0, false, NIC1, 'bus-addr')]);
+    expect(decode(vram.state).a0).toMatchObject({ placement: 'vram', pins: 1 });
+    const gtt = gpu([...bo, pinnedMr(), mrDma(0, 0, NIC1)], { pin_domain: 'gtt' }, routed);
+    expect(gtt.events).toEqual([dmaToRam(NIC1)]);
+    expect(decode(gtt.state).a0).toMatchObject({ placement: 'gtt', pins: 1 });
+  });
+
+  it('a pinned importer without a route pins into GTT', () => {
+    const r = gpu([...bo, pinnedMr()]);
+    expect(r.events).toEqual([{ kind: 'page_free', exporter: 0, page: 0 }]);
+    expect(decode(r.state).a0).toMatchObject({ placement: 'gtt', pins: 1 });
+  });
+
+  it('static-pinned: every attachment is static, pinned into GTT; no DMA ever reaches VRAM', () => {
+    const r = run([...bo, regDmabuf(), mrDma()], 'static-pinned');
+    expect(r.events).toEqual([dmaToRam()]);
+    expect(decode(r.state).mr0).toMatchObject({ attach: 'static', mapping: ['ram'] });
+    expect(decode(r.state).a0).toMatchObject({ placement: 'gtt', pins: 1 });
+  });
+
+  it("a second attachment that would move an object another importer pins in VRAM gets -EBUSY", () => {
+    const twoNics: Config = { ...routed, limits: { ...routed.limits, mrs: 2 } };
+    refused(gpu([...bo, pinnedMr(), bindRx(0, NIC0)], {}, twoNics), '-EBUSY');
+    // a P2P dynamic one may share it in VRAM
+    expect(gpu([...bo, pinnedMr(), regDmabuf()], {}, twoNics).ret).toBe('mr1');
+  });
+
+  it.each<[string, Action[], Ret]>([
+    ['mid-eviction: the move holds the reservation (retry)', [...bo, pinnedMr(), evict(), fork(), regDmabuf(0, { proc: 1 })], '-EAGAIN'],
+    ['once remove() started', [...bo, unbind(), regDmabuf()], '-ENODEV'],
+  ])('refuses %s', (_name, actions, ret) => refused(gpu(actions, {}, routed), ret));
+});
+
+describe('ibv_dereg_mr, close, fork and exit: the dma-buf lifetime', () => {
+  it('dereg unmaps and detaches; close puts the last file and releases the dma-buf', () => {
+    const dereg = run([...vfioOdp, deregMr()]);
+    expect(decode(dereg.state).a0).toMatchObject({ attached: 0, files: 1 });
+    const closed = run([...vfioOdp, deregMr(), close()]);
+    expect(closed.ret).toBe('0');
+    expect(decode(closed.state)).toEqual({ e0: { driver: 'bound', memory: true, pending: 'none', page0: { owner: null }, page1: { owner: null } }, p0: {} });
+    expect(dmaBuf.held(closed.state)).toEqual([]);
+  });
+
+  it('an attachment keeps the dma-buf past the last close', () => {
+    const r = run([...vfioOdp, close()]);
+    expect(decode(r.state).a0).toMatchObject({ files: 0, attached: 1 });
+    expect(decode(r.state).p0).toEqual({});
+    expect(decode(run([...vfioOdp, close(), deregMr()]).state).a0).toBeUndefined();
+  });
+
+  it('close refuses a closed fd and a dead process', () => {
+    refused(run([close()]), '-EBADF');
+    refused(run([vfioDmaBuf(), close(0, 1)]), '-ESRCH');
+  });
+
+  it('fork shares the file; the dma-buf lives until both close', () => {
+    const forked = run([vfioDmaBuf(), fork()]);
+    expect(decode(forked.state)).toMatchObject({ a0: { files: 2 }, p0: { fd0: 'a0' }, p1: { fd0: 'a0' } });
+    expect(decode(run([vfioDmaBuf(), fork(), close()]).state).a0).toMatchObject({ files: 1 });
+    expect(decode(run([vfioDmaBuf(), fork(), close(), exit(1)]).state).a0).toBeUndefined();
+    // the child registers on the shared file
+    expect(run([vfioDmaBuf(), fork(), regDmabuf(0, { proc: 1 })]).ret).toBe('mr0');
+  });
+
+  it('exit deregisters and closes: nothing held; the GPU object is freed with its VRAM', () => {
+    const vfio = run([...vfioOdp, exit()]);
+    expect(dmaBuf.held(vfio.state)).toEqual([]);
+    const bo1 = gpu([...bo, pinnedMr(), exit()], {}, routed);
+    expect(bo1.events).toEqual([{ kind: 'page_free', exporter: 0, page: 0 }]);
+    expect(dmaBuf.held(bo1.state)).toEqual([]);
+    expect(dmaBuf.view(bo1.state).exporters[0]!.pages).toEqual([{ owner: null }, { owner: null }]);
+  });
+
+  it('a GPU object outlives munmap while its dma-buf is open; the last close frees it', () => {
+    const unmapped = gpu([...bo, munmap()]);
+    expect(decode(unmapped.state).a0).toMatchObject({ vmas: 0, files: 1, placement: 'vram' });
+    const closed = gpu([...bo, munmap(), close()]);
+    expect(closed.events).toEqual([{ kind: 'page_free', exporter: 0, page: 0 }]);
+    expect(decode(closed.state).a0).toBeUndefined();
+    // closed first, the object stays with its VMA, no longer exported
+    expect(decode(gpu([...bo, close()]).state).a0).toMatchObject({ exported: false, files: 0, vmas: 1 });
+    // fork maps the object in the child too (vm_ops->open)
+    expect(decode(gpu([mmap(1), fork(), munmap()]).state).a0).toMatchObject({ vmas: 1 });
+  });
+});
+
+describe('dynamic importers told: in the callback, deferred, or ignoring', () => {
+  it('mlx5 unmaps inside its callback: memory_off zaps, the re-fault gets -ENODEV, memory_on maps again', () => {
+    const off = run([...vfioOdp, mrDma(), memoryOff()]);
+    expect(off.events).toEqual([invalidated()]);
+    expect(decode(off.state)).toMatchObject({ e0: { memory: false, pending: 'none' }, a0: { revoked: true, evicting: false }, mr0: { mapping: [null] } });
+    refused(run([...vfioOdp, memoryOff(), mrDma()]), '-ENODEV');
+    const on = run([...vfioOdp, memoryOff(), memoryOn(), mrDma()]);
+    expect(on.events).toEqual([dmaTo(0)]);
+  });
+
+  it('deferred (fence=deferred): the importer may still DMA until ack_invalidate; v7.1 holds the write until then', () => {
+    const knobs = { fence: 'deferred' };
+    const off = run([...vfioOdp, memoryOff()], 'revoke-v7.1', knobs);
+    expect(decode(off.state)).toMatchObject({ e0: { memory: true, pending: 'memory_off' }, a0: { revoked: true, evicting: true }, mr0: { pending_invalidation: true } });
+    // owed: the importer's fence and the buffer's drain
+    expect(dmaBuf.view(off.state)).toMatchObject({ obligations: 2, exporters: [{ evicting: [0] }] });
+    // König's window: the BAR still decodes, the mapping is not stale yet
+    expect(run([...vfioOdp, memoryOff(), mrDma()], 'revoke-v7.1', knobs).events).toEqual([dmaTo(0)]);
+    const early = run([...vfioOdp, memoryOff(), evictFinish()], 'revoke-v7.1', knobs);
+    expect(early.ret).toBe('-EBUSY');
+    expect(early.events).toEqual([waitOn('dma_buf_unmap_attachment')]);
+    const done = run([...vfioOdp, memoryOff(), ack(), evictFinish()], 'revoke-v7.1', knobs);
+    expect(done.rets.slice(-2)).toEqual(['0', '0']);
+    expect(decode(done.state)).toMatchObject({ e0: { memory: false, pending: 'none' }, a0: { evicting: false }, mr0: { pending_invalidation: false, mapping: [null] } });
+  });
+
+  it('deferred without the wait (v6.19): the BAR goes off at once and the DMA before the fence is stale', () => {
+    const r = run([...vfioOdp, memoryOff(), mrDma()], 'vfio-v6.19', { fence: 'deferred' });
+    expect(r.events).toEqual([dmaTo(0, true)]);
+    expect(decode(r.state).e0).toMatchObject({ memory: false, pending: 'none' });
+  });
+
+  it('an ignoring importer keeps its mapping: the v7.1 revoke waits for it forever (until dereg)', () => {
+    const knobs = { importer: 'ignores' };
+    const off = run([...vfioOdp, memoryOff(), evictFinish()], 'revoke-v7.1', knobs);
+    expect(off.ret).toBe('-EBUSY');
+    expect(decode(off.state).mr0).toMatchObject({ pending_invalidation: false, mapping: ['e0 page 0'] });
+    expect(run([...vfioOdp, memoryOff(), deregMr(), evictFinish()], 'revoke-v7.1', knobs).ret).toBe('0');
+    // closing the last reference mid-revoke also ends the wait: the write takes effect
+    const released = run([...vfioOdp, memoryOff(), deregMr(), close()], 'revoke-v7.1', knobs);
+    expect(decode(released.state).e0).toMatchObject({ memory: false, pending: 'none' });
+  });
+
+  it('ack_invalidate with nothing pending, or of an MR not the importer\'s', () => {
+    refused(run([...vfioOdp, ack()]), '-ENOENT');
+    refused(run([...vfioOdp, ack(0, NIC1)]), '-EBADF');
+  });
+});
+
+describe('VFIO revoke: memory_off, reset, and the write that waits', () => {
+  it('memory_off and memory_on are no-ops when already so', () => {
+    refused(run([memoryOn()]), '0');
+    const twice = run([memoryOff(), memoryOff()]);
+    expect(twice.ret).toBe('0');
+    expect(bytes(twice.state)).toEqual(bytes(twice.before));
+  });
+
+  it('reset revokes, resets the function and restores: a transient revoke', () => {
+    const r = run([...vfioOdp, mrDma(), reset()]);
+    expect(r.events).toEqual([invalidated()]);
+    expect(decode(r.state)).toMatchObject({ e0: { memory: true, pending: 'none' }, a0: { revoked: false }, mr0: { mapping: [null] } });
+    expect(run([...vfioOdp, reset(), mrDma()]).events).toEqual([dmaTo(0)]);
+    // with decoding off the buffers stay revoked
+    expect(decode(run([...vfioOdp, memoryOff(), reset()]).state).a0).toMatchObject({ revoked: true });
+  });
+
+  it('a reset leaves whatever still maps the BAR stale', () => {
+    const r = run([...vfioOdp, reset(), mrDma()], 'vfio-v6.19', { importer: 'ignores' });
+    expect(r.events).toEqual([dmaTo(0, true)]);
+  });
+
+  it('a reset under a deferred importer waits in evict_finish, then restores', () => {
+    const knobs = { fence: 'deferred' };
+    const mid = run([...vfioOdp, reset()], 'revoke-v7.1', knobs);
+    expect(decode(mid.state)).toMatchObject({ e0: { pending: 'reset' }, a0: { revoked: true, evicting: true } });
+    const done = run([...vfioOdp, reset(), ack(), evictFinish()], 'revoke-v7.1', knobs);
+    expect(decode(done.state)).toMatchObject({ e0: { memory: true, pending: 'none' }, a0: { revoked: false, evicting: false } });
+  });
+
+  it.each<[string, Action[], Ret]>([
+    ['a second config write while a revoke drains (memory_lock)', [...vfioOdp, memoryOff(), memoryOn()], '-EBUSY'],
+    ['a reset while a revoke drains', [...vfioOdp, memoryOff(), reset()], '-EBUSY'],
+    ['remove() while a revoke drains', [...vfioOdp, memoryOff(), unbind()], '-EBUSY'],
+    ['evict_finish of a buffer not waiting', [vfioDmaBuf(), evictFinish()], '-EBADF'],
+  ])('refuses %s', (_name, actions, ret) => refused(run(actions, 'revoke-v7.1', { fence: 'deferred' }), ret));
+
+  it.each<[string, Action, Ret, string]>([
+    ['memory_off on a GPU', memoryOff(), '-EOPNOTSUPP', 'dynamic-move-notify'],
+    ['reset on a GPU', reset(), '-EOPNOTSUPP', 'dynamic-move-notify'],
+    ['memory_on of no such exporter', memoryOn(1), '-EBADF', 'revoke-v7.1'],
+    ['evict of a VFIO buffer: a BAR range cannot move', evict(), '-EOPNOTSUPP', 'revoke-v7.1'],
+    ['restore of a VFIO buffer', restore(), '-EOPNOTSUPP', 'revoke-v7.1'],
+  ])('refuses %s', (_name, action, ret, preset) => refused(run([vfioDmaBuf(), action], preset), ret));
+
+  it('config writes after remove() get -ENODEV', () => {
+    refused(run([unbind(), memoryOff()]), '-ENODEV');
+    refused(run([unbind(), unbindFinish(), reset()]), '-ENODEV');
+  });
+});
+
+describe('VFIO remove(): revoke for good, and wait (v7.1) or not', () => {
+  it('unbind revokes every buffer for good and zaps; the fd lives on, revoked', () => {
+    const r = run([...vfioOdp, mmap(1), unbind()]);
+    expect(r.events).toEqual([invalidated()]);
+    expect(decode(r.state)).toMatchObject({ e0: { driver: 'unbinding' }, a0: { revoked: true, dead: true }, p0: { vma0: { ptes: false }, fd0: 'a0' }, mr0: { mapping: [null] } });
+    const done = run([...vfioOdp, unbind(), unbindFinish(), mrDma()]);
+    expect(done.rets).toEqual(['fd0', 'mr0', '0', '0', '-ENODEV']);
+    expect(decode(done.state)).toMatchObject({ e0: { driver: 'unbound' }, a0: { revoked: true, dead: true, files: 1 } });
+    expect(dmaBuf.view(done.state).exporters[0]!.driver).toBe('unbound');
+  });
+
+  it('with revoke_waits, unbind_finish waits for every unmap; without, it returns and the mapping goes stale', () => {
+    const knobs = { fence: 'deferred' };
+    const waits = run([...vfioOdp, unbind(), unbindFinish()], 'revoke-v7.1', knobs);
+    expect(waits.ret).toBe('-EBUSY');
+    expect(waits.events).toEqual([waitOn('dma_buf_unmap_attachment')]);
+    expect(run([...vfioOdp, unbind(), ack(), unbindFinish()], 'revoke-v7.1', knobs).ret).toBe('0');
+    const gone = run([...vfioOdp, unbind(), unbindFinish(), mrDma()], 'vfio-v6.19', knobs);
+    expect(gone.rets.slice(-2)).toEqual(['0', '0']);
+    expect(gone.events).toEqual([dmaTo(0, true)]);
+  });
+
+  it('vfio-v6.19-rc: a pinned MR keeps DMAing after remove() returned', () => {
+    const r = run([vfioDmaBuf(), pinnedMr(), unbind(), unbindFinish(), mrDma(0, 0, NIC1)], 'vfio-v6.19-rc', {}, routed);
+    expect(r.rets).toEqual(['fd0', 'mr0', '0', '0', '0']);
+    expect(r.events).toEqual([dmaTo(0, true, NIC1, 'bus-addr')]);
+    expect(dmaBuf.view(r.state).exporters[0]!.driver).toBe('unbound');
+  });
+
+  it('memory_on cannot bring a dead buffer back; a second unbind and a finish without unbind are refused', () => {
+    refused(run([vfioDmaBuf(), unbind(), unbind()]), '-ENODEV');
+    refused(run([unbindFinish()]), '-EBADF');
+    refused(run([unbind(1)]), '-EBADF');
+  });
+});
+
+describe('GPU eviction and restore: move_notify', () => {
+  it('evict zaps the CPU mapping, tells dynamic importers, moves the object to GTT; the re-fault maps RAM', () => {
+    const r = gpu([...bo, regDmabuf(), evict()]);
+    expect(r.events).toEqual([invalidated(), { kind: 'page_free', exporter: 0, page: 0 }]);
+    expect(decode(r.state)).toMatchObject({ e0: { page0: { owner: null } }, a0: { placement: 'gtt', evicting: false }, p0: { vma0: { ptes: false } }, mr0: { mapping: [null] } });
+    expect(gpu([...bo, regDmabuf(), evict(), mrDma()]).events).toEqual([dmaToRam()]);
+    // the CPU faults back too, to system RAM: no BAR access
+    const touched = gpu([...bo, evict(), touch()]);
+    expect(touched.ret).toBe('0');
+    expect(touched.events).toEqual([]);
+  });
+
+  it('restore brings the object back into VRAM and tells the importers; the re-fault maps VRAM', () => {
+    const r = gpu([...bo, regDmabuf(), evict(), mrDma(), restore()]);
+    expect(r.events).toEqual([invalidated()]);
+    expect(decode(r.state)).toMatchObject({ e0: { page0: { owner: 'a0' } }, a0: { placement: 'vram', pages: '0+1' }, mr0: { mapping: [null] } });
+    expect(gpu([...bo, regDmabuf(), evict(), restore(), mrDma()]).events).toEqual([dmaTo(0)]);
+  });
+
+  it('a pin blocks the move: the eviction waits in evict_finish until ibv_dereg_mr', () => {
+    const started = gpu([...bo, regDmabuf(), fork(), pinnedMr(0, NIC1, 1), evict()], {}, routed);
+    expect(started.events).toEqual([invalidated()]);
+    expect(decode(started.state)).toMatchObject({ a0: { placement: 'vram', evicting: true, pins: 1 }, mr1: { mapping: ['e0 page 0'] } });
+    const waits = gpu([...bo, pinnedMr(), evict(), evictFinish()], {}, routed);
+    expect(waits.ret).toBe('-EBUSY');
+    expect(waits.events).toEqual([waitOn('dma_buf_unpin')]);
+    // the pinned NIC keeps DMAing to VRAM meanwhile: nothing is stale
+    expect(gpu([...bo, pinnedMr(), evict(), mrDma(0, 0, NIC1)], {}, routed).events).toEqual([dmaTo(0, false, NIC1, 'bus-addr')]);
+    const moved = gpu([...bo, pinnedMr(), evict(), deregMr(), evictFinish()], {}, routed);
+    expect(moved.events).toEqual([{ kind: 'page_free', exporter: 0, page: 0 }]);
+    expect(decode(moved.state).a0).toMatchObject({ placement: 'gtt', evicting: false, pins: 0 });
+  });
+
+  it('a pinned-revocable importer gives the pin back when told: the move goes on', () => {
+    const r = gpu([...bo, pinnedMr(), evict()], { pinned_mr: 'revocable' }, routed);
+    expect(r.events).toEqual([invalidated(0, NIC1), { kind: 'page_free', exporter: 0, page: 0 }]);
+    expect(decode(r.state)).toMatchObject({ a0: { placement: 'gtt', pins: 0 }, mr0: { revoked: true, mapping: [null] } });
+    // dereg of a revoked pinned MR puts no second pin: a later importer's pin stays
+    const twoMrs: Config = { ...routed, limits: { ...routed.limits, mrs: 2 } };
+    const later = gpu([...bo, pinnedMr(), evict(), pinnedMr(), deregMr()], { pinned_mr: 'revocable' }, twoMrs);
+    expect(later.rets.slice(-2)).toEqual(['mr1', '0']);
+    expect(decode(later.state).a0).toMatchObject({ placement: 'gtt', pins: 1, attached: 1 });
+  });
+
+  it('with revoke_waits the move also waits for a deferred importer to unmap', () => {
+    const knobs = { revoke_waits: 'unmap', fence: 'deferred' };
+    const r = gpu([...bo, regDmabuf(), evict(), evictFinish()], knobs);
+    expect(r.ret).toBe('-EBUSY');
+    expect(r.events).toEqual([waitOn('dma_buf_unmap_attachment')]);
+    expect(gpu([...bo, regDmabuf(), evict(), ack(), evictFinish()], knobs).events).toEqual([{ kind: 'page_free', exporter: 0, page: 0 }]);
+  });
+
+  it.each<[string, Action[], Ret]>([
+    ['evict of an object in GTT', [...bo, evict(), evict()], '-ENOENT'],
+    ['evict of a free slot', [evict()], '-ENOENT'],
+    ['evict of a slot past the world', [evict(5)], '-EBADF'],
+    ['evict by no such exporter', [...bo, evict(0, 1)], '-EBADF'],
+    ['evict of an object mid-eviction', [...bo, pinnedMr(), evict(), evict()], '-EBUSY'],
+    ['evict once remove() started', [...bo, unbind(), evict()], '-ENODEV'],
+    ['restore of an object in VRAM', [...bo, restore()], '-ENOENT'],
+    ['restore of a pinned object', [...bo, bindRx(), restore()], '-EBUSY'],
+    ['restore mid-eviction: still in VRAM', [...bo, pinnedMr(), evict(), restore()], '-ENOENT'],
+    ['restore once remove() started', [...bo, evict(), unbind(), restore()], '-ENODEV'],
+    ['restore into a full VRAM', [mmap(1), evict(), fork(), munmap(0, 1), mmap(2, { proc: 1 }), restore()], '-ENOMEM'],
+    ['evict_finish of an object not being evicted', [...bo, evictFinish()], '-EBADF'],
+  ])('refuses %s', (_name, actions, ret) => refused(gpu(actions, {}, routed), ret));
+});
+
+describe('GPU remove(): importers told; VRAM pins waited for (unplug knob)', () => {
+  it('unbind tells the importers; unbind_finish frees VRAM: the object is gone, its re-fault -ENODEV', () => {
+    const started = gpu([...bo, regDmabuf(), unbind()]);
+    expect(started.events).toEqual([invalidated()]);
+    const done = gpu([...bo, regDmabuf(), unbind(), unbindFinish(), mrDma()]);
+    expect(done.rets.slice(-2)).toEqual(['0', '-ENODEV']);
+    expect(decode(done.state)).toMatchObject({ e0: { driver: 'unbound', page0: { owner: null } }, a0: { placement: 'gone' } });
+    expect(gpu([...bo, unbind(), unbindFinish(), touch()]).ret).toBe('SIGBUS');
+    // the gone object is freed with its last reference
+    expect(dmaBuf.held(gpu([...bo, regDmabuf(), unbind(), unbindFinish(), exit()]).state)).toEqual([]);
+  });
+
+  it('waits for a VRAM pin (waits-for-vram-pins); with unplug=no-wait the pinned NIC DMAs to the gone BAR', () => {
+    const waits = gpu([...bo, pinnedMr(), unbind(), unbindFinish()], {}, routed);
+    expect(waits.ret).toBe('-EBUSY');
+    expect(waits.events).toEqual([waitOn('dma_buf_unpin')]);
+    expect(gpu([...bo, pinnedMr(), unbind(), deregMr(), unbindFinish()], {}, routed).ret).toBe('0');
+    const gone = gpu([...bo, pinnedMr(), unbind(), unbindFinish(), mrDma(0, 0, NIC1)], { unplug: 'no-wait' }, routed);
+    expect(gone.events).toEqual([dmaTo(0, true, NIC1, 'bus-addr')]);
+    // a pin in GTT holds no VRAM: nothing to wait for
+    expect(gpu([...bo, bindRx(), unbind(), unbindFinish()]).ret).toBe('0');
+  });
+
+  it('with revoke_waits, remove() also waits for a deferred importer to unmap', () => {
+    const r = gpu([...bo, regDmabuf(), unbind(), unbindFinish()], { revoke_waits: 'unmap', fence: 'deferred' });
+    expect(r.events).toEqual([waitOn('dma_buf_unmap_attachment')]);
+  });
+});
+
+describe('the designs without a dma-buf exporter', () => {
+  it.each([
+    ['struct-page', structPage, '-ENOTTY'],
+    ['vma-p2p', vmaP2p, '-EOPNOTSUPP'],
+  ] as const)('%s answers the dma-buf calls as absent', (_name, design, prime) => {
+    const state = design.init(defaultConfig, resolveKnobs(design as never, design.presets[0]!));
+    const ret = (a: Action) => design.step(state as never, a).ret;
+    expect(ret(vfioDmaBuf())).toBe('-ENOTTY');
+    expect(ret(primeExport())).toBe(prime);
+    expect(ret(regDmabuf())).toBe('-EBADF');
+    expect(ret(pinnedMr())).toBe('-EBADF');
+    expect(ret(bindRx())).toBe('-EBADF');
+    expect(ret(close())).toBe('-EBADF');
+    expect(ret(memoryOff())).toBe('-EOPNOTSUPP');
+    expect(ret(memoryOn())).toBe('-EOPNOTSUPP');
+    expect(ret(reset())).toBe('-EOPNOTSUPP');
+    expect(ret(restore())).toBe('-EOPNOTSUPP');
+    expect(ret(vfioDmaBuf(0, 1, { proc: 1 }))).toBe('-ESRCH');
+    expect(ret(memoryOff(1))).toBe('-EBADF');
+  });
+});
