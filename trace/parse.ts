@@ -120,7 +120,7 @@ export function parseCall(actor: string, call: string, config: Config): Action |
   const args = argText === '' ? [] : argText.split(',');
   const specs = callsNamed(fn);
   if (specs.length === 0)
-    return `a call of the model (${[...new Set(Object.values(calls).flatMap((c) => c.names))].join(', ')}), got '${fn}()'`;
+    return `a call of the model (such as mmap or ibv_reg_mr; 'p2pmodel list --calls' names them all), got '${fn}()'`;
   const n = namesOf(config);
   const proc = /^p(0|[1-9]\d*)$/.exec(actor);
   const who: Record<Actor, number | null> = {

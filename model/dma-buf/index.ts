@@ -20,8 +20,8 @@
 // refusals (no peer2peer, revoked, not revocable in v7.1), pin refused in
 // v6.19, map by route (-EINVAL with no route; a GPU puts the object in
 // GTT instead); the v7.1 revoke that waits for every unmap; GUP refusing
-// the mapping (-EFAULT: no O_DIRECT, no ibv_reg_mr pin, and mlx5's ODP
-// prefetch faults on it).
+// the mapping (-EFAULT: no O_DIRECT, no ibv_reg_mr pin; an ODP MR of it
+// registers, since mlx5's SNAPSHOT prefetch skips VM_PFNMAP, and faults).
 //
 // Knobs per preset: revoke-v7.1 = VFIO, revocable importers only, revoke
 // waits, pinned MRs irrevocable (refused); vfio-v6.19 = pin refused, no
@@ -84,8 +84,8 @@ function inert(a: Action, k: DbKnobs): boolean {
     case 'dev_io_dma':
     case 'dev_io_complete':
       return true;
-    case 'proc_reg_mr': // a pin, or mlx5's ODP prefetch, on VM_PFNMAP
-      return !a.odp || k.mapAtRegistration;
+    case 'proc_reg_mr': // a pin on VM_PFNMAP
+      return !a.odp;
     case 'proc_vfio_dma_buf':
     case 'exporter_memory':
     case 'exporter_reset':

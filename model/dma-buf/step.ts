@@ -337,7 +337,7 @@ function procKernelCopy(s: DbState, a: A<'proc_kernel_copy'>): Ret {
   return procAlive(s, a.proc) ? '-EFAULT' : '-ESRCH';
 }
 
-/** ibv_reg_mr on the mapping: a pin fails on VM_PFNMAP; ODP registers, and mlx5's prefetch (SNAPSHOT) faults it. */
+/** ibv_reg_mr on the mapping: a pin fails on VM_PFNMAP; ODP registers (mlx5's SNAPSHOT prefetch skips VM_PFNMAP) and its faults fail. */
 function procRegMr(s: DbState, a: A<'proc_reg_mr'>, out: O): Ret {
   if (!procAlive(s, a.proc)) return '-ESRCH';
   if (!importerExists(s, a.importer)) return '-EBADF';
@@ -348,7 +348,7 @@ function procRegMr(s: DbState, a: A<'proc_reg_mr'>, out: O): Ret {
   if (a.odp && !imp.odp) return '-EOPNOTSUPP';
   const slot = freeMr(s, a.proc);
   if (slot === NONE) return '-ENOMEM'; // RLIMIT_MEMLOCK before the pin / max_mr
-  if (!a.odp || s.k.mapAtRegistration) return '-EFAULT'; // pin_user_pages_fast() / hmm_range_fault() on VM_PFNMAP
+  if (!a.odp) return '-EFAULT'; // pin_user_pages_fast() -> check_vma_flags()
   const { npages } = vma;
   const mr = out.draft(s).mr(slot);
   mr.live = true;
@@ -608,7 +608,7 @@ function exporterRestore(s: DbState, a: A<'exporter_restore'>, out: O): Ret {
   const buf = s.alloc(a.alloc);
   if (buf.placement !== IN_GTT) return '-ENOENT';
   if (s.exporter(a.exporter).driver !== DRIVER_BOUND) return '-ENODEV';
-  if (buf.evicting || buf.pins > 0) return '-EBUSY';
+  if (buf.pins > 0) return '-EBUSY'; // a pinned object stays where it is
   const start = firstFit(s, a.exporter, buf.npages);
   if (start === NONE) return '-ENOMEM';
   const d = out.draft(s);

@@ -51,15 +51,15 @@ const lineOf = (text: string, marker: string | number) =>
 
 // [file, exit code, where (a marker on the line, or its number) and what, for exit 2]
 const traces: [string, 2, string | number, RegExp][] = [
-  ['unknown-action', 2, 'mprotect', /expected a call of the model \(mmap, .*\), got 'mprotect\(\)'$/],
-  ['wrong-arity', 2, 'ibv_reg_mr(nic0)', /expected ibv_reg_mr\(\) arguments as p2pmodel prints them/],
-  ['wrong-arity-mmap', 2, 'mmap(', /expected mmap\(\) arguments as p2pmodel prints them/],
-  ['extra-argument', 2, 'unbind(now)', /expected unbind\(\) arguments as p2pmodel prints them, got 'unbind\(now\)'$/],
-  ['unknown-importer', 2, 'nic7', /expected ibv_reg_mr\(\) arguments as p2pmodel prints them/],
+  ['unknown-action', 2, 'mprotect', /expected a call of the model \(such as mmap .*\), got 'mprotect\(\)'$/],
+  ['wrong-arity', 2, 'ibv_reg_mr(nic0)', /expected ibv_reg_mr\(NIC, VMA\[, ODP\]\), got/],
+  ['wrong-arity-mmap', 2, 'mmap(', /expected mmap\(EXPORTER, PAGES, MAP_SHARED\|MAP_PRIVATE, OFFSET\), got/],
+  ['extra-argument', 2, 'unbind(now)', /expected unbind\(\), got 'unbind\(now\)'$/],
+  ['unknown-importer', 2, 'nic7', /expected ibv_reg_mr\(NIC, VMA\[, ODP\]\), got/],
   ['unknown-exporter-actor', 2, 'gpu0', /expected an exporter \(e0\) as the actor of unbind\(\), got 'gpu0'$/],
   ['wrong-actor-kind', 2, '  3  p0', /expected an exporter \(e0\) as the actor of unbind\(\), got 'p0'$/],
   ['malformed-call', 2, '  3  e0', /expected a call 'name\(args\)', got 'unbind'$/],
-  ['bad-return', 2, '-EWOULDBLOCK', /expected a return value \(0, vmaN, .*\), got '-EWOULDBLOCK'$/],
+  ['bad-return', 2, '-EWOULDBLOK', /expected a return value \(0, vmaN, .*\), got '-EWOULDBLOK'$/],
   ['missing-return', 2, '  3  e0', /expected '-> <return value>' ending step 3$/],
   ['step-number-repeated', 2, '  2  e0', /expected step 3, got step 2$/],
   ['junk-between-steps', 2, 'and then', /expected '-> <return value>' ending step 3$/],
@@ -69,7 +69,7 @@ const traces: [string, 2, string | number, RegExp][] = [
   ['truncated-header-only', 2, 2, /expected '\{' opening the config, got end of input$/],
   ['signature-cuts-trace', 2, '-- ', /expected step 3 or a Link:\/Reproduce: trailer, got the signature$/],
   ['no-trace-at-all', 2, 1, /expected a trace starting with a 'P2P <design> <preset>' header line, found none$/],
-  ['unknown-design', 2, 1, /expected a design \(one of: struct-page, vma-p2p\), got 'hmm-mirror'$/],
+  ['unknown-design', 2, 1, /expected a design \(one of: struct-page, vma-p2p, dma-buf\), got 'hmm-mirror'$/],
   ['unknown-preset', 2, 1, /expected a preset of struct-page \(one of: mainline, .*\), got 'lsfmm-2019'$/],
   ['unknown-knob', 2, 'Knobs:', /expected a knob of struct-page \(one of: gup_p2pdma_gate, .*\), got 'foll_longterm'$/],
   ['knob-bad-value', 2, 'Knobs:', /expected longterm_p2pdma=refused\|allowed, got 'longterm_p2pdma=maybe'$/],
@@ -96,10 +96,10 @@ const traces: [string, 2, string | number, RegExp][] = [
   ['config-no-iommu-line', 2, '}', /expected an 'iommu on\|off; <n> processes' line before '}'$/],
   ['config-two-iommu-lines', 2, 'iommu off', /expected one iommu line, got a second$/],
   ['config-unknown-statement', 2, 'bridge rp0', /expected an exporter, importer, iommu or limits line, or '}'$/],
-  ['limits-malformed', 2, 'limits 1 vma', /expected 'limits: <n> vmas, <n> mrs, <n> bios, <n> allocations, <n> faults', got 'limits 1 vma, 1 mr'$/],
+  ['limits-malformed', 2, 'limits 1 vma', /expected 'limits: <n> vmas, <n> mrs, <n> fds, <n> bios, <n> allocations, <n> faults', got 'limits 1 vma, 1 mr'$/],
   ['limits-out-of-range', 2, 'limits:', /expected 0 to 8 mrs, got 9$/],
   ['limits-twice', 2, 'limits:', /expected each limit once, got vmas twice$/],
-  ['limits-unknown-word', 2, 'limits:', /expected a limit '<n> vma\|mr\|bio\|allocation\|fault', got '4 pages'$/],
+  ['limits-unknown-word', 2, 'limits:', /expected a limit '<n> vma\|mr\|fd\|bio\|allocation\|fault', got '4 pages'$/],
   ['limits-two-lines', 2, 'limits: 2 vmas', /expected one limits line, got a second$/],
 ];
 
@@ -134,7 +134,7 @@ describe('bad traces: test/corpus/bad-traces', () => {
       expect(r.code, command).toBe(code);
       expect(r.out).toBe('');
       oneLine(r.err);
-      expect(r.err).toMatch(new RegExp(`^${escapeRe(file)}:${line}: `));
+      expect(r.err).toMatch(new RegExp(`^p2pmodel: ${escapeRe(file)}:${line}: `));
       expect(r.err.trimEnd()).toMatch(message);
     }
   });
@@ -201,7 +201,7 @@ describe('generated bad traces', () => {
     if (code === 0) return expect(r.err).toBe('');
     oneLine(r.err);
     expect(r.err.length).toBeLessThanOrEqual(401);
-    expect(r.err).toMatch(new RegExp(`^${escapeRe(file)}:${line}: expected `));
+    expect(r.err).toMatch(new RegExp(`^p2pmodel: ${escapeRe(file)}:${line}: expected `));
     expect(r.err.trimEnd()).toMatch(message);
     // control characters of the input never reach the terminal
     // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them
@@ -217,7 +217,7 @@ const scenarioCases: [string, 2, string | number, RegExp][] = [
   ['config-zero-processes', 2, 'iommu', /expected 1 to 16 processes, got 0$/],
   ['config-too-many-importers', 2, 'importer n12', /expected at most 16 importers$/],
   ['step-with-return', 2, '  2  p0', /expected a call 'name\(args\)', got 'fork\(\) {2}-> p1'$/],
-  ['unknown-call', 2, 'clone', /expected a call of the model \(.*\), got 'clone\(\)'$/],
+  ['unknown-call', 2, 'clone', /expected a call of the model \(such as mmap .*\), got 'clone\(\)'$/],
   ['step-numbering', 2, '  4  p0  munmap', /expected step 3, got step 4$/],
   ['no-steps', 2, 'Outcome:', /expected step 1 as ' {2}1 {2}<actor> {2}<call>'$/],
   ['outcome-unknown-design', 2, 'Outcome: hmm', /expected 'Outcome: <design> <preset>' naming a design, got 'Outcome: hmm rfc-2019'$/],
@@ -255,7 +255,7 @@ describe('bad scenario files: test/corpus/bad-scenarios through matrix --random 
     expect(r.code).toBe(code);
     expect(r.out).toBe('');
     oneLine(r.err);
-    expect(r.err).toMatch(new RegExp(`^${escapeRe(relative(process.cwd(), join(d, `${name}.txt`)))}:${line}: `));
+    expect(r.err).toMatch(new RegExp(`^p2pmodel: ${escapeRe(relative(process.cwd(), join(d, `${name}.txt`)))}:${line}: `));
     expect(r.err.trimEnd()).toMatch(message);
   });
 
@@ -266,7 +266,7 @@ describe('bad scenario files: test/corpus/bad-scenarios through matrix --random 
   });
 
   it.each<[string, (text: string) => string, number, RegExp]>([
-    ['a megabyte step', (t) => t.replace('  2  p0  fork()', `  2  p0  fork(${'x'.repeat(1 << 20)})`), 15, /expected fork\(\) arguments as p2pmodel prints them, got 'fork\(xxx+\.\.\.$/],
+    ['a megabyte step', (t) => t.replace('  2  p0  fork()', `  2  p0  fork(${'x'.repeat(1 << 20)})`), 15, /expected fork\(\), got 'fork\(xxx+\.\.\.$/],
     ['a megabyte of spaces in a config line', (t) => t.replace('  iommu on;', `  iommu on;${' '.repeat(1 << 20)}x`), 10, /expected 'iommu on\|off; <n> processes', got 'iommu on; {50,}/],
     ['a megabyte Returns: line', (t) => t.replace('Returns: vma0 p1 0 -ENOMEM 0 0 vma0', `Returns: ${'0 '.repeat(1 << 19)}`), 25, /expected 7 return values, one per step, got 524288$/],
     ['1000 steps', (t) => t.replace('  2  p0  fork()\n', Array.from({ length: 999 }, (_, i) => `  ${i + 2}  p0  fork()\n`).join('')), 1013, /expected at most 999 steps, then a blank line$/],
@@ -279,7 +279,7 @@ describe('bad scenario files: test/corpus/bad-scenarios through matrix --random 
     expect(performance.now() - started, name).toBeLessThan(5000);
     expect(r.code).toBe(2);
     oneLine(r.err);
-    expect(r.err).toMatch(new RegExp(`^${escapeRe(relative(process.cwd(), file))}:${line}: `));
+    expect(r.err).toMatch(new RegExp(`^p2pmodel: ${escapeRe(relative(process.cwd(), file))}:${line}: `));
     expect(r.err.trimEnd()).toMatch(message);
   });
 
@@ -310,14 +310,14 @@ describe('bad options, for every subcommand: exit 2, one line naming the option'
     [['frob'], /^p2pmodel: unknown command 'frob'$/],
     [['list', '--frob'], /^p2pmodel: unknown option '--frob'$/],
     [['list', 'extra'], /^p2pmodel: too many arguments for 'list'/],
-    [['explore'], /^p2pmodel: --design is required \(one of: struct-page, vma-p2p\)$/],
+    [['explore'], /^p2pmodel: --design is required \(one of: struct-page, vma-p2p, dma-buf\)$/],
     [['explore', '--design'], /^p2pmodel: option '--design <id>' argument missing$/],
     [['explore', '--design', 'hmm'], /^p2pmodel: --design: unknown design 'hmm'/],
     [['explore', ...sp, '--preset', 'rfc-2019'], /^p2pmodel: --preset: unknown preset 'rfc-2019' of struct-page \(one of: mainline, /],
     [['explore', ...sp, '--knob', 'gup_p2pdma_gate'], /^p2pmodel: --knob: expected name=value, got 'gup_p2pdma_gate'$/],
     [['explore', ...sp, '--knob', 'frob=on'], /^p2pmodel: --knob: unknown knob 'frob' of struct-page/],
     [['explore', ...sp, '--knob', 'gup_p2pdma_gate=maybe'], /^p2pmodel: --knob: gup_p2pdma_gate takes on\|off, got 'maybe'$/],
-    [['explore', ...sp, '--property', 'no-oops'], /^p2pmodel: --property: unknown property 'no-oops'$/],
+    [['explore', ...sp, '--property', 'no-oops'], /^p2pmodel: --property: unknown property 'no-oops' \(one of: dma-to-live-allocation, .*\)$/],
     [['explore', ...sp, '--runs', '0'], /^p2pmodel: --runs: expected a whole number from 1 to 10000000, got '0'$/],
     [['explore', ...sp, '--runs', '1e3'], /^p2pmodel: --runs: expected a whole number from 1 to 10000000, got '1e3'$/],
     [['explore', ...sp, '--runs', '99999999999999999999'], /^p2pmodel: --runs: expected a whole number from 1 to 10000000, got/],
@@ -380,7 +380,7 @@ describe('the binary (spawned)', () => {
     const r = spawnSync(bin, ['replay', file], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`${file}:1: expected a trace starting with a 'P2P <design> <preset>' header line, found none\n`);
+    expect(r.stderr).toBe(`p2pmodel: ${file}:1: expected a trace starting with a 'P2P <design> <preset>' header line, found none\n`);
   });
 
   it('a bad option: exit 2, one line naming it', () => {

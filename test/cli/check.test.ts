@@ -33,7 +33,7 @@ const counts = (out: string) => {
 const tracesOf = (out: string) => out.split(/\n(?=P2P )/).slice(1).map((t) => `${t.trimEnd()}\n`);
 
 /** A trace's Reproduce: command, unfolded. */
-const reproduce = (trace: string) => /^Reproduce: ([\s\S]*)$/m.exec(trace)![1]!.replace(/ \\\n +/g, ' ').trimEnd();
+const reproduce = (trace: string) => /^Reproduce: ([\s\S]*)$/m.exec(trace)![1]!.replace(/ \\\n +/g, ' ').replace(/\\\n +/g, '').trimEnd();
 
 /** One line on stderr: the search's timing, kept out of stdout. */
 const timingOnly = (err: string) => expect(err).toMatch(/^check: \d+\.\d\d s, \d+ states\/s, \d+ bytes\/state\n$/);
@@ -137,7 +137,7 @@ describe('p2pmodel check --world', () => {
     expect(traces.length).toBeGreaterThan(0);
     for (const t of traces) {
       expect(reproduce(t)).toBe('npx p2pmodel check --design vma-p2p --preset exporter-no-wait --world minimal');
-      expect(t).toContain('  limits: 2 vmas, 1 mr, 1 bio, 2 allocations, 0 faults\n');
+      expect(t).toContain('  limits: 2 vmas, 1 mr, 1 fd, 1 bio, 1 allocation, 0 faults\n');
       expect((await cli(['replay', '-'], t)).code).toBe(0);
     }
   });
@@ -166,7 +166,7 @@ describe('p2pmodel check --world', () => {
     const line = text.split('\n').findIndex((l) => l.includes('limits:')) + 1;
     const { code, out, err } = await cli(['check', '--design', 'vma-p2p', '--world', file]);
     expect([code, out]).toEqual([2, '']);
-    expect(err).toBe(`${file}:${line}: expected each limit once, got vmas twice\n`);
+    expect(err).toBe(`p2pmodel: ${file}:${line}: expected each limit once, got vmas twice\n`);
   });
 });
 

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { callLabel } from '../../model/calls.js';
 import { actionKinds } from '../../model/vocabulary.js';
 import { fixedSeed, maxRuns } from '../../properties/defaults.js';
 import { worldDir } from '../../worlds/load.js';
@@ -15,7 +16,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** A trace's Reproduce: command as argv, unfolded, without `npx p2pmodel`. */
 function reproduceArgv(trace: string): string[] {
-  const command = /^Reproduce: ([\s\S]*)$/m.exec(trace)![1]!.replace(/ \\\n +/g, ' ').trim();
+  const command = /^Reproduce: ([\s\S]*)$/m.exec(trace)![1]!.replace(/ \\\n +/g, ' ').replace(/\\\n +/g, '').trim();
   expect(command).toMatch(/^npx p2pmodel explore /);
   return command.split(' ').slice(2);
 }
@@ -40,18 +41,19 @@ describe('p2pmodel explore', () => {
       else expect(r.trace).toBeUndefined();
   });
 
-  it('says how often the search took each action, and which were never enabled', async () => {
+  it('says how often the search took each call, and which were never enabled', async () => {
     const text = (await cli(['explore', '--design', 'vma-p2p', '--runs', '300'])).out;
-    const block = text.slice(text.indexOf('  steps taken, per action:'), text.indexOf('\n\nP2P '));
+    const block = text.slice(text.indexOf('  steps taken, per call:'), text.indexOf('\n\nP2P '));
     for (const line of block.split('\n')) expect(line.length).toBeLessThanOrEqual(72);
+    const taken = [...block.matchAll(/(\S+)=(\d+)/g)].map((m) => [m[1]!, Number(m[2])] as const);
+    const never = block.slice(block.indexOf('never enabled:') + 'never enabled:'.length).trim().split(/\s+/);
     // vma-p2p refuses O_DIRECT to the BAR, so no I/O is ever in flight
-    expect(block).toMatch(/\n {2}never enabled: dev_io_dma dev_io_complete$/);
-    const taken = [...block.matchAll(/([a-z_]+)=(\d+)/g)].map((m) => m[1]);
-    expect(taken).toEqual(actionKinds.filter((k) => k !== 'dev_io_dma' && k !== 'dev_io_complete'));
+    expect(never).toEqual(expect.arrayContaining(['dma(io)', 'complete']));
+    expect([...taken.map(([label]) => label), ...never].sort()).toEqual(actionKinds.map(callLabel).sort());
     const json = JSON.parse((await cli(['explore', '--design', 'vma-p2p', '--runs', '300', '--json'])).out);
-    expect(Object.keys(json.coverage)).toEqual([...actionKinds]);
-    expect([json.coverage.dev_io_dma, json.coverage.proc_mmap > 0]).toEqual([0, true]);
-    for (const [kind, n] of [...block.matchAll(/([a-z_]+)=(\d+)/g)].map((m) => [m[1]!, Number(m[2])] as const)) expect(json.coverage[kind]).toBe(n);
+    expect(Object.keys(json.coverage)).toEqual(actionKinds.map(callLabel));
+    expect([json.coverage['dma(io)'], json.coverage.mmap > 0]).toEqual([0, true]);
+    for (const [label, n] of taken) expect(json.coverage[label]).toBe(n);
   });
 
   it('a rerun from --path has no search pass, so no coverage', async () => {
@@ -95,7 +97,7 @@ describe('p2pmodel explore', () => {
     expect(code).toBe(0);
     const trace = traceIn(out);
     expect(trace).toContain('  importer nvme1: nvme p2pdma; route e0 none\n');
-    expect(trace).toContain('  limits: 1 vma, 1 mr, 1 bio, 1 allocation, 1 fault\n');
+    expect(trace).toContain('  limits: 1 vma, 1 mr, 1 fd, 1 bio, 1 allocation, 1 fault\n');
     expect(reproduceArgv(trace).join(' ')).toContain(' --world routes ');
     expect((await cli(['replay', '-'], trace)).code).toBe(0);
     // a world file: the same search as the shipped world it copies

@@ -105,7 +105,7 @@ async function endsInTheCli(argv: readonly string[], text: string, codes: readon
   const { code, err } = await cli(argv, text);
   expect(codes).toContain(code);
   if (code === 2) {
-    expect(err).toMatch(/^<stdin>:\d+: expected [^\n]*\n$/);
+    expect(err).toMatch(/^p2pmodel: <stdin>:\d+: expected [^\n]*\n$/);
   } else expect(err).toBe('');
 }
 

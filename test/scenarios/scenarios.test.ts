@@ -175,7 +175,7 @@ describe('scenario syntax errors name the file and line', () => {
     let text = base.replace('  3  nic0  dma(mr0, 0)', '  4  nic0  dma(mr0, 0)');
     fails(text, lineOf(text, 'dma(mr0, 0)'), /step 3, got step 4/);
     text = base.replace('  3  nic0  dma(mr0, 0)', '  3  nic0  dma(mr0)');
-    fails(text, lineOf(text, 'dma(mr0)'), /dma\(\) arguments as p2pmodel prints them/);
+    fails(text, lineOf(text, 'dma(mr0)'), /dma\(IO\) or dma\(MR, PAGE\), got 'dma\(mr0\)'/);
   });
 
   it('a bad config line, a missing question, no Link:', () => {

@@ -133,13 +133,13 @@ describe('p2pmodel replay', () => {
         'unknown action',
         (t) => t.replace('process_vm_readv(vma0, 0)', 'process_vm_writev(vma0, 0)'),
         (t) => lineOf(t, 'process_vm_writev'),
-        /expected a call of the model \(mmap, .*\), got 'process_vm_writev\(\)'/,
+        /expected a call of the model \(such as mmap .*\), got 'process_vm_writev\(\)'/,
       ],
       [
         'call with wrong arguments',
         (t) => t.replace('mmap(e0, 1, MAP_SHARED, 0)', 'mmap(e9, 1, MAP_SHARED, 0)'),
         (t) => lineOf(t, 'mmap(e9'),
-        /expected mmap\(\) arguments as p2pmodel prints them/,
+        /expected mmap\(EXPORTER, PAGES, MAP_SHARED\|MAP_PRIVATE, OFFSET\), got/,
       ],
       [
         'bad return value',
@@ -209,7 +209,7 @@ describe('p2pmodel replay', () => {
         expect(code).toBe(2);
         expect(out).toBe('');
         expect(err.endsWith('\n') && err.split('\n').length).toBe(2);
-        expect(err).toMatch(new RegExp(`^<stdin>:${line(text)}: `));
+        expect(err).toMatch(new RegExp(`^p2pmodel: <stdin>:${line(text)}: `));
         expect(err).toMatch(message);
         // the same through cite, and with the file's own name
         expect((await cli(['cite', '-'], text)).code).toBe(2);
@@ -222,7 +222,7 @@ describe('p2pmodel replay', () => {
       writeFileSync(file, text);
       const { code, err } = await cli(['replay', file]);
       expect(code).toBe(2);
-      expect(err).toBe(`${file}:${lineOf(text, '  1  p0')}: expected a return value (0, vmaN, ioN, mrN, pN, an errno such as -EREMOTEIO, SIGBUS, SIGSEGV or BOUND), got 'vma'\n`);
+      expect(err).toBe(`p2pmodel: ${file}:${lineOf(text, '  1  p0')}: expected a return value (0, vmaN, ioN, mrN, fdN, pN, a Linux errno such as -EREMOTEIO, SIGBUS, SIGSEGV or BOUND), got 'vma'\n`);
     });
 
     it('an unreadable file is a usage error', async () => {
@@ -273,5 +273,5 @@ it('replay refuses the columns view, naming its first line', async () => {
   const columns = (await cli(['cite', '-', '--columns'], byLabel('struct-page lsfmm-2020 unbind-completes'))).out;
   const { code, err } = await cli(['replay', '-'], 'See:\n\n' + columns);
   expect(code).toBe(2);
-  expect(err).toBe("<stdin>:3: expected a plain trace, not the columns view (use 'p2pmodel cite' without --columns)\n");
+  expect(err).toBe("p2pmodel: <stdin>:3: expected a plain trace, not the columns view (use 'p2pmodel cite' without --columns)\n");
 });

@@ -45,7 +45,7 @@ describe('explore traces', () => {
       expect(trace.command, label).toBe(
         `npx p2pmodel explore --design ${trace.design} --preset ${trace.preset} --property ${trace.property} --seed 42 --path ${path}`,
       );
-      expect(printTrace(trace).replace(/ \\\n +/g, ' '), label).toContain(`\nReproduce: ${trace.command}\n`);
+      expect(printTrace(trace).replace(/ \\\n +/g, ' ').replace(/\\\n +/g, ''), label).toContain(`\nReproduce: ${trace.command}\n`);
     }
   });
 

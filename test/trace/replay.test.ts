@@ -59,6 +59,11 @@ describe('step layout', () => {
       { kind: 'proc_kernel_copy', proc: big, vma: big, page: big },
       { kind: 'proc_reg_mr', proc: big, importer: 3, vma: big, odp: true },
       { kind: 'proc_dereg_mr', proc: big, mr: big },
+      { kind: 'proc_vfio_dma_buf', proc: big, exporter: 0, page: big, pages: big },
+      { kind: 'proc_prime_export', proc: big, vma: big },
+      { kind: 'proc_reg_dmabuf_mr', proc: big, importer: 3, fd: big, odp: true },
+      { kind: 'proc_bind_rx', proc: big, importer: 3, fd: big },
+      { kind: 'proc_close', proc: big, fd: big },
       { kind: 'dev_io_dma', importer: 1, io: big },
       { kind: 'dev_io_complete', importer: 1, io: big },
       { kind: 'dev_mr_dma', importer: 3, mr: big, page: big },
@@ -67,6 +72,9 @@ describe('step layout', () => {
       { kind: 'exporter_evict_finish', exporter: 0, alloc: big },
       { kind: 'exporter_unbind', exporter: 0 },
       { kind: 'exporter_unbind_finish', exporter: 0 },
+      { kind: 'exporter_memory', exporter: 0, on: false },
+      { kind: 'exporter_reset', exporter: 0 },
+      { kind: 'exporter_restore', exporter: 0, alloc: big },
       { kind: 'inject_insert_fail', nth: big },
     ];
     expect(new Set(all.map((a) => a.kind))).toEqual(new Set(actionKinds));
