@@ -193,7 +193,7 @@ describe('capabilities: witnessed by a well-formed BAR DMA', () => {
   ])('none is witnessed by a DMA %s', (_name, s) => {
     for (const id of ['odirect-to-bar', 'rdma-mr-on-bar', 'p2p-dma'] as const) {
       const path = id === 'odirect-to-bar' ? 'odirect' : 'mr';
-      const events = s.events.map((e) => (e.kind === 'dma' ? { ...e, path } : e));
+      const events = s.events.map((e): Event => (e.kind === 'dma' ? { ...e, path } : e));
       expect(witnessed(id, { ...s, events }), id).toBe(false);
     }
   });

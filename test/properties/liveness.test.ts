@@ -3,7 +3,7 @@
 // both designs: which steps a drain takes, where it gets stuck, and the
 // exact detail and tail it reports.
 import { describe, expect, it } from 'vitest';
-import { type Design, resolveKnobs } from '../../model/design.js';
+import { resolveKnobs } from '../../model/design.js';
 import { findDesign } from '../../model/designs.js';
 import { formatAction } from '../../model/format.js';
 import { type Action, defaultConfig, type TraceStep } from '../../model/vocabulary.js';
@@ -13,7 +13,7 @@ import { drain, drainOnce, evictStuck, goalStuck, leftBehind, unbindStuck } from
 import { evict, fork, injectInsertFail, kernelCopy, mmap, mrDma, munmap, pread, regMr, unbind } from '../actions.js';
 
 function at(designId: string, preset: string, actions: readonly Action[]) {
-  const design = findDesign(designId)! as Design<unknown>;
+  const design = findDesign(designId)!;
   const knobs = resolveKnobs(design, design.presets.find((p) => p.name === preset)!);
   let state = design.init(defaultConfig, knobs);
   for (const a of actions) state = design.step(state, a).state;
