@@ -3,9 +3,11 @@
 // shared by its property cases. A holds/never cell is then proven for
 // that world; a violated/sometimes cell is backed by the search's
 // shortest trace, which replays step for step through evaluate() and has
-// no shorter counterpart. The random search runs too, as a cross-check
-// only: at the fixed seed it finds every violated/sometimes cell and
-// nothing else, and its shrunk traces replay.
+// no shorter counterpart. The same searches are held against the search
+// without symmetry (the same verdicts and lengths) and against searches
+// bounded by depth (exactly the findings that fit). The random search
+// runs too, as a cross-check only: at the fixed seed it finds every
+// violated/sometimes cell and nothing else, and its shrunk traces replay.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Design, type Knobs, resolveKnobs } from '../../model/design.js';
 import { designs } from '../../model/designs.js';
@@ -17,6 +19,9 @@ import { type CheckResult, checkExhaustive } from '../../properties/exhaustive.j
 import { expected } from '../../properties/expected.js';
 import { type ExploreResult, explore } from '../../properties/explore.js';
 import { worldSizes } from './world-sizes.js';
+
+/** The deepest state a finding of the default world shows its property in (vma-p2p exporter-no-wait). */
+const deepest = 6;
 
 /**
  * Runs of the random cross-check: at seed 42 the last violated/sometimes
@@ -38,9 +43,10 @@ const columns: readonly Column[] = designs.flatMap((design) =>
 );
 
 /** Each column's searches, made once however many tests read them. */
-const searched = new Map<string, { complete?: CheckResult; random?: ExploreResult }>();
+const searched = new Map<string, { complete?: CheckResult; asymmetric?: CheckResult; random?: ExploreResult }>();
 const entry = (c: Column) => searched.get(c.name) ?? searched.set(c.name, {}).get(c.name)!;
 const completeOf = (c: Column) => (entry(c).complete ??= checkExhaustive(c.design, defaultConfig, c.knobs, { symmetry: true }));
+const asymmetricOf = (c: Column) => (entry(c).asymmetric ??= checkExhaustive(c.design, defaultConfig, c.knobs, { symmetry: false }));
 const randomOf = (c: Column) => (entry(c).random ??= explore({ design: c.design, preset: c.preset, runs: crossCheckRuns, seed }));
 
 /**
@@ -112,6 +118,41 @@ describe.each(designs.map((d) => [d.id, d] as const))('%s', (id, design) => {
         expect(again.findings.get(r.property), r.property).toEqual(r.finding);
         const shortest = complete.results.find((x) => x.property === r.property)!.finding!;
         expect(depthOf(column, property, r.finding), r.property).toBeGreaterThanOrEqual(depthOf(column, property, shortest));
+      }
+    });
+
+    it('without symmetry: complete, the same verdicts and shortest lengths, more states; its findings replay too', () => {
+      const on = completeOf(column);
+      const off = asymmetricOf(column);
+      expect([off.complete, off.stoppedBy]).toEqual([true, null]);
+      expect(off.results.map((r) => [r.property, r.verdict, r.finding?.steps.length])).toEqual(
+        on.results.map((r) => [r.property, r.verdict, r.finding?.steps.length]),
+      );
+      expect(off.states).toBeGreaterThan(on.states);
+      expect(off.transitions).toBeGreaterThan(on.transitions);
+      expect(off.diameter).toBeGreaterThanOrEqual(on.diameter);
+      for (const r of off.results) {
+        if (!r.finding) continue;
+        const property = catalogue.find((p) => p.id === r.property)!;
+        expect(replayed(column, property, r.finding).findings.get(r.property), r.property).toEqual(r.finding);
+      }
+    });
+
+    it(`bounded by depth 0..${deepest}: incomplete, with exactly the complete search's findings that fit`, () => {
+      const complete = completeOf(column);
+      const depths = new Map(
+        complete.results.flatMap((r) => (r.finding ? [[r.property, depthOf(column, catalogue.find((p) => p.id === r.property)!, r.finding)] as const] : [])),
+      );
+      expect(Math.max(0, ...depths.values())).toBeLessThanOrEqual(deepest);
+      for (let depth = 0; depth <= deepest; depth++) {
+        const bounded = checkExhaustive(design, defaultConfig, column.knobs, { symmetry: true, depth });
+        expect([bounded.complete, bounded.stoppedBy, bounded.diameter], `depth ${depth}`).toEqual([false, 'depth', depth]);
+        expect(bounded.states).toBeLessThan(complete.states);
+        // the liveness ones too: the bounded graph is closed under the steps a goal may wait for
+        complete.results.forEach((r, i) => {
+          const fits = r.finding !== undefined && depths.get(r.property)! <= depth;
+          expect(bounded.results[i]!.finding, `${r.property} at depth ${depth}`).toEqual(fits ? r.finding : undefined);
+        });
       }
     });
   });

@@ -410,7 +410,7 @@ describe('checkExhaustive', () => {
   // The canonical form (model/symmetry.ts) decides which states the
   // search merges: these counts pin that equivalence down. A change to
   // what it abstracts moves them; check the verdicts and shortest lengths
-  // still agree (exhaustive.test.ts), then update them.
+  // still agree (expected.test.ts), then update them.
   it.each<[string, string, number, number, number, number]>([
     ['struct-page', 'mainline', 377, 1666, 501, 2045],
     ['struct-page', 'lsfmm-2020', 747, 4374, 1007, 5291],
