@@ -194,9 +194,11 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
 
   let level = 0;
   let next = 0;
+  /** Where the level being expanded ends: states past it are one level deeper. */
+  let end = arena.count;
   let stoppedBy: CheckResult['stoppedBy'] = null;
   search: for (;;) {
-    const end = arena.count;
+    end = arena.count;
     if (next === end) break;
     if (level >= depthBound) {
       stoppedBy = 'depth';
@@ -215,7 +217,8 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
     level++;
   }
   const reached = arena.count;
-  const diameter = stoppedBy === null ? level - 1 : level;
+  // stopped by the state bound within a level, it has reached states of the next
+  const diameter = stoppedBy === null ? level - 1 : stoppedBy === 'states' && reached > end ? level + 1 : level;
   // close the graph under kernel, device and exit steps: liveness needs where they lead
   for (let i = next; i < arena.count; i++) expand(i, true);
 
