@@ -372,12 +372,18 @@ describe('checkExhaustive', () => {
     }
   });
 
-  it('the state bound stops the search cleanly, past that many states', () => {
-    const r = check('mainline', undefined, { maxStates: 40 });
-    expect([r.complete, r.stoppedBy]).toEqual([false, 'states']);
-    expect(r.states).toBeGreaterThanOrEqual(40);
-    expect(r.states).toBeLessThan(40 + structPage.machine(defaultConfig, resolveKnobs(structPage, structPage.presets[0]!)).actions.length);
-    expect(r.diameter).toBeLessThan(4);
+  it('the state bound stops the search cleanly, past that many states, at the depth of the deepest state it reached', () => {
+    const fanout = structPage.machine(defaultConfig, resolveKnobs(structPage, structPage.presets[0]!)).actions.length;
+    const levels = [0, 1, 2, 3].map((depth) => check('mainline', depth).states);
+    for (const maxStates of [2, 40, levels[2]!, 100]) {
+      const r = check('mainline', undefined, { maxStates });
+      expect([r.complete, r.stoppedBy], `${maxStates}`).toEqual([false, 'states']);
+      expect(r.states).toBeGreaterThanOrEqual(maxStates);
+      expect(r.states).toBeLessThan(maxStates + fanout);
+      // breadth-first: the states within depth d come first
+      const deepest = levels.findIndex((n) => n >= r.states);
+      expect([r.diameter, levels[deepest - 1]! < r.states], `${maxStates}`).toEqual([deepest, true]);
+    }
   });
 
   it('runs to the end without a bound; a depth past the diameter changes nothing, one at it stops short', () => {
