@@ -38,7 +38,7 @@ export interface CheckOptions {
   /** Stop past this many distinct states (the memory bound). */
   readonly maxStates?: number;
   readonly properties?: readonly PropertyId[];
-  /** Called as each level starts and every 4,096 new states. */
+  /** Called as each level starts and after every 4,096th state it expands. */
   readonly onProgress?: (p: CheckProgress) => void;
 }
 
