@@ -434,6 +434,18 @@ describe('checkExhaustive', () => {
     expect([withSym.states, withSym.transitions, without.states, without.transitions]).toEqual([on, onT, off, offT]);
   });
 
+  it('symmetry renames the VMA slots of a process soundly: with two per process, on and off agree within depth 6', () => {
+    const config: Config = { ...defaultConfig, processes: 1, limits: { ...defaultConfig.limits, vmas: 2, faults: 0 } };
+    for (const design of designs)
+      for (const preset of design.presets) {
+        const knobs = resolveKnobs(design, preset);
+        const on = checkExhaustive(design, config, knobs, { depth: 6, symmetry: true });
+        const off = checkExhaustive(design, config, knobs, { depth: 6, symmetry: false });
+        expect(on.states, preset.name).toBeLessThan(off.states);
+        expect(on.results.map((r) => [r.verdict, r.finding?.steps.length]), preset.name).toEqual(off.results.map((r) => [r.verdict, r.finding?.steps.length]));
+      }
+  });
+
   it('symmetry merges states, never a verdict or a shortest length', () => {
     for (const [design, preset] of [
       [structPage, 'bug-insert-leak'],
