@@ -4,8 +4,9 @@
 // that world; a violated/sometimes cell is backed by the search's
 // shortest trace, which replays step for step through evaluate() and has
 // no shorter counterpart. The same searches are held against the search
-// without symmetry (the same verdicts and lengths) and against searches
-// bounded by depth (exactly the findings that fit). The random search
+// without symmetry (the same verdicts and lengths; to the end under
+// P2P_DEEP=1) and against searches bounded by depth (exactly the findings
+// that fit). The random search
 // runs too, as a cross-check only: at the fixed seed it finds every
 // violated/sometimes cell and nothing else, and its shrunk traces replay.
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +23,16 @@ import { worldSizes } from './world-sizes.js';
 
 /** The deepest state a finding of the default world shows its property in (vma-p2p exporter-no-wait). */
 const deepest = 6;
+
+/**
+ * Without symmetry the search runs to the end only under P2P_DEEP=1: over
+ * every preset that costs about 40 s (struct-page lsfmm-2020 alone has
+ * 1.4M states), too much for npm test's budget, which stops it, and the
+ * search with symmetry it is held against, one level past the deepest
+ * finding.
+ */
+const asymmetricDepth = process.env.P2P_DEEP === '1' ? undefined : deepest + 1;
+const depthBound = (depth: number | undefined) => (depth === undefined ? {} : { depth });
 
 /**
  * Runs of the random cross-check: at seed 42 the last violated/sometimes
@@ -43,10 +54,9 @@ const columns: readonly Column[] = designs.flatMap((design) =>
 );
 
 /** Each column's searches, made once however many tests read them. */
-const searched = new Map<string, { complete?: CheckResult; asymmetric?: CheckResult; random?: ExploreResult }>();
+const searched = new Map<string, { complete?: CheckResult; random?: ExploreResult }>();
 const entry = (c: Column) => searched.get(c.name) ?? searched.set(c.name, {}).get(c.name)!;
 const completeOf = (c: Column) => (entry(c).complete ??= checkExhaustive(c.design, defaultConfig, c.knobs, { symmetry: true }));
-const asymmetricOf = (c: Column) => (entry(c).asymmetric ??= checkExhaustive(c.design, defaultConfig, c.knobs, { symmetry: false }));
 const randomOf = (c: Column) => (entry(c).random ??= explore({ design: c.design, preset: c.preset, runs: crossCheckRuns, seed }));
 
 /**
@@ -121,16 +131,15 @@ describe.each(designs.map((d) => [d.id, d] as const))('%s', (id, design) => {
       }
     });
 
-    it('without symmetry: complete, the same verdicts and shortest lengths, more states; its findings replay too', () => {
-      const on = completeOf(column);
-      const off = asymmetricOf(column);
-      expect([off.complete, off.stoppedBy]).toEqual([true, null]);
+    it(`without symmetry${asymmetricDepth === undefined ? '' : ` (both to depth ${asymmetricDepth})`}: the same verdicts and shortest lengths, more states; its findings replay too`, () => {
+      const on = asymmetricDepth === undefined ? completeOf(column) : checkExhaustive(design, defaultConfig, column.knobs, { symmetry: true, depth: asymmetricDepth });
+      const off = checkExhaustive(design, defaultConfig, column.knobs, { symmetry: false, ...depthBound(asymmetricDepth) });
+      expect([off.complete, off.stoppedBy, off.diameter >= on.diameter]).toEqual([on.complete, on.stoppedBy, true]);
       expect(off.results.map((r) => [r.property, r.verdict, r.finding?.steps.length])).toEqual(
         on.results.map((r) => [r.property, r.verdict, r.finding?.steps.length]),
       );
       expect(off.states).toBeGreaterThan(on.states);
       expect(off.transitions).toBeGreaterThan(on.transitions);
-      expect(off.diameter).toBeGreaterThanOrEqual(on.diameter);
       for (const r of off.results) {
         if (!r.finding) continue;
         const property = catalogue.find((p) => p.id === r.property)!;
