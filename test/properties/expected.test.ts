@@ -6,9 +6,9 @@
 // no shorter counterpart. The same searches are held against the search
 // without symmetry (the same verdicts and lengths; to the end under
 // P2P_DEEP=1) and against searches bounded by depth (exactly the findings
-// that fit). The random search
-// runs too, as a cross-check only: at the fixed seed it finds every
-// violated/sometimes cell and nothing else, and its shrunk traces replay.
+// that fit). The random search runs too, as a cross-check only: at the
+// fixed seed it finds every violated/sometimes cell and nothing else, and
+// its shrunk traces replay.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Design, type Knobs, resolveKnobs } from '../../model/design.js';
 import { designs } from '../../model/designs.js';
@@ -18,7 +18,7 @@ import { defaultRuns, defaultSeed } from '../../properties/defaults.js';
 import { evaluate, type Finding, fromList } from '../../properties/evaluate.js';
 import { type CheckResult, checkExhaustive } from '../../properties/exhaustive.js';
 import { expected } from '../../properties/expected.js';
-import { type ExploreResult, explore } from '../../properties/explore.js';
+import { explore } from '../../properties/explore.js';
 import { worldSizes } from './world-sizes.js';
 
 /** The deepest state a finding of the default world shows its property in (vma-p2p exporter-no-wait). */
@@ -32,7 +32,6 @@ const deepest = 6;
  * finding.
  */
 const asymmetricDepth = process.env.P2P_DEEP === '1' ? undefined : deepest + 1;
-const depthBound = (depth: number | undefined) => (depth === undefined ? {} : { depth });
 
 /**
  * Runs of the random cross-check: at seed 42 the last violated/sometimes
@@ -53,11 +52,16 @@ const columns: readonly Column[] = designs.flatMap((design) =>
   design.presets.map((p) => ({ name: `${design.id}/${p.name}`, design, preset: p.name, knobs: resolveKnobs(design, p) })),
 );
 
-/** Each column's searches, made once however many tests read them. */
-const searched = new Map<string, { complete?: CheckResult; random?: ExploreResult }>();
-const entry = (c: Column) => searched.get(c.name) ?? searched.set(c.name, {}).get(c.name)!;
-const completeOf = (c: Column) => (entry(c).complete ??= checkExhaustive(c.design, defaultConfig, c.knobs, { symmetry: true }));
-const randomOf = (c: Column) => (entry(c).random ??= explore({ design: c.design, preset: c.preset, runs: crossCheckRuns, seed }));
+/** Each column's complete search, made once however many tests read it. */
+const searched = new Map<string, CheckResult>();
+function completeOf(c: Column): CheckResult {
+  let r = searched.get(c.name);
+  if (!r) {
+    r = checkExhaustive(c.design, defaultConfig, c.knobs, { symmetry: true });
+    searched.set(c.name, r);
+  }
+  return r;
+}
 
 /**
  * How many steps of a finding lead to the state that shows it: the
@@ -110,16 +114,17 @@ describe.each(designs.map((d) => [d.id, d] as const))('%s', (id, design) => {
       const again = replayed(column, property, finding);
       expect(again.steps.map((s) => s.ret)).toEqual(finding.steps.map((s) => s.ret));
       expect(again.findings.get(property.id)).toEqual(finding);
-      if (property.kind !== 'liveness') expect(depthOf(column, property, finding)).toBe(finding.steps.length);
-      // shortest: a search one level short of it finds nothing
+      // a step's finding shows on its last step; a liveness finding's drain comes after its state
       const depth = depthOf(column, property, finding);
+      if (property.kind !== 'liveness') expect(depth).toBe(finding.steps.length);
+      // shortest: a search one level short of its state finds nothing
       const shorter = checkExhaustive(design, defaultConfig, column.knobs, { symmetry: true, depth: depth - 1, properties: [property.id] });
       expect(shorter.results[0]!.finding, `depth ${depth - 1}`).toBeUndefined();
     });
 
     it(`the random search (${crossCheckRuns} runs, seed ${seed}) finds what the complete search finds, no shorter`, () => {
       const complete = completeOf(column);
-      const random = randomOf(column);
+      const random = explore({ design, preset, runs: crossCheckRuns, seed });
       expect(random.results.map((r) => r.verdict)).toEqual(complete.results.map((r) => r.verdict));
       for (const r of random.results) {
         if (!r.finding) continue;
@@ -133,7 +138,7 @@ describe.each(designs.map((d) => [d.id, d] as const))('%s', (id, design) => {
 
     it(`without symmetry${asymmetricDepth === undefined ? '' : ` (both to depth ${asymmetricDepth})`}: the same verdicts and shortest lengths, more states; its findings replay too`, () => {
       const on = asymmetricDepth === undefined ? completeOf(column) : checkExhaustive(design, defaultConfig, column.knobs, { symmetry: true, depth: asymmetricDepth });
-      const off = checkExhaustive(design, defaultConfig, column.knobs, { symmetry: false, ...depthBound(asymmetricDepth) });
+      const off = checkExhaustive(design, defaultConfig, column.knobs, { symmetry: false, ...(asymmetricDepth === undefined ? {} : { depth: asymmetricDepth }) });
       expect([off.complete, off.stoppedBy, off.diameter >= on.diameter]).toEqual([on.complete, on.stoppedBy, true]);
       expect(off.results.map((r) => [r.property, r.verdict, r.finding?.steps.length])).toEqual(
         on.results.map((r) => [r.property, r.verdict, r.finding?.steps.length]),
