@@ -38,7 +38,7 @@ export interface CheckOptions {
   /** Stop past this many distinct states (the memory bound). */
   readonly maxStates?: number;
   readonly properties?: readonly PropertyId[];
-  /** Called as each level starts and every 4,096 new states. */
+  /** Called as each level starts and after every 4,096th state it expands. */
   readonly onProgress?: (p: CheckProgress) => void;
   /** Collect what each action kind returned (for the call reference). */
   readonly returns?: boolean;
@@ -221,9 +221,11 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
 
   let level = 0;
   let next = 0;
+  /** Where the level being expanded ends: states past it are one level deeper. */
+  let end = arena.count;
   let stoppedBy: CheckResult['stoppedBy'] = null;
   search: for (;;) {
-    const end = arena.count;
+    end = arena.count;
     if (next === end) break;
     if (level >= depthBound) {
       stoppedBy = 'depth';
@@ -242,7 +244,8 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
     level++;
   }
   const reached = arena.count;
-  const diameter = stoppedBy === null ? level - 1 : level;
+  // stopped by the state bound within a level, it has reached states of the next
+  const diameter = stoppedBy === null ? level - 1 : stoppedBy === 'states' && reached > end ? level + 1 : level;
   // close the graph under kernel, device and exit steps: liveness needs where they lead
   for (let i = next; i < arena.count; i++) expand(i, true);
 

@@ -6,14 +6,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resolveKnobs } from '../../model/design.js';
-import { structPage } from '../../model/struct-page/index.js';
-import { vmaP2p } from '../../model/vma-p2p/index.js';
+import { findDesign } from '../../model/designs.js';
 import { type ActionKind, actionKinds, defaultConfig } from '../../model/vocabulary.js';
 import { mmap } from '../actions.js';
 
 const arbitrary = () => import('../../properties/arbitrary.js');
+const structPage = findDesign('struct-page')!;
+const vmaP2p = findDesign('vma-p2p')!;
 const spInit = () => structPage.init(defaultConfig, resolveKnobs(structPage, structPage.presets[0]!));
-const vpInit = () => vmaP2p.init(defaultConfig, resolveKnobs(vmaP2p as never, vmaP2p.presets[0]!));
+const vpInit = () => vmaP2p.init(defaultConfig, resolveKnobs(vmaP2p, vmaP2p.presets[0]!));
 
 describe('resolvePick', () => {
   it('takes the choice modulo the enabled actions of the kind', async () => {

@@ -1,7 +1,7 @@
-// properties/defaults.ts: the search's default seed is fixed unless
-// P2P_RANDOM_SEED=1 asks for a fresh one in [0, 2^31 - 1).
+// properties/defaults.ts: the random search's default seed is fixed
+// unless P2P_RANDOM_SEED=1 asks for a fresh one in [0, 2^31 - 1).
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { defaultRuns, defaultSeed, fixedSeed } from '../../properties/defaults.js';
+import { defaultRuns, defaultSeed, fixedSeed, maxRuns } from '../../properties/defaults.js';
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -10,8 +10,8 @@ afterEach(() => {
 });
 
 describe('defaultSeed', () => {
-  it('is 42, and a cell is backed by 10,000 runs', () => {
-    expect([fixedSeed, defaultRuns]).toEqual([42, 10_000]);
+  it('is 42; a random search runs 10,000 sequences unless told, 10,000,000 at most', () => {
+    expect([fixedSeed, defaultRuns, maxRuns]).toEqual([42, 10_000, 10_000_000]);
   });
 
   it('is the fixed seed when P2P_RANDOM_SEED is unset', () => {

@@ -3,17 +3,17 @@
 // both designs: which steps a drain takes, where it gets stuck, and the
 // exact detail and tail it reports.
 import { describe, expect, it } from 'vitest';
-import { type Design, resolveKnobs } from '../../model/design.js';
+import { resolveKnobs } from '../../model/design.js';
 import { findDesign } from '../../model/designs.js';
 import { formatAction } from '../../model/format.js';
-import { type Action, defaultConfig } from '../../model/vocabulary.js';
+import { type Action, defaultConfig, type TraceStep } from '../../model/vocabulary.js';
 import { findProperty, type Property, type PropertyId } from '../../properties/catalogue.js';
-import { evaluate, fromList, type TraceStep } from '../../properties/evaluate.js';
-import { drain, evictStuck, leftBehind, unbindStuck } from '../../properties/liveness.js';
-import { evict, fork, injectInsertFail, kernelCopy, mmap, mrDma, pread, regMr, unbind } from '../actions.js';
+import { evaluate, fromList } from '../../properties/evaluate.js';
+import { drain, drainOnce, evictStuck, goalStuck, leftBehind, unbindStuck } from '../../properties/liveness.js';
+import { evict, fork, injectInsertFail, kernelCopy, mmap, mrDma, munmap, pread, regMr, unbind } from '../actions.js';
 
 function at(designId: string, preset: string, actions: readonly Action[]) {
-  const design = findDesign(designId)! as Design<unknown>;
+  const design = findDesign(designId)!;
   const knobs = resolveKnobs(design, design.presets.find((p) => p.name === preset)!);
   let state = design.init(defaultConfig, knobs);
   for (const a of actions) state = design.step(state, a).state;
@@ -100,8 +100,29 @@ describe('unbindStuck, evictStuck, leftBehind', () => {
   });
 
   it('leftBehind exits every live process, then drains', () => {
-    const { design, state } = at('struct-page', 'bug-insert-leak', [mmap(), fork(), pread(), injectInsertFail(), mmap(1, { proc: 1 })]);
+    // p1's copy of vma0 is unmapped first: one VMA per process in the default world
+    const { design, state } = at('struct-page', 'bug-insert-leak', [mmap(), fork(), pread(), injectInsertFail(), munmap(0, 1), mmap(1, { proc: 1 })]);
     expect(shown(leftBehind(design, state)!.tail)).toEqual(['p0: exit() -> 0', 'p1: exit() -> 0', 'nvme0: complete(io0) -> 0']);
+  });
+});
+
+describe('goalStuck and drainOnce', () => {
+  it('each goal is judged by its own check', () => {
+    const { design, state } = at('struct-page', 'lsfmm-2020', [mmap(), regMr(0, { odp: false }), unbind()]);
+    expect(goalStuck(design, state, 'unbind')).toEqual(unbindStuck(design, state));
+    expect(goalStuck(design, state, 'evict')).toBeNull();
+    expect(goalStuck(design, state, 'clean')).toBeNull();
+    const leak = at('struct-page', 'bug-insert-leak', [injectInsertFail(), mmap()]);
+    expect(goalStuck(leak.design, leak.state, 'clean')).toEqual(leftBehind(leak.design, leak.state));
+    expect(goalStuck(leak.design, leak.state, 'unbind')).toBeNull();
+  });
+
+  it('drains a state once however many goals ask', () => {
+    const { design, state } = at('struct-page', 'mainline', [mmap(), pread(), unbind()]);
+    const once = drainOnce(design, state);
+    const first = once();
+    expect(once()).toBe(first);
+    expect(shown(first.steps)).toEqual(shown(drain(design, state).steps));
   });
 });
 
@@ -123,7 +144,7 @@ describe('evaluate', () => {
     expect(shown(r.steps)).toEqual(['p0: mmap(e0, 1, MAP_SHARED, 0) -> vma0', 'p0: process_vm_readv(vma0, 0) -> 0']);
     expect(r.findings.get('no-kernel-cpu-access')).toEqual({
       property: 'no-kernel-cpu-access',
-      detail: 'kernel kmap+memcpy of BAR page 0',
+      detail: 'kernel kmap+memcpy of e0 page 0',
       steps: r.steps,
     });
     const both = run([mmap(), kernelCopy(), regMr(0, { odp: false }), unbind(), kernelCopy(), kernelCopy()], [p('no-kernel-cpu-access'), p('unbind-completes')]);

@@ -1,16 +1,16 @@
 // The searches' mechanics: picks resolved against the state, the random
 // search (properties, overrides, paths, run length, coverage), the
-// matrix, and the breadth-first search (depth, memory bound, shortest
-// findings, which properties it judges where).
+// matrix, and the complete search (depth and state bounds, progress,
+// coverage, shortest findings walked from the real initial state, which
+// properties it judges where), on searches small enough to run per test.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type DesignId, resolveKnobs } from '../../model/design.js';
 import { designs, findDesign } from '../../model/designs.js';
 import { formatAction } from '../../model/format.js';
-import { actionKinds, type Config, defaultConfig } from '../../model/vocabulary.js';
+import { actionKinds, type Config, defaultConfig, type TraceStep } from '../../model/vocabulary.js';
 import { fromPicks, type Pick, picksArb, resolvePick } from '../../properties/arbitrary.js';
 import { catalogue } from '../../properties/catalogue.js';
-import type { TraceStep } from '../../properties/evaluate.js';
 import { checkExhaustive } from '../../properties/exhaustive.js';
 import { expectationOf, expected } from '../../properties/expected.js';
 import { type ExploreProgress, explore, PathError, verdictOf } from '../../properties/explore.js';
@@ -81,7 +81,7 @@ describe('explore', () => {
     expect(shown(run.results[0]!.finding!.steps)).toEqual(['p0: mmap(e0, 1, MAP_SHARED, 0) -> vma0', 'p0: process_vm_readv(vma0, 0) -> 0']);
     expect(run.results[1]!.finding!.steps).toHaveLength(4);
     expect(run.results.every((r) => /^\d+(:\d+)*$/.test(r.path!))).toBe(true);
-    expect([run.design, run.preset, run.seed, run.config, run.overrides]).toEqual([structPage, 'lsfmm-2020', 7, defaultConfig, {}]);
+    expect([run.design, run.preset, run.seed, run.config, run.overrides, run.worldArg]).toEqual([structPage, 'lsfmm-2020', 7, defaultConfig, {}, undefined]);
     expect(run.knobs).toEqual(resolveKnobs(structPage, structPage.presets[1]!));
   });
 
@@ -99,8 +99,9 @@ describe('explore', () => {
     expect(run.overrides).toEqual({ gup_p2pdma_gate: 'off' });
     expect(run.results[0]!.verdict).toBe('violated');
     const config: Config = { ...defaultConfig, importers: [defaultConfig.importers[0]!], routes: [['bus-addr']] };
-    const own = explore({ design: structPage, preset: 'mainline', config, properties: ['p2p-dma', 'rdma-mr-on-bar'], runs: 300, seed: 3 });
+    const own = explore({ design: structPage, preset: 'mainline', config, worldArg: 'one-nvme.txt', properties: ['p2p-dma', 'rdma-mr-on-bar'], runs: 300, seed: 3 });
     expect(own.config).toBe(config);
+    expect(own.worldArg).toBe('one-nvme.txt');
     expect(own.results.map((r) => r.verdict)).toEqual(['never', 'sometimes']);
   });
 
@@ -154,6 +155,10 @@ describe('explore', () => {
 });
 
 describe('the expected table and the matrix', () => {
+  /** One process, one allocation, no fault injection: small enough to search per test, too small for bug-insert-leak's leak. */
+  const tiny = { name: 'tiny', config: { ...defaultConfig, processes: 1, limits: { ...defaultConfig.limits, allocations: 1, faults: 0 } } };
+  const presetColumns = designs.flatMap((d) => d.presets.map((p) => `${d.id} ${p.name}`));
+
   it('expectationOf looks a cell up; an unknown preset has none', () => {
     expect(expectationOf('vma-p2p', 'as-posted', 'p2p-dma')?.verdict).toBe('never');
     expect(expectationOf('struct-page', 'lsfmm-2020', 'no-kernel-cpu-access')?.verdict).toBe('violated');
@@ -161,30 +166,62 @@ describe('the expected table and the matrix', () => {
     for (const d of designs) expect(Object.keys(expected[d.id])).toEqual(d.presets.map((p) => p.name));
   });
 
-  it('computeMatrix: a column per preset, a row per property, each cell beside its expectation', () => {
-    const m = computeMatrix(designs, 300, 42);
-    expect([m.seed, m.runs]).toEqual([42, 300]);
-    expect(m.columns.map((c) => `${c.design.id} ${c.preset}`)).toEqual(designs.flatMap((d) => d.presets.map((p) => `${d.id} ${p.name}`)));
+  it('computeMatrix, complete: a column per preset with its states, a row per property, each cell beside its expectation', () => {
+    const m = computeMatrix(designs, { search: 'complete' }, tiny);
+    expect([m.how, m.world]).toEqual([{ search: 'complete' }, 'tiny']);
+    expect(m.columns.map((c) => `${c.design.id} ${c.preset}`)).toEqual(presetColumns);
+    m.columns.forEach((c) => {
+      const preset = c.design.presets.find((p) => p.name === c.preset)!;
+      expect(c.states, c.preset).toBe(checkExhaustive(c.design, tiny.config, resolveKnobs(c.design, preset), { symmetry: true }).states);
+      expect(c.seconds).toBeGreaterThan(0);
+    });
     expect(m.rows.map((r) => [r.property, r.kind])).toEqual(catalogue.map((p) => [p.id, p.kind]));
+    const differing: string[] = [];
     for (const r of m.rows)
       r.cells.forEach((c, i) => {
-        expect(c.expected).toBe(expectationOf(m.columns[i]!.design.id, m.columns[i]!.preset, r.property)?.verdict);
+        const column = m.columns[i]!;
+        expect(c.expected).toBe(expectationOf(column.design.id, column.preset, r.property)?.verdict);
+        expect(c.finding !== undefined, `${column.preset} ${r.property}`).toBe(c.verdict === 'violated' || c.verdict === 'sometimes');
+        if (c.verdict !== c.expected) differing.push(`${column.preset} ${r.property} ${c.verdict}`);
       });
-    // 300 runs are too few for exporter-no-wait's two violations
-    expect(m.rows.find((r) => r.property === 'dma-to-bound-exporter')!.cells[6]).toEqual({ verdict: 'holds', expected: 'violated' });
+    // the leak needs a failed vm_insert_page(), which this world never injects
+    expect(differing).toEqual(['bug-insert-leak accounting-consistent holds', 'bug-insert-leak unbind-completes holds', 'bug-insert-leak no-leak holds']);
     expect(matrixMet(m)).toBe(false);
   });
 
-  it('computeMatrix reports the search of each column, numbered', () => {
-    const seen: string[] = [];
-    computeMatrix(designs, 2, 42, (p) => seen.push(`${p.index + 1}/${p.columns} ${p.column.design.id} ${p.column.preset} ${p.shrinking ?? `${p.runs}/${p.of}`}`));
-    const columns = designs.flatMap((d) => d.presets.map((p) => `${d.id} ${p.name}`));
-    expect(seen.filter((l) => l.endsWith(' 2/2'))).toEqual(columns.map((c, i) => `${i + 1}/${columns.length} ${c} 2/2`));
+  it('computeMatrix, random: the cells of the runs made', () => {
+    const m = computeMatrix(designs, { search: 'random', runs: 300, seed: 42 }, { name: 'default', config: defaultConfig });
+    expect([m.how, m.world]).toEqual([{ search: 'random', runs: 300, seed: 42 }, 'default']);
+    expect(m.columns.map((c) => `${c.design.id} ${c.preset}`)).toEqual(presetColumns);
+    expect(m.columns.every((c) => c.states === undefined)).toBe(true);
+    // 300 runs are too few for exporter-no-wait's two violations (first hit at runs 318 and 506 of seed 42)
+    const noWait = presetColumns.indexOf('vma-p2p exporter-no-wait');
+    expect(m.rows.find((r) => r.property === 'dma-to-bound-exporter')!.cells[noWait]).toEqual({ verdict: 'holds', expected: 'violated' });
+    expect(m.rows.find((r) => r.property === 'rdma-mr-on-bar')!.cells[noWait]).toMatchObject({ verdict: 'sometimes', expected: 'sometimes' });
+    expect(matrixMet(m)).toBe(false);
+  });
+
+  it('computeMatrix reports each column, numbered, and the random search within it', () => {
+    const complete: string[] = [];
+    computeMatrix(designs, { search: 'complete' }, tiny, (p) => complete.push(`${p.index + 1}/${p.columns} ${p.column.design.id} ${p.column.preset} ${p.random === undefined}`));
+    expect(complete).toEqual(presetColumns.map((c, i) => `${i + 1}/${presetColumns.length} ${c} true`));
+    const random: string[] = [];
+    computeMatrix(designs, { search: 'random', runs: 2, seed: 42 }, tiny, (p) =>
+      random.push(`${p.index + 1}/${p.columns} ${p.column.preset} ${p.random ? (p.random.shrinking ?? `${p.random.runs}/${p.random.of}`) : '-'}`),
+    );
+    const names = designs.flatMap((d) => d.presets.map((p) => p.name));
+    expect(random.filter((l) => l.endsWith(' -'))).toEqual(names.map((c, i) => `${i + 1}/${names.length} ${c} -`));
+    expect(random.filter((l) => l.endsWith(' 2/2'))).toEqual(names.map((c, i) => `${i + 1}/${names.length} ${c} 2/2`));
   });
 
   it('matrixMet: every cell as expected, or with no expectation', () => {
     const cell = (verdict: 'holds' | 'violated', exp?: 'holds' | 'violated') => ({ verdict, expected: exp });
-    const m = (cells: ReturnType<typeof cell>[]): Matrix => ({ seed: 1, runs: 1, columns: [], rows: [{ property: 'no-leak', kind: 'liveness', cells }] });
+    const m = (cells: ReturnType<typeof cell>[]): Matrix => ({
+      how: { search: 'complete' },
+      world: 'default',
+      columns: [],
+      rows: [{ property: 'no-leak', kind: 'liveness', cells }],
+    });
     expect(matrixMet(m([cell('holds', 'holds'), cell('violated')]))).toBe(true);
     expect(matrixMet(m([cell('holds', 'holds'), cell('violated', 'holds')]))).toBe(false);
   });
@@ -195,6 +232,13 @@ describe('checkExhaustive', () => {
     const design = findDesign(designId)!;
     return { design, knobs: resolveKnobs(design, design.presets.find((p) => p.name === presetName)!), want: expected[designId][presetName]! };
   };
+  const check = (preset: string, depth: number | undefined, more: Partial<Parameters<typeof checkExhaustive>[3]> = {}) =>
+    checkExhaustive(structPage, defaultConfig, resolveKnobs(structPage, structPage.presets.find((p) => p.name === preset)!), {
+      ...(depth === undefined ? {} : { depth }),
+      symmetry: true,
+      ...more,
+    });
+  const verdicts = (r: ReturnType<typeof check>) => Object.fromEntries(r.results.map((x) => [x.property, x.verdict]));
 
   // bug-insert-leak: unbind stuck, eviction fine, leak; legacy-importer: unbind and eviction stuck, no leak
   it.each<[DesignId, string]>([
@@ -203,7 +247,7 @@ describe('checkExhaustive', () => {
   ])('each liveness goal is judged by its own check (%s/%s)', (designId, presetName) => {
     const { design, knobs, want } = cell(designId, presetName);
     for (const property of ['unbind-completes', 'evict-completes', 'no-leak'] as const) {
-      const r = checkExhaustive(design, defaultConfig, knobs, { depth: 5, symmetry: true, maxStates: 1e6, properties: [property] });
+      const r = checkExhaustive(design, defaultConfig, knobs, { depth: 5, symmetry: true, properties: [property] });
       expect(r.results.map((x) => x.verdict), property).toEqual([want[property]!.verdict]);
     }
   });
@@ -211,56 +255,95 @@ describe('checkExhaustive', () => {
   // a liveness finding also carries its drain, so only the others are counted in steps
   it('every safety and capability finding is a shortest trace: one step less finds nothing', () => {
     const { design, knobs } = cell('struct-page', 'lsfmm-2020');
-    const full = checkExhaustive(design, defaultConfig, knobs, { depth: 5, symmetry: true, maxStates: 1e6 });
+    const full = checkExhaustive(design, defaultConfig, knobs, { depth: 5, symmetry: true });
     const found = full.results.filter((r) => r.finding && r.kind !== 'liveness');
     expect(found.length).toBeGreaterThan(4);
     for (const r of found) {
-      const shorter = checkExhaustive(design, defaultConfig, knobs, { depth: r.finding!.steps.length - 1, symmetry: true, maxStates: 1e6, properties: [r.property] });
+      const shorter = checkExhaustive(design, defaultConfig, knobs, { depth: r.finding!.steps.length - 1, symmetry: true, properties: [r.property] });
       expect(shorter.results[0]!.finding, r.property).toBeUndefined();
     }
   });
 
-  it('reports its own running time in seconds', () => {
+  it('a finding is walked from the real initial state: each step enabled where it is taken, returning what it says', () => {
+    for (const [designId, preset] of [
+      ['struct-page', 'lsfmm-2020'],
+      ['vma-p2p', 'exporter-no-wait'],
+    ] as const) {
+      const { design, knobs } = cell(designId, preset);
+      const m = design.machine(defaultConfig, knobs);
+      const r = checkExhaustive(design, defaultConfig, knobs, { depth: 6, symmetry: true });
+      // states on the way whose stored (canonical) form renames them: the walk had to find their real names
+      let renamed = 0;
+      for (const x of r.results) {
+        if (!x.finding) continue;
+        let state = design.init(defaultConfig, knobs);
+        for (const [i, s] of x.finding.steps.entries()) {
+          expect(design.enabled(state), `${preset} ${x.property} step ${i + 1}`).toContainEqual(s.action);
+          const next = design.step(state, s.action);
+          expect(next.ret, `${preset} ${x.property} step ${i + 1}`).toBe(s.ret);
+          state = next.state;
+          const stored = new Uint8Array(m.width);
+          m.canonical(state, stored, 0);
+          if (stored.join() !== state.b.subarray(state.o, state.o + m.width).join()) renamed++;
+        }
+      }
+      expect(renamed, preset).toBeGreaterThan(0);
+    }
+  });
+
+  it('reports its own running time in seconds, and the bytes it stores per state', () => {
     const { design, knobs } = cell('vma-p2p', 'rfc-2019');
     const t0 = performance.now();
-    const r = checkExhaustive(design, defaultConfig, knobs, { depth: 3, symmetry: true, maxStates: 1e6 });
+    const r = checkExhaustive(design, defaultConfig, knobs, { depth: 3, symmetry: true });
     const ms = performance.now() - t0;
     expect(r.seconds).toBeGreaterThan(0);
     expect(r.seconds * 1000).toBeLessThanOrEqual(ms);
+    expect(r.bytesPerState).toBeGreaterThan(design.machine(defaultConfig, knobs).width);
   });
 
-  const check = (preset: string, depth: number, more: Partial<Parameters<typeof checkExhaustive>[3]> = {}) =>
-    checkExhaustive(structPage, defaultConfig, resolveKnobs(structPage, structPage.presets.find((p) => p.name === preset)!), {
-      depth,
-      symmetry: true,
-      maxStates: 1e6,
-      ...more,
-    });
-  const verdicts = (r: ReturnType<typeof check>) => Object.fromEntries(r.results.map((x) => [x.property, x.verdict]));
-
-  it('depth 0 is the initial state alone, judged for liveness only', () => {
+  it('depth 0 is the initial state alone, incomplete, judged for liveness only', () => {
     const r = check('mainline', 0);
-    expect([r.states, r.transitions, r.depth, r.complete]).toEqual([1, 0, 0, true]);
+    expect([r.states, r.transitions, r.diameter, r.complete, r.stoppedBy]).toEqual([1, 0, 0, false, 'depth']);
     expect(r.results.map((x) => x.property)).toEqual(catalogue.map((p) => p.id));
     expect(r.results.every((x) => !('finding' in x))).toBe(true);
-    expect(r.seconds).toBeGreaterThanOrEqual(0);
+    expect([...r.coverage.values()].every((c) => c.tried === 0 && c.taken === 0)).toBe(true);
   });
 
-  it('depth 1 tries every enabled action once', () => {
+  it('depth 1 tries every enabled action the design does not declare inert, once', () => {
+    const knobs = resolveKnobs(structPage, structPage.presets[0]!);
+    const m = structPage.machine(defaultConfig, knobs);
+    const init = m.init();
+    const tried = structPage.enabled(init).filter((a) => m.inertAt[m.actions.findIndex((b) => JSON.stringify(b) === JSON.stringify(a))] === 0);
     const r = check('mainline', 1);
-    expect(r.transitions).toBe(structPage.enabled(spInit()).length);
-    expect(r.depth).toBe(1);
-    const init = spInit();
-    const successors = new Set(structPage.enabled(init).map((a) => structPage.step(init, a).state).filter((s) => s !== init).map((s) => structPage.key(s, true)));
-    expect(r.states).toBe(1 + successors.size);
+    expect(r.transitions).toBe(tried.length);
+    expect(r.transitions).toBeLessThan(structPage.enabled(init).length);
+    const canonical = (s: typeof init) => {
+      const bytes = new Uint8Array(m.width);
+      m.canonical(s, bytes, 0);
+      return bytes.join();
+    };
+    const successors = new Set(tried.map((a) => structPage.step(init, a).state).map(canonical));
+    expect(r.states).toBe(successors.has(canonical(init)) ? successors.size : 1 + successors.size);
+  });
+
+  it('coverage: per action kind, transitions tried and taken; an inert kind is never tried', () => {
+    const r = check('mainline', 4);
+    expect([...r.coverage.keys()]).toEqual([...actionKinds]);
+    const counts = [...r.coverage.values()];
+    expect(counts.reduce((n, c) => n + c.tried, 0)).toBe(r.transitions);
+    expect(counts.every((c) => c.taken <= c.tried)).toBe(true);
+    // mainline: the FOLL_PCI_P2PDMA gate refuses process_vm_readv; struct-page never fences on invalidation
+    for (const kind of ['proc_touch', 'proc_kernel_copy', 'importer_ack_invalidate'] as const) expect(r.coverage.get(kind), kind).toEqual({ tried: 0, taken: 0 });
+    expect(r.coverage.get('proc_mmap')!.taken).toBeGreaterThan(0);
+    expect(r.coverage.get('proc_mmap')!.taken).toBeLessThan(r.coverage.get('proc_mmap')!.tried);
   });
 
   it('finds the shortest violation at the depth it needs, judging a step that leaves the state as it was', () => {
     expect(verdicts(check('lsfmm-2020', 1))['no-kernel-cpu-access']).toBe('holds');
-    const r = check('lsfmm-2020', 3, { properties: ['no-kernel-cpu-access', 'p2p-dma'] });
+    const r = check('lsfmm-2020', 3, { properties: ['p2p-dma', 'no-kernel-cpu-access'] });
     expect(r.results.map((x) => x.property)).toEqual(['no-kernel-cpu-access', 'p2p-dma']);
     expect(shown(r.results[0]!.finding!.steps)).toEqual(['p0: mmap(e0, 1, MAP_SHARED, 0) -> vma0', 'p0: process_vm_readv(vma0, 0) -> 0']);
-    expect(r.results[0]!.finding!.detail).toBe('kernel kmap+memcpy of BAR page 0');
+    expect(r.results[0]!.finding!.detail).toBe('kernel kmap+memcpy of e0 page 0');
     expect(r.results[1]).toMatchObject({ verdict: 'sometimes', finding: { detail: 'witnessed' } });
     expect(shown(r.results[1]!.finding!.steps)).toEqual([
       'p0: mmap(e0, 1, MAP_SHARED, 0) -> vma0',
@@ -281,32 +364,86 @@ describe('checkExhaustive', () => {
     expect(verdicts(check('lsfmm-2020', 2, { properties: ['unbind-completes'] }))['unbind-completes']).toBe('holds');
   });
 
-  it('the memory bound stops the search cleanly, at the depth reached', () => {
-    const r = check('mainline', 8, { maxStates: 40 });
-    expect([r.states, r.complete]).toEqual([40, false]);
-    expect(r.depth).toBeLessThan(8);
-    expect(check('mainline', 2).complete).toBe(true);
+  it('a bounded search sees past its depth for liveness: an unbind that the kernel finishes is not stuck at any depth', () => {
+    // mmap, pread, unbind: unbinding at depth 3, finished by complete + unbind_finish beyond it
+    for (let depth = 1; depth <= 5; depth++) {
+      const r = check('mainline', depth, { properties: ['unbind-completes', 'evict-completes', 'no-leak'] });
+      expect(r.results.map((x) => x.verdict), `depth ${depth}`).toEqual(['holds', 'holds', 'holds']);
+    }
   });
 
-  // The canonical keys (model/*/key.ts) decide which states the search
-  // merges: these counts pin that equivalence down. A change to what a
-  // key abstracts moves them; check the verdicts and shortest lengths
-  // still agree (the test below, exhaustive.test.ts), then update them.
+  it('the state bound stops the search cleanly, past that many states, at the depth of the deepest state it reached', () => {
+    const fanout = structPage.machine(defaultConfig, resolveKnobs(structPage, structPage.presets[0]!)).actions.length;
+    const levels = [0, 1, 2, 3].map((depth) => check('mainline', depth).states);
+    for (const maxStates of [2, 40, levels[2]!, 100]) {
+      const r = check('mainline', undefined, { maxStates });
+      expect([r.complete, r.stoppedBy], `${maxStates}`).toEqual([false, 'states']);
+      expect(r.states).toBeGreaterThanOrEqual(maxStates);
+      expect(r.states).toBeLessThan(maxStates + fanout);
+      // breadth-first: the states within depth d come first
+      const deepest = levels.findIndex((n) => n >= r.states);
+      expect([r.diameter, levels[deepest - 1]! < r.states], `${maxStates}`).toEqual([deepest, true]);
+    }
+  });
+
+  it('runs to the end without a bound; a depth past the diameter changes nothing, one at it stops short', () => {
+    const knobs = resolveKnobs(vmaP2p, vmaP2p.presets.find((p) => p.name === 'as-posted')!);
+    const run = (depth?: number) => checkExhaustive(vmaP2p, defaultConfig, knobs, { symmetry: true, ...(depth === undefined ? {} : { depth }) });
+    const whole = run();
+    expect([whole.complete, whole.stoppedBy]).toEqual([true, null]);
+    const past = run(whole.diameter + 1);
+    expect([past.complete, past.stoppedBy, past.states, past.transitions, past.diameter]).toEqual([true, null, whole.states, whole.transitions, whole.diameter]);
+    const at = run(whole.diameter);
+    expect([at.complete, at.stoppedBy, at.states, at.diameter]).toEqual([false, 'depth', whole.states, whole.diameter]);
+    expect(at.transitions).toBeLessThan(whole.transitions);
+  });
+
+  it('reports progress as each level starts and after every 4,096th state it expands', () => {
+    const knobs = resolveKnobs(vmaP2p, vmaP2p.presets.find((p) => p.name === 'as-posted')!);
+    const seen: { depth: number; states: number; transitions: number }[] = [];
+    const r = checkExhaustive(vmaP2p, defaultConfig, knobs, { symmetry: true, onProgress: (p) => seen.push(p) });
+    const starts = seen.filter((p, i) => i === 0 || p.depth !== seen[i - 1]!.depth);
+    expect(starts.map((p) => p.depth)).toEqual(Array.from({ length: r.diameter + 1 }, (_, i) => i + 1));
+    expect(seen[0]).toEqual({ depth: 1, states: 1, transitions: 0 });
+    expect(seen.length - starts.length).toBe(Math.floor((r.states - 1) / 4096) + 1);
+    for (let i = 1; i < seen.length; i++) {
+      expect(seen[i]!.transitions).toBeGreaterThanOrEqual(seen[i - 1]!.transitions);
+      expect(seen[i]!.states).toBeGreaterThanOrEqual(seen[i - 1]!.states);
+    }
+    expect(seen.at(-1)!.states).toBe(r.states);
+  });
+
+  // The canonical form (model/symmetry.ts) decides which states the
+  // search merges: these counts pin that equivalence down. A change to
+  // what it abstracts moves them; check the verdicts and shortest lengths
+  // still agree (expected.test.ts), then update them.
   it.each<[string, string, number, number, number, number]>([
-    ['struct-page', 'mainline', 817, 4415, 1648, 6111],
-    ['struct-page', 'lsfmm-2020', 2243, 8871, 4774, 12267],
-    ['struct-page', 'bug-insert-leak', 856, 4509, 1694, 6205],
-    ['struct-page', 'bug-zone-device-refcount', 823, 4415, 1654, 6111],
-    ['vma-p2p', 'rfc-2019', 633, 4188, 1549, 6213],
-    ['vma-p2p', 'legacy-importer', 635, 4188, 1549, 6213],
-    ['vma-p2p', 'exporter-no-wait', 634, 4193, 1650, 6314],
-    ['vma-p2p', 'as-posted', 612, 4137, 1516, 6162],
+    ['struct-page', 'mainline', 377, 1666, 501, 2045],
+    ['struct-page', 'lsfmm-2020', 747, 4374, 1007, 5291],
+    ['struct-page', 'bug-insert-leak', 389, 1684, 515, 2063],
+    ['struct-page', 'bug-zone-device-refcount', 380, 1666, 504, 2045],
+    ['vma-p2p', 'rfc-2019', 272, 1130, 397, 1469],
+    ['vma-p2p', 'legacy-importer', 274, 1130, 399, 1469],
+    ['vma-p2p', 'exporter-no-wait', 260, 1091, 390, 1428],
+    ['vma-p2p', 'as-posted', 257, 1101, 378, 1440],
   ])('%s %s to depth 4: %i states and %i transitions with symmetry, %i and %i without', (designId, preset, on, onT, off, offT) => {
     const design = findDesign(designId)!;
     const knobs = resolveKnobs(design, design.presets.find((p) => p.name === preset)!);
-    const run = (symmetry: boolean) => checkExhaustive(design, defaultConfig, knobs, { depth: 4, symmetry, maxStates: 1e6 });
+    const run = (symmetry: boolean) => checkExhaustive(design, defaultConfig, knobs, { depth: 4, symmetry });
     const [withSym, without] = [run(true), run(false)];
     expect([withSym.states, withSym.transitions, without.states, without.transitions]).toEqual([on, onT, off, offT]);
+  });
+
+  it('symmetry renames the VMA slots of a process soundly: with two per process, on and off agree within depth 6', () => {
+    const config: Config = { ...defaultConfig, processes: 1, limits: { ...defaultConfig.limits, vmas: 2, faults: 0 } };
+    for (const design of designs)
+      for (const preset of design.presets) {
+        const knobs = resolveKnobs(design, preset);
+        const on = checkExhaustive(design, config, knobs, { depth: 6, symmetry: true });
+        const off = checkExhaustive(design, config, knobs, { depth: 6, symmetry: false });
+        expect(on.states, preset.name).toBeLessThan(off.states);
+        expect(on.results.map((r) => [r.verdict, r.finding?.steps.length]), preset.name).toEqual(off.results.map((r) => [r.verdict, r.finding?.steps.length]));
+      }
   });
 
   it('symmetry merges states, never a verdict or a shortest length', () => {
@@ -315,9 +452,9 @@ describe('checkExhaustive', () => {
       [vmaP2p, 'exporter-no-wait'],
     ] as const) {
       const knobs = resolveKnobs(design, design.presets.find((p) => p.name === preset)!);
-      const on = checkExhaustive(design, defaultConfig, knobs, { depth: 3, symmetry: true, maxStates: 1e6 });
-      const off = checkExhaustive(design, defaultConfig, knobs, { depth: 3, symmetry: false, maxStates: 1e6 });
-      expect(on.states).toBeLessThanOrEqual(off.states);
+      const on = checkExhaustive(design, defaultConfig, knobs, { depth: 3, symmetry: true });
+      const off = checkExhaustive(design, defaultConfig, knobs, { depth: 3, symmetry: false });
+      expect(on.states).toBeLessThan(off.states);
       expect(on.results.map((r) => [r.verdict, r.finding?.steps.length])).toEqual(off.results.map((r) => [r.verdict, r.finding?.steps.length]));
     }
   });
