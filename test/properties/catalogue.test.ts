@@ -91,7 +91,7 @@ describe('judgedStep', () => {
 describe('dma-to-live-allocation', () => {
   const check = (s: StepView) => safety('dma-to-live-allocation').violation(s);
 
-  it('holds for a DMA to a page not freed since it was mapped, and for RAM and other events', () => {
+  it('holds for a DMA to a page not freed or revoked since it was mapped, and for RAM and other events', () => {
     expect(check(step([dma({})]))).toBeNull();
     // the owner the view shows is not what the check reads: stale is
     expect(check(step([dma({})], view([1])))).toBeNull();
@@ -101,21 +101,21 @@ describe('dma-to-live-allocation', () => {
   });
 
   it.each<[string, GhostView, Event, string]>([
-    ['page reused by another allocation', view([1]), dma({ stale: true }), 'DMA by nic0 to e0 page 0, freed since it was mapped (now a1)'],
-    ['page freed', view([null]), dma({ stale: true }), 'DMA by nic0 to e0 page 0, freed since it was mapped (now free)'],
-    ['page given back to the same slot', view([0, 0]), dma({ page: 1, stale: true }), 'DMA by nic0 to e0 page 1, freed since it was mapped (now a0)'],
-    ['unbind started, not finished', view([null], 'unbinding'), dma({ stale: true }), 'DMA by nic0 to e0 page 0, freed since it was mapped (now free)'],
-    ['by an O_DIRECT request', view([null]), dma({ stale: true, path: 'odirect', importer: 0, route: 'bus-addr' }), 'DMA by nvme0 to e0 page 0, freed since it was mapped (now free)'],
+    ['page reused by another allocation', view([1]), dma({ stale: true }), 'DMA by nic0 to e0 page 0, freed or revoked since it was mapped (now a1)'],
+    ['page freed', view([null]), dma({ stale: true }), 'DMA by nic0 to e0 page 0, freed or revoked since it was mapped (now free)'],
+    ['page given back to the same slot', view([0, 0]), dma({ page: 1, stale: true }), 'DMA by nic0 to e0 page 1, freed or revoked since it was mapped (now a0)'],
+    ['unbind started, not finished', view([null], 'unbinding'), dma({ stale: true }), 'DMA by nic0 to e0 page 0, freed or revoked since it was mapped (now free)'],
+    ['by an O_DIRECT request', view([null]), dma({ stale: true, path: 'odirect', importer: 0, route: 'bus-addr' }), 'DMA by nvme0 to e0 page 0, freed or revoked since it was mapped (now free)'],
   ])('violated: %s', (_name, v, event, detail) => {
     expect(check(step([event], v))).toBe(detail);
   });
 
   it('names the first bad DMA of the step, and a device or page the config lacks by its index', () => {
     expect(check(step([dma({}), dma({ page: 1, stale: true, importer: 3 }), dma({ stale: true })], view([0, 1])))).toBe(
-      'DMA by nic1 to e0 page 1, freed since it was mapped (now a1)',
+      'DMA by nic1 to e0 page 1, freed or revoked since it was mapped (now a1)',
     );
     const unknown = judgedStep(defaultConfig, [dma({ exporter: 1, importer: 7, stale: true })], { ...view([0]), exporters: [view([0]).exporters[0]!, view([null]).exporters[0]!] }, []);
-    expect(check(unknown)).toBe('DMA by importer7 to exporter1 page 0, freed since it was mapped (now free)');
+    expect(check(unknown)).toBe('DMA by importer7 to exporter1 page 0, freed or revoked since it was mapped (now free)');
   });
 
   it('leaves a torn-down exporter to dma-to-bound-exporter', () => {
@@ -187,7 +187,7 @@ describe('capabilities: witnessed by a well-formed BAR DMA', () => {
     ['to RAM', step([ramDma])],
     ['over no route', step([dma({ route: 'none' })])],
     ['to a torn-down exporter', step([dma({})], view([0], 'unbound'))],
-    ['to a page freed since it was mapped', step([dma({ stale: true })])],
+    ['to a page freed or revoked since it was mapped', step([dma({ stale: true })])],
     ['to an exporter the view does not have', step([dma({ exporter: 4 })])],
     ['with no DMA at all', step([{ kind: 'cpu_access', by: 'user', exporter: 0, page: 0 }])],
   ])('none is witnessed by a DMA %s', (_name, s) => {

@@ -190,15 +190,16 @@ describe('the expected table and the matrix', () => {
   });
 
   it('computeMatrix, random: the cells of the runs made', () => {
-    const m = computeMatrix(designs, { search: 'random', runs: 300, seed: 42 }, { name: 'default', config: defaultConfig });
-    expect([m.how, m.world]).toEqual([{ search: 'random', runs: 300, seed: 42 }, 'default']);
+    const m = computeMatrix(designs, { search: 'random', runs: 30, seed: 42 }, { name: 'default', config: defaultConfig });
+    expect([m.how, m.world]).toEqual([{ search: 'random', runs: 30, seed: 42 }, 'default']);
     expect(m.columns.map((c) => `${c.design.id} ${c.preset}`)).toEqual(presetColumns);
     expect(m.columns.every((c) => c.states === undefined)).toBe(true);
-    // 300 runs are too few for exporter-no-wait's two violations (first hit at runs 318 and 506 of seed 42)
-    const noWait = presetColumns.indexOf('vma-p2p exporter-no-wait');
-    expect(m.rows.find((r) => r.property === 'dma-to-bound-exporter')!.cells[noWait]).toEqual({ verdict: 'holds', expected: 'violated' });
-    expect(m.rows.find((r) => r.property === 'rdma-mr-on-bar')!.cells[noWait]).toMatchObject({ verdict: 'sometimes', expected: 'sometimes' });
-    expect(matrixMet(m)).toBe(false);
+    // a random search only ever misses: holds for violated, never for sometimes
+    const cells = m.rows.flatMap((r) => r.cells);
+    const missed = cells.filter((c) => c.verdict !== c.expected);
+    for (const c of missed) expect([c.verdict, c.expected]).toBeOneOf([['holds', 'violated'], ['never', 'sometimes']]);
+    expect(cells.filter((c) => c.verdict === 'violated' || c.verdict === 'sometimes').length).toBeGreaterThan(0);
+    expect(matrixMet(m)).toBe(missed.length === 0);
   });
 
   it('computeMatrix reports each column, numbered, and the random search within it', () => {
