@@ -7,7 +7,7 @@
 // the input, as given, and what was expected there.
 import type { Design, Knobs } from '../model/design.js';
 import { designs, findDesign } from '../model/designs.js';
-import { type Actor, calls, callsNamed, namesOf } from '../model/calls.js';
+import { type Actor, callsNamed, namesOf } from '../model/calls.js';
 import { formatCall } from '../model/format.js';
 import {
   type Action,

@@ -86,6 +86,8 @@ function inert(a: Action, k: DbKnobs): boolean {
       return true;
     case 'proc_reg_mr': // a pin on VM_PFNMAP
       return !a.odp;
+    case 'importer_ack_invalidate': // nothing is owed unless an obeying importer defers its fence
+      return k.fenceInCallback || !k.importerObeys;
     case 'proc_vfio_dma_buf':
     case 'exporter_memory':
     case 'exporter_reset':

@@ -68,6 +68,12 @@ function anyMapped(s: DbState, e: number, a: number): boolean {
   return false;
 }
 
+/** Does an attachment of buffer `a` still owe the fence of an invalidation (deferred fences)? */
+function anyPending(s: DbState, a: number): boolean {
+  for (let m = 0; m < s.world.mrs; m++) if (s.mr(m).live && s.mr(m).dmabuf === a && s.mr(m).pending) return true;
+  return false;
+}
+
 /** dma_buf_unmap_attachment(): every page of attachment `m` unmapped. */
 function unmap(d: DbState, m: number): void {
   for (let i = 0; i < d.mr(m).npages; i++) clearBytes(d.b, d.mapping(m, i).o, d.layout.sizes.entry);
@@ -457,9 +463,34 @@ function staysInVram(s: DbState, importer: number, a: number, kind: number): boo
   return p2p && (kind === DYNAMIC || s.k.pinVram);
 }
 
-/** amdgpu_dma_buf_pin()/map into GTT: an object that may not stay in VRAM moves, its other importers hear of it. */
+/** Does this attachment move buffer `a` out of VRAM (amdgpu_dma_buf_pin()/map into GTT)? */
+function moves(s: DbState, importer: number, a: number, kind: number): boolean {
+  return s.k.vram && s.alloc(a).placement === IN_VRAM && !staysInVram(s, importer, a, kind);
+}
+
+/**
+ * With deferred fences, does a move of buffer `a` first wait for the
+ * fences of dynamic importers still mapping it (the TTM move waits on the
+ * dma_resv)? Importers that ignore move_notify add none.
+ */
+function fencesOwed(s: DbState, a: number, except: number): boolean {
+  if (s.k.fenceInCallback || !s.k.importerObeys) return false;
+  for (let m = 0; m < s.world.mrs; m++) {
+    const mr = s.mr(m);
+    if (mr.live && mr.dmabuf === a && m !== except && mr.attach === DYNAMIC && mapped(s, m)) return true;
+  }
+  return false;
+}
+
+/** The importers hear of the move and start their fences; the move sleeps until they signal, which the model's caller sees as -EAGAIN and retries. */
+function awaitFences(s: DbState, out: O, a: number, except: number): Ret {
+  invalidate(out.draft(s), out, a, except);
+  return '-EAGAIN';
+}
+
+/** An object that may not stay in VRAM moves, its other importers hear of it. */
 function place(d: DbState, out: O, m: number, a: number, kind: number, importer: number): void {
-  if (!d.k.vram || d.alloc(a).placement !== IN_VRAM || staysInVram(d, importer, a, kind)) return;
+  if (!moves(d, importer, a, kind)) return;
   invalidate(d, out, a, m);
   zapVmas(d, d.alloc(a).exporter, a);
   moveToGtt(d, out, a);
@@ -489,6 +520,7 @@ function registerDmabuf(s: DbState, a: A<'proc_reg_dmabuf_mr'> | A<'proc_bind_rx
   const how = s.k.staticOnly ? STATIC : kind;
   const err = attachErrno(s, a.importer, buf, how);
   if (err) return err;
+  if (moves(s, a.importer, buf, how) && fencesOwed(s, buf, NONE)) return awaitFences(s, out, buf, NONE);
   const d = out.draft(s);
   const mr = d.mr(slot);
   mr.live = true;
@@ -539,6 +571,7 @@ function devMrDma(s: DbState, a: A<'dev_mr_dma'>, out: O): Ret {
   if (mr.attach !== DYNAMIC) return '-EFAULT';
   const err = attachErrno(s, a.importer, mr.dmabuf, DYNAMIC, true);
   if (err) return err;
+  if (moves(s, a.importer, mr.dmabuf, DYNAMIC) && fencesOwed(s, mr.dmabuf, a.mr)) return awaitFences(s, out, mr.dmabuf, a.mr);
   // the fault re-maps the whole attachment where the buffer is now, then the access goes through
   const d = out.draft(s);
   place(d, out, a.mr, mr.dmabuf, DYNAMIC, a.importer);
@@ -578,7 +611,8 @@ function exporterEvict(s: DbState, a: A<'exporter_evict'>, out: O): Ret {
   d.alloc(a.alloc).evicting = true;
   zapVmas(d, a.exporter, a.alloc);
   invalidate(d, out, a.alloc);
-  if (d.alloc(a.alloc).pins === 0 && !(d.k.revokeWaits && anyMapped(d, a.exporter, a.alloc))) moveToGtt(d, out, a.alloc);
+  const waits = (d.k.revokeWaits && anyMapped(d, a.exporter, a.alloc)) || anyPending(d, a.alloc);
+  if (d.alloc(a.alloc).pins === 0 && !waits) moveToGtt(d, out, a.alloc);
   return '0';
 }
 
@@ -589,6 +623,7 @@ function exporterEvictFinish(s: DbState, a: A<'exporter_evict_finish'>, out: O):
   const wait = (on: string) => refuseWith(out, '-EBUSY', { kind: 'wait', exporter: a.exporter, on });
   if (s.k.vram && s.alloc(a.alloc).pins > 0) return wait('dma_buf_unpin');
   if ((s.k.revokeWaits || !s.k.vram) && anyMapped(s, a.exporter, a.alloc)) return wait('dma_buf_unmap_attachment');
+  if (s.k.vram && anyPending(s, a.alloc)) return wait('dma_resv fences');
   const d = out.draft(s);
   if (d.k.vram) {
     zapVmas(d, a.exporter, a.alloc);
@@ -611,6 +646,7 @@ function exporterRestore(s: DbState, a: A<'exporter_restore'>, out: O): Ret {
   if (buf.pins > 0) return '-EBUSY'; // a pinned object stays where it is
   const start = firstFit(s, a.exporter, buf.npages);
   if (start === NONE) return '-ENOMEM';
+  if (fencesOwed(s, a.alloc, NONE)) return awaitFences(s, out, a.alloc, NONE);
   const d = out.draft(s);
   zapVmas(d, a.exporter, a.alloc);
   invalidate(d, out, a.alloc);
@@ -676,6 +712,8 @@ function exporterUnbindFinish(s: DbState, a: A<'exporter_unbind_finish'>, out: O
       if (buf.used && buf.exporter === a.exporter && buf.placement === IN_VRAM && buf.pins > 0) return wait('dma_buf_unpin');
     }
   if (s.k.revokeWaits && anyMapped(s, a.exporter, NONE)) return wait('dma_buf_unmap_attachment');
+  if (s.k.vram)
+    for (let x = 0; x < s.world.allocs; x++) if (s.alloc(x).used && s.alloc(x).exporter === a.exporter && anyPending(s, x)) return wait('dma_resv fences');
   const d = out.draft(s);
   d.exporter(a.exporter).driver = DRIVER_UNBOUND;
   markStale(d, a.exporter, 0, pagesOf(d, a.exporter));

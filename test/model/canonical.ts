@@ -11,7 +11,7 @@ import { bytesOf, run, type Setup } from './run.js';
 export type Act = Action | { readonly fails: Action };
 export const fails = (a: Action): Act => ({ fails: a });
 
-/** A history, run in the row's setup, or in its own (a preset or knobs of its own, the same world). */
+/** A history, run in the row's setup, or in its own (a preset of its own, knobs on top of the setup's, the same world). */
 export type Side = readonly Act[] | (Setup & { readonly actions: readonly Act[] });
 
 /**
@@ -35,7 +35,7 @@ const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every
 export function canonicalRelation<S extends State>(design: Design<S>) {
   const reach = (side: Side, setup: Setup): S => {
     const acts = 'actions' in side ? side.actions : (side as readonly Act[]);
-    const own = 'actions' in side ? { ...setup, ...side } : setup;
+    const own = 'actions' in side ? { ...setup, ...side, knobs: { ...setup.knobs, ...side.knobs } } : setup;
     const actions = acts.map((act) => ('fails' in act ? act.fails : act));
     const r = run(design, actions, own);
     r.rets.forEach((ret, i) => {

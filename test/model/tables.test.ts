@@ -60,6 +60,7 @@ describe('knobs and presets (the --knob and preset contract)', () => {
       ['pci_test_p2p', ['distance', 'as-posted'], 'distance'],
       ['dma_unmap_without_vma', ['unmaps', 'bug'], 'unmaps'],
       ['dma_map_error_unwind', ['unmaps', 'leaks'], 'unmaps'],
+      ['odp_map', ['registration', 'first-fault'], 'registration'],
     ]);
     expect(d.presets.map((p) => [p.name, p.knobs])).toEqual([
       ['rfc-2019', {}],
@@ -293,16 +294,15 @@ describe('what a successful step emits', () => {
     ['vma-p2p', 'rfc-2019', 'a touch of the BAR', [mmap(), touch()], [{ kind: 'cpu_access', by: 'user', exporter: 0, page: 0 }]],
     ['vma-p2p', 'rfc-2019', 'a touch after eviction refaults to RAM: no BAR access', [mmap(), evict(), evictFinish(), touch()], []],
     ['vma-p2p', 'rfc-2019', 'a touch after unbind is SIGBUS', [mmap(), unbind(), touch()], [{ kind: 'sigbus', proc: 0 }]],
-    ['vma-p2p', 'rfc-2019', 'an MR DMA after eviction goes to RAM', [mmap(), regMr(), evict(), evictFinish(), mrDma()], [{ kind: 'dma', importer: 2, path: 'mr', target: { mem: 'ram' }, route: 'host-bridge' }]],
+    ['vma-p2p', 'rfc-2019', 'an MR DMA after eviction goes to RAM', [mmap(), evict(), evictFinish(), regMr(), mrDma()], [{ kind: 'dma', importer: 2, path: 'mr', target: { mem: 'ram' }, route: 'host-bridge' }]],
     [
       'vma-p2p',
       'rfc-2019',
-      'the fault maps every page of the MR, then DMAs',
-      [mmap(2), regMr(), mrDma(0, 1)],
+      'ibv_reg_mr maps every page the CPU maps',
+      [mmap(2), regMr()],
       [
         { kind: 'p2p_map', importer: 2, alloc: 0 },
         { kind: 'p2p_map', importer: 2, alloc: 0 },
-        { kind: 'dma', importer: 2, path: 'mr', target: { mem: 'bar', exporter: 0, page: 1, stale: false }, route: 'host-bridge' },
       ],
     ],
     ['vma-p2p', 'rfc-2019', 'evict_finish waits for p2p_unmap', [mmap(), regMr(), mrDma(), evict(), evictFinish()], [{ kind: 'wait', exporter: 0, on: 'p2p_unmap' }]],
@@ -326,20 +326,23 @@ describe('enabled(): the actions worth trying, in order', () => {
     const r = run(designId, preset, [mmap(2), fork(), regMr(), evict(), injectInsertFail(1)]);
     expect(r.rets).toEqual(['vma0', 'p1', 'mr0', '0', '0']);
     const offered = r.design.enabled(r.state).map((a) => formatAction(a, defaultConfig));
-    // both process slots are taken: no fork; the fault is armed: no injection
-    const perProc = (p: number) => [`p${p}: mmap(e0, 1, MAP_SHARED, 0)`, `p${p}: mmap(e0, 2, MAP_SHARED, 0)`, `p${p}: mmap(e0, 1, MAP_PRIVATE, 0)`, `p${p}: mmap(e0, 1, MAP_SHARED, 1)`, `p${p}: exit()`];
-    const perVma = (p: number, v: number) => [
+    // both process slots are taken: no fork; the fault is armed: no injection; every VMA
+    // slot is taken: no mmap; p0 has its MR: no ibv_reg_mr for it. vma-p2p has no bios.
+    const bios = designId === 'struct-page';
+    const perVma = (p: number, v: number, regs: boolean) => [
+      `p${p}: exit()`,
       `p${p}: munmap(vma${v})`,
-      ...[0, 1].flatMap((page) => [
-        `p${p}: touch(vma${v}, ${page})`,
-        `p${p}: process_vm_readv(vma${v}, ${page})`,
-        ...['nvme0', 'nvme1'].flatMap((n) => [`p${p}: pread(${n}, vma${v}, ${page}, O_DIRECT)`, `p${p}: pwrite(${n}, vma${v}, ${page}, O_DIRECT)`]),
-      ]),
-      `p${p}: ibv_reg_mr(nic0, vma${v})`,
-      `p${p}: ibv_reg_mr(nic0, vma${v}, ODP)`,
-      `p${p}: ibv_reg_mr(nic1, vma${v})`,
+      `p${p}: prime_export(vma${v})`,
+      ...[0, 1].flatMap((page) => [`p${p}: touch(vma${v}, ${page})`, `p${p}: process_vm_readv(vma${v}, ${page})`]),
+      ...(bios
+        ? [0, 1].flatMap((page) =>
+            ['nvme0', 'nvme1'].flatMap((n) => [`p${p}: pread(${n}, vma${v}, ${page}, O_DIRECT)`, `p${p}: pwrite(${n}, vma${v}, ${page}, O_DIRECT)`]),
+          )
+        : []),
+      ...(regs ? [`p${p}: ibv_reg_mr(nic0, vma${v})`, `p${p}: ibv_reg_mr(nic0, vma${v}, ODP)`, `p${p}: ibv_reg_mr(nic1, vma${v})`] : []),
     ];
-    expect(offered).toEqual([...perProc(0), ...perVma(0, 0), ...perProc(1), ...perVma(1, 0), 'p0: ibv_dereg_mr(mr0)', 'nic0: dma(mr0, 0)', 'nic0: dma(mr0, 1)', 'e0: evict_finish(a0)', 'e0: unbind()']);
+    const devices = ['p0: ibv_dereg_mr(mr0)', 'nic0: dma(mr0, 0)', 'nic0: dma(mr0, 1)', ...(bios ? [] : ['nic0: ack_invalidate(mr0)'])];
+    expect(offered).toEqual([...perVma(0, 0, false), ...perVma(1, 0, true), ...devices, 'e0: evict_finish(a0)', 'e0: unbind()']);
   });
 
   it('a free process slot offers fork; a spent fault offers no injection', () => {
@@ -398,7 +401,7 @@ describe('audit and held(): the exact lines', () => {
       'vma-p2p',
       'as-posted',
       [mmap(2), regMr(), injectInsertFail(1), mrDma()],
-      { pci_test_p2p: 'distance' },
+      { pci_test_p2p: 'distance', odp_map: 'first-fault' },
       ['p2p_map of e0 page 0 leaked: no MR holds it, no p2p_unmap can follow'],
       ['a leaked p2p_map of e0 page 0 never p2p_unmapped', 'e0 page 0: still allocated to a0', 'e0 page 1: still allocated to a0', 'a0: object still allocated (bar)'],
     ],
@@ -459,7 +462,7 @@ describe('the vocabulary and the default world', () => {
       routes: [['bus-addr'], ['bus-addr'], ['host-bridge'], ['none']],
       iommu: true,
       processes: 2,
-      limits: { vmas: 1, mrs: 1, bios: 1, allocations: 2, faults: 1 },
+      limits: { vmas: 1, mrs: 1, fds: 1, bios: 1, allocations: 2, faults: 1 },
     });
     expect(defaultLimits).toBe(defaultConfig.limits);
   });
@@ -473,6 +476,7 @@ describe('the vocabulary and the default world', () => {
     expect(limitWords.map((w) => [w.limit, w.one, w.many, w.min, w.max])).toEqual([
       ['vmas', 'vma', 'vmas', 1, 8],
       ['mrs', 'mr', 'mrs', 0, 8],
+      ['fds', 'fd', 'fds', 0, 8],
       ['bios', 'bio', 'bios', 0, 8],
       ['allocations', 'allocation', 'allocations', 1, 16],
       ['faults', 'fault', 'faults', 0, 8],

@@ -23,6 +23,8 @@ const groups = (w: World): number[] => [
   ...w.forks,
   ...w.exits,
   ...w.onVma.flat(2),
+  ...w.ioOnVma.flat(2),
+  ...w.regsOnVma.flat(2),
   ...w.deregs.flat(),
   ...w.mrDmas.flat(2),
   ...w.acks.flat(),
@@ -32,6 +34,11 @@ const groups = (w: World): number[] => [
   ...w.unbinds,
   ...w.unbindFinishes,
   ...w.injects,
+  ...w.vfioExports.flat(),
+  ...w.closes.flat(),
+  ...w.regsOnFd.flat(2),
+  ...w.memoryOps.flat(),
+  ...w.restores.flat(),
 ];
 
 /** Two exporters (2 and 3 pages), three processes, two VMAs and two MRs each, two bios, three allocations. */
@@ -80,21 +87,47 @@ describe.each([
     }
   });
 
-  it('per process and VMA slot: munmap, then per page touch, process_vm_readv and O_DIRECT to each NVMe, then MRs on each NIC', () => {
+  it('per process and VMA slot: munmap and prime_export, then per page touch and process_vm_readv; O_DIRECT to each NVMe; MRs on each NIC', () => {
     const nvmes = range(config.importers.length).filter((i) => config.importers[i]!.kind === 'nvme');
     for (const p of range(w.procs))
       for (const v of range(w.vmas)) {
-        const group = w.onVma[p]![v]!.map((i) => w.actions[i]!);
-        expect(group.every((a) => 'proc' in a && a.proc === p && 'vma' in a && a.vma === v)).toBe(true);
-        expect(group[0]!.kind).toBe('proc_munmap');
-        const paged = group.filter((a) => 'page' in a);
-        expect(paged.length).toBe(w.mapPages * (2 + 2 * nvmes.length));
-        expect(new Set(paged.map((a) => ('page' in a ? a.page : -1)))).toEqual(new Set(range(w.mapPages)));
-        const mrs = group.filter((a): a is Of<'proc_reg_mr'> => a.kind === 'proc_reg_mr');
+        const on = (group: readonly number[]) => group.map((i) => w.actions[i]!);
+        const all = [...on(w.onVma[p]![v]!), ...on(w.ioOnVma[p]![v]!), ...on(w.regsOnVma[p]![v]!)];
+        expect(all.every((a) => 'proc' in a && a.proc === p && 'vma' in a && a.vma === v)).toBe(true);
+        const group = on(w.onVma[p]![v]!);
+        expect(group.slice(0, 2).map((a) => a.kind)).toEqual(['proc_munmap', 'proc_prime_export']);
+        expect(group.slice(2).map((a) => ('page' in a ? `${a.kind} ${a.page}` : a.kind))).toEqual(
+          range(w.mapPages).flatMap((page) => [`proc_touch ${page}`, `proc_kernel_copy ${page}`]),
+        );
+        const io = at(w, w.ioOnVma[p]![v]!, 'proc_odirect');
+        expect(io.map((a) => `${a.page} ${a.importer} ${a.read}`)).toEqual(
+          range(w.mapPages).flatMap((page) => nvmes.flatMap((n) => [`${page} ${n} true`, `${page} ${n} false`])),
+        );
+        const mrs = at(w, w.regsOnVma[p]![v]!, 'proc_reg_mr');
         expect(mrs.map((a) => `${config.importers[a.importer]!.name}${a.odp ? ' odp' : ''}`)).toEqual(
           config.importers.flatMap((imp) => (imp.kind === 'rdma' ? [imp.name, ...(imp.odp ? [`${imp.name} odp`] : [])] : [])),
         );
       }
+  });
+
+  it('per process and file slot: close, and each NIC\'s ibv_reg_dmabuf_mr (pinned, ODP) and bind_rx; per process every VFIO export', () => {
+    for (const p of range(w.procs)) {
+      for (const f of range(config.limits.fds)) {
+        expect(at(w, [w.closes[p]![f]!], 'proc_close')).toEqual([{ kind: 'proc_close', proc: p, fd: f }]);
+        const regs = w.regsOnFd[p]![f]!.map((i) => w.actions[i]!);
+        expect(regs.map((a) => ('importer' in a ? `${a.kind} ${config.importers[a.importer]!.name}${'odp' in a && a.odp ? ' odp' : ''}` : a.kind))).toEqual(
+          config.importers.flatMap((imp) =>
+            imp.kind === 'rdma'
+              ? [`proc_reg_dmabuf_mr ${imp.name}`, ...(imp.odp ? [`proc_reg_dmabuf_mr ${imp.name} odp`] : []), `proc_bind_rx ${imp.name}`]
+              : [],
+          ),
+        );
+      }
+      const exports = at(w, w.vfioExports[p]!, 'proc_vfio_dma_buf');
+      expect(exports.map((a) => `e${a.exporter} ${a.page}+${a.pages}`)).toEqual(
+        config.exporters.flatMap((ex, e) => range(ex.pages).flatMap((page) => range(ex.pages - page).map((n) => `e${e} ${page}+${n + 1}`))),
+      );
+    }
   });
 
   it('per MR slot: ibv_dereg_mr by each process, the DMA of each importer to each page, its fence', () => {

@@ -419,14 +419,19 @@ describe('checkExhaustive', () => {
   // what it abstracts moves them; check the verdicts and shortest lengths
   // still agree (expected.test.ts), then update them.
   it.each<[string, string, number, number, number, number]>([
-    ['struct-page', 'mainline', 377, 1666, 501, 2045],
-    ['struct-page', 'lsfmm-2020', 747, 4374, 1007, 5291],
-    ['struct-page', 'bug-insert-leak', 389, 1684, 515, 2063],
-    ['struct-page', 'bug-zone-device-refcount', 380, 1666, 504, 2045],
-    ['vma-p2p', 'rfc-2019', 272, 1130, 397, 1469],
-    ['vma-p2p', 'legacy-importer', 274, 1130, 399, 1469],
-    ['vma-p2p', 'exporter-no-wait', 260, 1091, 390, 1428],
-    ['vma-p2p', 'as-posted', 257, 1101, 378, 1440],
+    ['struct-page', 'mainline', 377, 1320, 501, 1635],
+    ['struct-page', 'lsfmm-2020', 747, 3277, 1007, 4032],
+    ['struct-page', 'bug-insert-leak', 389, 1336, 515, 1651],
+    ['struct-page', 'bug-zone-device-refcount', 380, 1320, 504, 1635],
+    ['vma-p2p', 'rfc-2019', 285, 960, 414, 1241],
+    ['vma-p2p', 'legacy-importer', 289, 956, 418, 1237],
+    ['vma-p2p', 'exporter-no-wait', 277, 923, 411, 1202],
+    ['vma-p2p', 'as-posted', 217, 763, 311, 986],
+    ['dma-buf', 'revoke-v7.1', 827, 3542, 1464, 5224],
+    ['dma-buf', 'vfio-v6.19', 827, 3542, 1464, 5224],
+    ['dma-buf', 'vfio-v6.19-rc', 1031, 3921, 1794, 5710],
+    ['dma-buf', 'dynamic-move-notify', 480, 1502, 684, 1895],
+    ['dma-buf', 'static-pinned', 413, 1423, 599, 1816],
   ])('%s %s to depth 4: %i states and %i transitions with symmetry, %i and %i without', (designId, preset, on, onT, off, offT) => {
     const design = findDesign(designId)!;
     const knobs = resolveKnobs(design, design.presets.find((p) => p.name === preset)!);

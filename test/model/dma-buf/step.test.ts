@@ -708,6 +708,31 @@ describe('GPU eviction and restore: move_notify', () => {
     expect(gpu([...bo, regDmabuf(), evict(), ack(), evictFinish()], knobs).events).toEqual([{ kind: 'page_free', exporter: 0, page: 0 }]);
   });
 
+  it('without revoke_waits a move still waits for a deferred fence: TTM waits on the dma_resv', () => {
+    const knobs = { fence: 'deferred' };
+    const r = gpu([...bo, regDmabuf(), evict(), mrDma(), evictFinish()], knobs);
+    // the importer may still DMA to VRAM until its fence signals; the move waits for it
+    expect(r.rets.slice(-2)).toEqual(['0', '-EBUSY']);
+    expect(r.events).toEqual([waitOn('dma_resv fences')]);
+    expect(gpu([...bo, regDmabuf(), evict(), ack(), evictFinish()], knobs).ret).toBe('0');
+    // remove() waits for it too
+    expect(gpu([...bo, regDmabuf(), unbind(), unbindFinish()], knobs).events).toEqual([waitOn('dma_resv fences')]);
+  });
+
+  it('a pin or restore that moves the object tells the deferred importers and retries (-EAGAIN) until they ack', () => {
+    const knobs = { fence: 'deferred' };
+    const pin = gpu([...bo, regDmabuf(), bindRx(0, NIC1)], knobs, roomy);
+    expect(pin.ret).toBe('-EAGAIN');
+    expect(pin.events).toEqual([invalidated()]);
+    expect(decode(pin.state)).toMatchObject({ a0: { placement: 'vram', pins: 0 }, mr0: { pending_invalidation: true } });
+    const after = gpu([...bo, regDmabuf(), bindRx(0, NIC1), ack(), bindRx(0, NIC1)], knobs, roomy);
+    expect(after.ret).toBe('mr1');
+    expect(decode(after.state).a0).toMatchObject({ placement: 'gtt', pins: 1 });
+    const back = gpu([...bo, regDmabuf(), evict(), ack(), evictFinish(), mrDma(), restore()], knobs);
+    expect(back.ret).toBe('-EAGAIN');
+    expect(gpu([...bo, regDmabuf(), evict(), ack(), evictFinish(), mrDma(), restore(), ack(), restore()], knobs).ret).toBe('0');
+  });
+
   it.each<[string, Action[], Ret]>([
     ['evict of an object in GTT', [...bo, evict(), evict()], '-ENOENT'],
     ['evict of a free slot', [evict()], '-ENOENT'],

@@ -38,7 +38,9 @@ const NVME0 = 0;
 const NIC0 = 2;
 const NIC1 = 3;
 
-const run = (actions: readonly Action[], opts: { preset?: string; knobs?: Knobs; config?: Config } = {}) => runDesign(vmaP2p, actions, opts);
+// the rows take the ODP fault path (odp_map=first-fault); 'ibv_reg_mr maps at registration' covers the presets' default
+const run = (actions: readonly Action[], opts: { preset?: string; knobs?: Knobs; config?: Config } = {}) =>
+  runDesign(vmaP2p, actions, { ...opts, knobs: { odp_map: 'first-fault', ...opts.knobs } });
 const decode = (s: VpState) => vmaP2p.decode(s);
 const kinds = (events: readonly Event[]) => events.map((e) => e.kind);
 const owners = (r: Run<VpState>) => vmaP2p.view(r.state).exporters[0]!.pages.map((p) => p.owner);
@@ -144,6 +146,31 @@ describe('GUP paths refuse VM_IO|VM_PFNMAP (check_vma_flags)', () => {
   });
 });
 
+describe('ibv_reg_mr maps at registration (odp_map=registration, the presets\' default)', () => {
+  const reg = (actions: readonly Action[], opts: { preset?: string; knobs?: Knobs } = {}) => runDesign(vmaP2p, actions, opts);
+
+  it('mlx5_ib_init_odp_mr(): SNAPSHOT maps the pages the CPU has mapped, through p2p_map; the DMA needs no fault', () => {
+    const r = reg([mmap(2), regMr()]);
+    expect(r.ret).toBe('mr0');
+    expect(r.events).toEqual([{ kind: 'p2p_map', importer: NIC0, alloc: 0 }, { kind: 'p2p_map', importer: NIC0, alloc: 0 }]);
+    const dma = reg([mmap(2), regMr(), mrDma(0, 1)]);
+    expect(dma.events).toEqual([bar(1)]);
+    expect(bytesOf(dma.state)).toEqual(bytesOf(dma.before));
+  });
+
+  it('a map refused at registration fails ibv_reg_mr and leaves no MR', () => {
+    const r = reg([mmap(1), regMr()], { preset: 'as-posted' });
+    expect(r.ret).toBe('-EREMOTEIO');
+    expect(decode(r.state)).not.toHaveProperty('mr0');
+  });
+
+  it('with the CPU PTEs zapped there is nothing to snapshot: the MR registers unmapped and the first DMA faults', () => {
+    const r = reg([mmap(1), evict(), ack(), evictFinish(), regMr(), mrDma()]);
+    expect(r.rets.slice(-2)).toEqual(['mr0', '0']);
+    expect(r.events).toEqual([ram]);
+  });
+});
+
 describe('dev_mr_dma: ODP fault -> hmm_range_dma_map -> p2p_map', () => {
   it('maps the whole MR range and DMAs to the BAR', () => {
     const r = run([mmap(2), regMr(), mrDma(0, 1)]);
@@ -223,7 +250,7 @@ describe('munmap and exit: the notifier fires synchronously', () => {
     expect(r.rets).toEqual(['vma0', 'mr0', '0', '0', 'vma0', '0']);
     expect(r.events).toEqual([bar(0, true)]);
     expect(decode(r.state)).toMatchObject({ e0: { page0: { owner: 'a0' } }, a0: { placement: 'bar' }, mr0: { dma_list: ['p2p_map freed e0 page 0 (stale)'] } });
-    expect(violation(r, 'dma-to-live-allocation')).toBe('DMA by nic0 to e0 page 0, freed since it was mapped (now a0)');
+    expect(violation(r, 'dma-to-live-allocation')).toBe('DMA by nic0 to e0 page 0, freed or revoked since it was mapped (now a0)');
   });
 
   it('a page freed under a holder marks it stale, whoever takes the page next', () => {
@@ -231,7 +258,7 @@ describe('munmap and exit: the notifier fires synchronously', () => {
     expect(decode(r.state)).toMatchObject({ e0: { page0: { owner: null } }, mr0: { dma_list: ['p2p_map freed e0 page 0 (stale)'] } });
     const d = run([...mapped, munmap(), mrDma()], { preset: 'legacy-importer' });
     expect(d.events).toEqual([bar(0, true)]);
-    expect(violation(d, 'dma-to-live-allocation')).toBe('DMA by nic0 to e0 page 0, freed since it was mapped (now free)');
+    expect(violation(d, 'dma-to-live-allocation')).toBe('DMA by nic0 to e0 page 0, freed or revoked since it was mapped (now free)');
   });
 
   it('exit fences in mmu_notifier_release, frees the object and deregisters the MR', () => {
@@ -355,7 +382,7 @@ describe('exporter_evict: zap, notify, wait for p2p_unmap, move to RAM', () => {
     expect(vmaP2p.view(e.state).exporters[0]!.evicting).toEqual([]);
     expect(decode(e.state)).toMatchObject({ a0: { placement: 'ram' }, mr0: { dma_list: ['p2p_map a0 e0 page 0 (stale)'] } });
     const r = run([...mapped, evict(), mrDma()], { preset: 'exporter-no-wait' });
-    expect(violation(r, 'dma-to-live-allocation')).toBe('DMA by nic0 to e0 page 0, freed since it was mapped (now free)');
+    expect(violation(r, 'dma-to-live-allocation')).toBe('DMA by nic0 to e0 page 0, freed or revoked since it was mapped (now free)');
   });
 
   it('a legacy importer never p2p_unmaps: eviction waits on user space', () => {

@@ -9,13 +9,15 @@ import { describe, expect, it } from 'vitest';
 import { vmaP2p } from '../../../model/vma-p2p/index.js';
 import { type Config, defaultConfig, defaultLimits } from '../../../model/vocabulary.js';
 import { ack, deregMr, evict, evictFinish, exit, fork, injectInsertFail, mmap, mrDma, munmap, regMr, touch, unbind, unbindFinish } from '../../actions.js';
-import { canonicalRelation, fails, type Row } from '../canonical.js';
+import { canonicalRelation, fails, type Row, type Side } from '../canonical.js';
 import { roomy, type Setup } from '../run.js';
 
 // defaultConfig: nic0 = importer 2 is the only one that can import (ODP, host-bridge);
 // per process 1 VMA and 1 MR, 2 objects, 1 fault
 
-const relation = canonicalRelation(vmaP2p);
+const related = canonicalRelation(vmaP2p);
+// the rows fault their MRs in: the ODP fault path (the presets map at registration)
+const relation = (a: Side, b: Side, setup: Setup = {}) => related(a, b, { ...setup, knobs: { odp_map: 'first-fault', ...setup.knobs } });
 
 const imported = [mmap(1), regMr(), mrDma()];
 const legacy: Setup = { preset: 'legacy-importer' };

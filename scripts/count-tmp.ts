@@ -1,0 +1,18 @@
+import { resolveKnobs } from '../model/design.js';
+import { designs } from '../model/designs.js';
+import { Arena } from '../properties/arena.js';
+import { checkExhaustive } from '../properties/exhaustive.js';
+import { loadWorld } from '../worlds/load.js';
+const [world, did, pname] = process.argv.slice(2);
+const { config } = loadWorld(world!);
+const d = designs.find((x) => x.id === did)!;
+const p = d.presets.find((x) => x.name === pname)!;
+const c = { find: 0, findHit: 0, recall: 0, recallHit: 0, intern: 0, internNew: 0 };
+const P = Arena.prototype as any;
+const [f, r, i] = [P.find, P.recall, P.intern];
+P.find = function (w: any) { c.find++; const j = f.call(this, w); if (j >= 0) c.findHit++; return j; };
+P.recall = function (w: any) { c.recall++; const j = r.call(this, w); if (j >= 0) c.recallHit++; return j; };
+P.intern = function (w: any, a: any, b: any) { c.intern++; const j = i.call(this, w, a, b); if (this.added) c.internNew++; return j; };
+const m = d.machine(config, resolveKnobs(d, p));
+const res = checkExhaustive(d, config, resolveKnobs(d, p), { symmetry: true });
+console.log('width', m.width, 'actions', m.actions.length, 'states', res.states, 'transitions', res.transitions, c);

@@ -1,0 +1,10 @@
+import { resolveKnobs } from '../model/design.js';
+import { designs } from '../model/designs.js';
+import { checkExhaustive } from '../properties/exhaustive.js';
+import { loadWorld } from '../worlds/load.js';
+const [world, did, pname] = process.argv.slice(2);
+const { config } = loadWorld(world!);
+const d = designs.find((x) => x.id === did)!;
+const p = d.presets.find((x) => x.name === pname)!;
+const r = checkExhaustive(d, config, resolveKnobs(d, p), { symmetry: true });
+console.log(world, did, pname, r.states, r.transitions, r.diameter, r.seconds.toFixed(2) + 's', Math.round(r.states / r.seconds) + ' st/s', Math.round(r.transitions / r.seconds) + ' tr/s', r.bytesPerState + ' B/st');

@@ -1,0 +1,12 @@
+import { resolveKnobs } from '../model/design.js';
+import { designs } from '../model/designs.js';
+import { checkExhaustive } from '../properties/exhaustive.js';
+import { loadWorld } from '../worlds/load.js';
+const [world, did, pname] = process.argv.slice(2);
+const { config } = loadWorld(world!);
+const d = designs.find((x) => x.id === did)!;
+const p = d.presets.find((x) => x.name === pname)!;
+const r = checkExhaustive(d, config, resolveKnobs(d, p), { symmetry: true });
+console.log(r.states, r.transitions, r.diameter, r.seconds.toFixed(1));
+for (const x of r.results) console.log(x.property.padEnd(24), x.verdict, x.finding ? x.finding.detail + ' len ' + x.finding.steps.length : '');
+console.log([...r.coverage].filter(([, v]) => v.tried === 0).map(([k]) => k).join(' '));
