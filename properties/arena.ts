@@ -161,7 +161,7 @@ export class Arena {
 
   /** Remember that the raw successor `words` (hashed by the last find()) is state `j`. */
   remember(words: Int32Array, j: number): void {
-    const slots = (this.mask + 1) >> 2;
+    const slots = (this.mask + 1) >> 4;
     if (this.memoMask !== slots - 1) {
       this.memoMask = slots - 1;
       this.memo = new Int32Array(slots * (this.words + 1));

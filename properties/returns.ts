@@ -4,7 +4,7 @@
 import { type Design, resolveKnobs } from '../model/design.js';
 import type { ActionKind, Config } from '../model/vocabulary.js';
 import { actionKinds } from '../model/vocabulary.js';
-import { checkExhaustive } from './exhaustive.js';
+import { type CheckResult, checkExhaustive } from './exhaustive.js';
 
 /** Return words in a fixed order: ids and 0 first, then errnos, signals and BOUND, each alphabetically. */
 const order = (a: string, b: string) => {
@@ -12,11 +12,13 @@ const order = (a: string, b: string) => {
   return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
 };
 
-export function observedReturns(design: Design, config: Config): Record<ActionKind, string[]> {
+/** The union of what the searches' `returns` saw, per action kind, in order. */
+export function unionOfReturns(results: readonly CheckResult[]): Record<ActionKind, string[]> {
   const seen = new Map<ActionKind, Set<string>>(actionKinds.map((k) => [k, new Set()]));
-  for (const preset of design.presets) {
-    const r = checkExhaustive(design, config, resolveKnobs(design, preset), { symmetry: true, returns: true });
-    for (const [kind, words] of r.returns!) for (const w of words) seen.get(kind)!.add(w);
-  }
+  for (const r of results) for (const [kind, words] of r.returns!) for (const w of words) seen.get(kind)!.add(w);
   return Object.fromEntries(actionKinds.map((k) => [k, [...seen.get(k)!].sort(order)])) as Record<ActionKind, string[]>;
+}
+
+export function observedReturns(design: Design, config: Config): Record<ActionKind, string[]> {
+  return unionOfReturns(design.presets.map((p) => checkExhaustive(design, config, resolveKnobs(design, p), { symmetry: true, returns: true })));
 }

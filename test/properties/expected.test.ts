@@ -9,6 +9,7 @@
 // that fit). The random search runs too, as a cross-check only: at the
 // fixed seed it finds every violated/sometimes cell and nothing else, and
 // its shrunk traces replay.
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Design, type Knobs, resolveKnobs } from '../../model/design.js';
 import { designs } from '../../model/designs.js';
@@ -19,6 +20,7 @@ import { evaluate, type Finding, fromList } from '../../properties/evaluate.js';
 import { type CheckResult, checkExhaustive } from '../../properties/exhaustive.js';
 import { expected } from '../../properties/expected.js';
 import { explore } from '../../properties/explore.js';
+import { unionOfReturns } from '../../properties/returns.js';
 import { worldSizes } from './world-sizes.js';
 
 /** The deepest state a finding of the default world shows its property in (vma-p2p exporter-no-wait). */
@@ -57,7 +59,7 @@ const searched = new Map<string, CheckResult>();
 function completeOf(c: Column): CheckResult {
   let r = searched.get(c.name);
   if (!r) {
-    r = checkExhaustive(c.design, defaultConfig, c.knobs, { symmetry: true });
+    r = checkExhaustive(c.design, defaultConfig, c.knobs, { symmetry: true, returns: true });
     searched.set(c.name, r);
   }
   return r;
@@ -173,6 +175,12 @@ describe.each(designs.map((d) => [d.id, d] as const))('%s', (id, design) => {
 });
 
 describe('the table as a whole', () => {
+  it('docs/calls.json lists what each call returned in these searches (npm run calls writes it)', () => {
+    const seen = (design: Design) => unionOfReturns(columns.filter((c) => c.design === design).map(completeOf));
+    const reference = JSON.parse(readFileSync(new URL('../../docs/calls.json', import.meta.url), 'utf8'));
+    expect(reference).toEqual(Object.fromEntries(designs.map((d) => [d.id, seen(d)])));
+  });
+
   /** The kinds whose every action a design declares inert, in every preset: its complete search never tries them. */
   const inertKinds = (design: Design): ActionKind[] =>
     actionKinds.filter((kind) =>
