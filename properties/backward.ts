@@ -18,7 +18,10 @@ export class Edges {
   add(from: number, to: number, kind: number): void {
     if (this.count === this.from.length) {
       const size = this.count * 2;
-      const grow = <T extends Int32Array | Uint8Array>(a: T, b: T) => (b.set(a), b);
+      const grow = <T extends Int32Array | Uint8Array>(a: T, b: T) => {
+        b.set(a);
+        return b;
+      };
       this.from = grow(this.from, new Int32Array(size));
       this.to = grow(this.to, new Int32Array(size));
       this.kind = grow(this.kind, new Uint8Array(size));
