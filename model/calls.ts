@@ -53,12 +53,12 @@ export interface CallSpec<K extends ActionKind = ActionKind> {
 }
 
 /** A whole number as a trace writes it (no sign, no leading zeros), or null. */
-export function wholeNumber(s: string | undefined): number | null {
+function wholeNumber(s: string | undefined): number | null {
   return s !== undefined && /^(?:0|[1-9]\d*)$/.test(s) && Number.isSafeInteger(Number(s)) ? Number(s) : null;
 }
 
 /** `vma3` -> 3 for prefix `vma`, else null. */
-export const idOf = (prefix: string, s: string | undefined) => (s?.startsWith(prefix) ? wholeNumber(s.slice(prefix.length)) : null);
+const idOf = (prefix: string, s: string | undefined) => (s?.startsWith(prefix) ? wholeNumber(s.slice(prefix.length)) : null);
 
 const all = (...xs: (number | null)[]) => xs.every((x) => x !== null);
 

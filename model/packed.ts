@@ -54,12 +54,3 @@ export function slotClass<T>(spec: FieldSpec<T>): SlotClass<T> {
 export function clearBytes(b: Uint8Array, o: number, n: number): void {
   for (let i = 0; i < n; i++) b[o + i] = 0;
 }
-
-/** Byte-wise comparison of two ranges of equal length: <0, 0, >0. */
-export function compareBytes(a: Uint8Array, ao: number, b: Uint8Array, bo: number, n: number): number {
-  for (let i = 0; i < n; i++) {
-    const d = a[ao + i]! - b[bo + i]!;
-    if (d !== 0) return d;
-  }
-  return 0;
-}

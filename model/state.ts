@@ -16,7 +16,7 @@ export interface HeaderSlot {
   fired: number;
 }
 export const HeaderSlot = slotClass<HeaderSlot>({ armed: 'ref', fired: 'u8' });
-export const HEADER_SIZE = HeaderSlot.size;
+const HEADER_SIZE = HeaderSlot.size;
 
 /** dev->driver of an exporter. */
 export const DRIVER_BOUND = 0;

@@ -72,7 +72,7 @@ export interface CheckResult {
 }
 
 /** A return as the call reference lists it: a created id by its kind (`vma3` -> `vmaN`). */
-export const returnWord = (ret: Ret) => ret.replace(/^(vma|io|mr|fd|p)\d+$/, '$1N');
+const returnWord = (ret: Ret) => ret.replace(/^(vma|io|mr|fd|p)\d+$/, '$1N');
 
 const UNBINDING = 1;
 const EVICTING = 2;

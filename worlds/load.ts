@@ -35,7 +35,7 @@ function description(text: string): string {
 }
 
 /** Parse world text; throws TraceSyntaxError naming `file` and the line. */
-export function parseWorld(text: string, file: string, name = file): World {
+function parseWorld(text: string, file: string, name = file): World {
   return { name, file, description: description(text), config: parseConfigBlock(unmail(text), file) };
 }
 
