@@ -62,7 +62,8 @@ function text(): string {
   return lines.join('\n') + '\n';
 }
 
-function callsText(): string {
+/** The call reference as `list --calls` prints it (docs/trace-format.md carries a copy). */
+export function callsText(): string {
   const seen = returns();
   const lines = [
     'calls (as a trace writes them: `N  ACTOR  CALL  -> RETURN`)',
@@ -81,6 +82,15 @@ function callsText(): string {
     }
   }
   return lines.join('\n') + '\n';
+}
+
+const BEGIN = '<!-- p2pmodel list --calls: begin -->';
+const END = '<!-- p2pmodel list --calls: end -->';
+
+/** `doc` with the text between its call-reference markers replaced by `reference`, fenced. */
+export function withCallReference(doc: string, reference: string): string {
+  const [head, rest] = [doc.slice(0, doc.indexOf(BEGIN) + BEGIN.length), doc.slice(doc.indexOf(END))];
+  return `${head}\n\n\`\`\`\n${reference}\`\`\`\n\n${rest}`;
 }
 
 function callsJson() {
