@@ -9,6 +9,7 @@ import { registerCheck } from './check.js';
 import { registerExplore } from './explore.js';
 import { registerList } from './list.js';
 import { registerCite } from './cite.js';
+import { registerCompare } from './compare.js';
 import { registerReplay } from './replay.js';
 import { registerMatrix } from './matrix.js';
 
@@ -17,7 +18,7 @@ function buildProgram(ctx: Ctx): Command {
     .description('Judge the struct-page and vma-p2p designs for P2P DMA to user-mapped PCI BAR memory')
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: () => {} });
-  for (const register of [registerList, registerExplore, registerCheck, registerReplay, registerCite, registerMatrix]) register(program, ctx);
+  for (const register of [registerList, registerExplore, registerCheck, registerReplay, registerCompare, registerCite, registerMatrix]) register(program, ctx);
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: () => {} });
   return program;
 }
