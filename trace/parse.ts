@@ -178,12 +178,13 @@ export const looksLikeStep = (text: string) => /^\d+\s+\S+\s+\S/.test(text);
 
 /**
  * The number of a step `N actor call` (`text` without its indent), or
- * null: the actor is one of the world's, or the call reads like one
- * (`name(`) so that an unknown actor is named as such.
+ * null: the actor is one of the world's (mail may have cut the call off
+ * after a long actor column), or the call reads like one (`name(`), so
+ * that an unknown actor is named as such.
  */
 function stepNumber(text: string, world: Names): number | null {
-  const m = /^(\d+)\s+(\S+)\s+(\S+)/.exec(text);
-  return m !== null && (isActor(m[2]!, world) || /^[a-z_]+\(/.test(m[3]!)) ? num(m[1]!) : null;
+  const m = /^(\d+)\s+(\S+)(?:\s+(\S+))?/.exec(text);
+  return m !== null && (isActor(m[2]!, world) || /^[a-z_]+\(/.test(m[3] ?? '')) ? num(m[1]!) : null;
 }
 
 /** Does `text` (no indent) start step `n`: that number, and an actor of the world. */
@@ -443,7 +444,7 @@ export function parseTraceAt(lines: readonly Line[], at: number, file: string, o
   const starts: Starts = (t, deeper) => startsStep(t, n, world) || (!deeper && (traceLabels.test(t) || isCommentStart(t)));
   // what may still come before step 1, for the message when something else does
   const ahead = ['Knobs:', "'{'", 'Result:', 'Detail:'];
-  const expectedHere = () => `${ahead.join(', ')} or step 1 ('1  <actor>  <call>  -> <return value>')`;
+  const expectedHere = () => [...ahead, `step 1 ('1  <actor>  <call>  -> <return value>')`].join(', ').replace(/, (?=[^,]*$)/, ' or ');
   const take = (what: string) => ahead.splice(0, ahead.indexOf(what) + 1);
   const comes = (label: string) => {
     r.skip(starts);
