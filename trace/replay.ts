@@ -13,6 +13,7 @@ import type { State } from '../model/state.js';
 import type { Action, Config, Ret, TraceStep } from '../model/vocabulary.js';
 import { catalogue, findProperty, type PropertyId, type PropertyKind } from '../properties/catalogue.js';
 import { evaluate, fromList } from '../properties/evaluate.js';
+import { goalStuck } from '../properties/liveness.js';
 import { type Verdict, verdictOf } from '../properties/explore.js';
 import { diff, showChange } from './diff.js';
 import { fold, foldUnits, softUnits, WIDTH, widest } from './layout.js';
@@ -25,7 +26,11 @@ export interface Observation {
   readonly property: PropertyId;
   readonly kind: PropertyKind;
   readonly verdict: Verdict;
-  /** The step after which it was first seen violated or witnessed; null when it never was. */
+  /**
+   * The step after which it was first seen violated or witnessed (for
+   * what is left behind: the first step a run could stop at and leave
+   * it); null when it never was.
+   */
   readonly step: number | null;
   /** What the check saw then; null when it never was. */
   readonly detail: string | null;
@@ -49,7 +54,7 @@ export function runActions(design: Design, config: Config, knobs: Knobs, actions
     config,
     knobs,
     (state, i) => {
-      if (opts.decode) states[i] = state;
+      states[i] = state;
       return list(state, i);
     },
     catalogue,
@@ -57,12 +62,15 @@ export function runActions(design: Design, config: Config, knobs: Knobs, actions
   );
   const observations = catalogue.map((p): Observation => {
     const f = run.findings.get(p.id);
+    if (!f) return { property: p.id, kind: p.kind, verdict: verdictOf(p.kind, false), step: null, detail: null };
     // a finding's steps are the run's own up to where it showed, then (liveness) the drain's
     let step = 0;
-    while (f && f.steps[step] !== undefined && f.steps[step] === run.steps[step]) step++;
-    return { property: p.id, kind: p.kind, verdict: verdictOf(p.kind, f !== undefined), step: f ? step : null, detail: f?.detail ?? null };
+    while (f.steps[step] !== undefined && f.steps[step] === run.steps[step]) step++;
+    // what is left behind is judged once, at the end: it first shows where a run that stopped there would leave it
+    if (p.kind === 'liveness' && p.goal === 'clean') step = states.findIndex((s, k) => k > 0 && goalStuck(design, s, 'clean') !== null);
+    return { property: p.id, kind: p.kind, verdict: verdictOf(p.kind, true), step, detail: f.detail };
   });
-  return { steps: run.steps, observations, decoded: states.map((s) => design.decode(s)) };
+  return { steps: run.steps, observations, decoded: opts.decode ? states.map((s) => design.decode(s)) : [] };
 }
 
 /** What a scenario's Outcome: block claims: the properties violated and witnessed. */
