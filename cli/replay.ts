@@ -98,7 +98,7 @@ function replayTrace(parsed: ParsedTrace, flags: ReplayFlags, name: string, line
   const r = replay({ trace: t, lines: parsed.lines }, { verbose: Boolean(flags.verbose) });
   const moved = whereOf(t) !== whereOf(written) ? ` (the trace says ${whereOf(written)})` : '';
   const heading = `replay ${name}${lineNote}: ${whereOf(t)}, ${t.property ?? 'every property'}${moved}`;
-  const json = { kind: 'trace', line: parsed.lines.header, scenario: null, ...replayJson(r, written) };
+  const json = { kind: 'trace', line: parsed.lines.header, scenario: null, ...replayJson(r, { design: written.design, preset: written.preset, overrides: written.overrides }) };
   return { run: { replay: r, heading, json }, filled: printTrace(fill(r)) };
 }
 
@@ -125,7 +125,7 @@ function replayScenario(parsed: ParsedScenario, flags: ReplayFlags, name: string
     const t = scenarioTrace(s, c.design, c.preset, c.overrides, stated?.returns);
     const r = replay(
       { trace: t, lines: { header: c.line, result: null, steps: parsed.lines.steps } },
-      { verbose: Boolean(flags.verbose), ...(stated ? { outcome: stated } : {}) },
+      { verbose: Boolean(flags.verbose), ...(stated ? { outcome: { violates: stated.violates, witnesses: stated.witnesses } } : {}) },
     );
     const heading = `replay ${name}${lineNote}: scenario ${s.name} on ${whereOf(t)}`;
     const json = { kind: 'scenario', line: c.line, scenario: s.name, ...replayJson(r, { design: t.design, preset: t.preset, overrides: {} }) };

@@ -257,7 +257,7 @@ export interface Printed {
 let printed: Printed[] | undefined;
 
 /** The traces of explore's text output, cut at each header line (each ends before the next). */
-const tracesOf = (output: string) => output.split(/^(?=P2P )/m).slice(1).map((t) => t.replace(/\n+$/, '\n'));
+export const tracesOf = (output: string) => output.split(/^(?=P2P )/m).slice(1).map((t) => t.replace(/\n+$/, '\n'));
 
 /**
  * Every trace `explore` (200 runs, seed 42) and `check --depth 5 --json`
