@@ -162,7 +162,7 @@ export function parseScenarioAt(lines: readonly Line[], at: number, file: string
 
   r.blank();
   if (r.peek()?.text.trim() === '{') {
-    const block = readConfig(r, (t) => labels.test(t) && !t.startsWith('('));
+    const block = readConfig(r, (t) => labels.test(t));
     if (!opts.world) {
       config = block;
       world = namesOf(config);
@@ -180,7 +180,8 @@ export function parseScenarioAt(lines: readonly Line[], at: number, file: string
     if (n > limits.steps) r.fail(`at most ${limits.steps} steps, then a blank line`);
     const k = n++;
     const { value } = r.element('', starts, { complete: (v) => v.endsWith(')'), max: limits.stepChars, tooLong: `step ${k} within ${limits.stepChars} characters` });
-    const m = /^\d+\s+(\S+)\s+(\S.*)$/.exec(value)!;
+    const m = /^\d+\s+(\S+)\s+(\S.*)$/.exec(value);
+    if (!m) r.fail(`step ${k} as '  ${k}  <actor>  <call>'`, l);
     const action = parseCall(m[1]!, m[2]!, config);
     if (typeof action === 'string') r.fail(action, l);
     steps.push(action);
