@@ -138,8 +138,8 @@ export function parseCall(actor: string, call: string, config: Config): Action |
   const [, fn, argText] = m as unknown as [string, string, string];
   const args = argText === '' ? [] : argText.split(',');
   const specs = callsNamed(fn);
-  if (specs.length === 0)
-    return `a call of the model (${[...new Set(Object.values(calls).flatMap((c) => c.names))].join(', ')}), got '${fn}()'`;
+  // what was written first: the list of calls is long, and a long message is cut
+  if (specs.length === 0) return `a call of the model, got '${fn}()' (the calls: ${[...new Set(Object.values(calls).flatMap((c) => c.names))].join(', ')})`;
   const n = namesOf(config);
   const proc = /^p(0|[1-9]\d*)$/.exec(actor);
   const who: Record<Actor, number | null> = {
@@ -460,7 +460,7 @@ export function parseTraceAt(lines: readonly Line[], at: number, file: string, o
 
   if (r.peek()?.text.trim() === '{') {
     take("'{'");
-    const block = parseConfig(r, (t) => traceLabels.test(t));
+    const block = parseConfig(r, (t) => traceLabels.test(t) || isCommentStart(t));
     if (!opts.world) {
       config = block;
       world = namesOf(config);
