@@ -160,6 +160,8 @@ export function registerReplay(program: Command, ctx: Ctx): void {
     .option('--world <name|file>', 'read the steps in this world instead of the trace\'s config')
     .action(async (file: string, flags: ReplayFlags) => {
       if (flags.fill && (flags.json || flags.verbose)) usage('--fill prints traces: not with --json or --verbose');
+      // options before input: a bad --design is named whatever the file holds
+      if (flags.design !== undefined) targetOf(flags, designOption(flags.design));
       const world: Config | undefined = flags.world === undefined ? undefined : worldOption(flags.world).config;
       const { name, documents } = await readDocuments(ctx, file, world ? { world } : {});
       const several = documents.length > 1;
