@@ -46,7 +46,7 @@ describe('compare', () => {
         expect(d.steps).toEqual(actions.flatMap((_, i) => (same((c) => c.returns[i]!) ? [] : [i + 1])));
         expect(d.properties).toEqual(catalogue.flatMap((p, k) => (same((c) => c.observations[k]!.verdict) ? [] : [p.id])));
       }),
-      { seed: defaultSeed(), numRuns: 60 },
+      { seed: defaultSeed(), numRuns: 40 },
     );
   });
 
@@ -78,7 +78,7 @@ describe('compare', () => {
         expect(text.replace(/\s+/g, ' ')).toContain(d.steps.length === 0 ? 'Returns: the same in every column.' : `Returns differ at step${d.steps.length > 1 ? 's' : ''} ${d.steps.join(', ')}.`);
         expect(text.replace(/\s+/g, ' ')).toContain(d.properties.length === 0 ? 'Verdicts: the same in every column.' : `Verdicts differ on ${d.properties.join(', ')}.`);
       }),
-      { seed: defaultSeed(), numRuns: 100 },
+      { seed: defaultSeed(), numRuns: 60 },
     );
   });
 });

@@ -43,7 +43,7 @@ describe('replay', () => {
         const other: Ret = r.steps[0]!.now === '0' ? '-EBUSY' : '0';
         expect(replay({ ...t, steps: [{ ...t.steps[0]!, ret: other }, ...t.steps.slice(1)] }).divergence).toMatchObject({ step: 1, stated: other });
       }),
-      { seed, numRuns: 200 },
+      { seed, numRuns: 100 },
     );
   });
 
@@ -60,7 +60,7 @@ describe('replay', () => {
           expect(shows(t, o.step - 1, o.property), `${o.property} before step ${o.step}`).toBe(false);
         }
       }),
-      { seed, numRuns: 120 },
+      { seed, numRuns: 80 },
     );
   });
 
@@ -87,7 +87,7 @@ describe('replay', () => {
         const toggled = now[key].includes(extra.id) ? now[key].filter((id) => id !== extra.id) : [...now[key], extra.id];
         expect(replay(unknown, { outcome: { ...now, [key]: toggled } }).reproduced).toBe(false);
       }),
-      { seed, numRuns: 100 },
+      { seed, numRuns: 60 },
     );
   });
 });
@@ -104,7 +104,7 @@ describe('retarget and fill', () => {
         expect(r.steps.map((s) => s.now)).toEqual(direct.steps.map((s) => s.ret));
         expect(r.observations).toEqual(direct.observations);
       }),
-      { seed, numRuns: 100 },
+      { seed, numRuns: 60 },
     );
   });
 
@@ -134,7 +134,7 @@ describe('retarget and fill', () => {
         expect(filled).toMatchObject({ property: t.property, verdict: seen.verdict, detail: seen.detail ?? '' });
         expect(filled.links.length).toBeGreaterThan(0);
       }),
-      { seed, numRuns: 150 },
+      { seed, numRuns: 80 },
     );
   });
 });

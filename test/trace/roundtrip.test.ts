@@ -28,7 +28,7 @@ describe('trace text round trip', () => {
         expect(parseTrace(text)).toStrictEqual(t);
         expect(fits(citeColumns(t))).toBe(true);
       }),
-      { seed, numRuns: 400 },
+      { seed, numRuns: 200 },
     );
   });
 
@@ -42,7 +42,7 @@ describe('trace text round trip', () => {
         expect((text.match(/^Link:/gm) ?? []).length).toBe(t.links.length);
         expect((text.match(/-> \?$/gm) ?? []).length).toBe(t.steps.filter((s) => s.ret === '?').length);
       }),
-      { seed, numRuns: 200 },
+      { seed, numRuns: 100 },
     );
   });
 
@@ -54,7 +54,7 @@ describe('trace text round trip', () => {
         const text = plain.map((t) => `Here is one:\n\n${printTrace(t)}`).join('\n');
         expect(parseTraces(mangle(text, m)).map((p) => p.trace)).toStrictEqual(plain);
       }),
-      { seed, numRuns: 100 },
+      { seed, numRuns: 60 },
     );
   });
 
@@ -67,7 +67,7 @@ describe('trace text round trip', () => {
         const words = limitWords.map(({ limit, one, many }) => `${t.config.limits[limit]} ${t.config.limits[limit] === 1 ? one : many}`);
         expect(limits).toBe(`limits: ${words.join(', ')}`);
       }),
-      { seed, numRuns: 100 },
+      { seed, numRuns: 50 },
     );
   });
 
