@@ -50,7 +50,7 @@ export async function readDocuments(ctx: Ctx, file: string, opts: ReadOptions = 
 }
 
 /** The steps of a scenario stated as a trace on one design/preset, returns unknown unless given. */
-export function scenarioTrace(s: Scenario, design: Design, preset: PresetSpec, overrides: Knobs = {}, returns?: readonly string[]): Trace {
+function scenarioTrace(s: Scenario, design: Design, preset: PresetSpec, overrides: Knobs = {}, returns?: readonly string[]): Trace {
   return {
     design: design.id,
     preset: preset.name,

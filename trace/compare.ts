@@ -26,7 +26,7 @@ export interface Compared {
   readonly observations: readonly Observation[];
 }
 
-export const columnCode = (c: Column) => `${String.fromCharCode(65 + designs.indexOf(c.design))}${c.design.presets.indexOf(c.preset) + 1}`;
+const columnCode = (c: Column) => `${String.fromCharCode(65 + designs.indexOf(c.design))}${c.design.presets.indexOf(c.preset) + 1}`;
 
 /** Every preset of every design, in registry order. */
 export const allColumns = (): Column[] => designs.flatMap((design) => design.presets.map((preset) => ({ design, preset })));

@@ -174,7 +174,7 @@ function isActor(word: string, n: Names): boolean {
 }
 
 /** `N actor ...`: a step's first line (without its indent), by number and actor only. */
-export const looksLikeStep = (text: string) => /^\d+\s+\S+\s+\S/.test(text);
+const looksLikeStep = (text: string) => /^\d+\s+\S+\s+\S/.test(text);
 
 /**
  * The number of a step `N actor call` (`text` without its indent), or
@@ -232,7 +232,7 @@ function headerAt(lines: readonly Line[], i: number): DocumentStart | null {
 }
 
 /** The first trace or scenario at or after line index `from`, or null. */
-export function findDocument(lines: readonly Line[], from: number): DocumentStart | null {
+function findDocument(lines: readonly Line[], from: number): DocumentStart | null {
   for (let i = from; i < lines.length; i++) {
     const d = headerAt(lines, i);
     if (d) return d;

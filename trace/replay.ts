@@ -204,7 +204,7 @@ const knobWords = (k: Knobs) => Object.entries(k).map(([name, v]) => `${name}=${
 export const whereOf = (t: Pick<Trace, 'design' | 'preset' | 'overrides'>) => [t.design, t.preset, ...knobWords(t.overrides)].join(' ');
 
 /** `Observation <property> <verdict>[ at step N]`, and under a violation what the check saw. */
-export function observationLines(observations: readonly Observation[]): string[] {
+function observationLines(observations: readonly Observation[]): string[] {
   const idW = widest(observations.map((o) => o.property));
   return observations.flatMap((o) => [
     `Observation ${o.property.padEnd(idW)}  ${o.verdict}${o.step === null ? '' : ` at step ${o.step}`}`,

@@ -52,7 +52,7 @@ export function foldS(text: string, width: number): string {
  * the width, the space dropped; the rest is quoted again and loses its
  * indent. A word longer than the line stays whole.
  */
-export function reflow(text: string, width: number): string {
+function reflow(text: string, width: number): string {
   return text
     .split('\n')
     .flatMap((line) => {
@@ -70,7 +70,7 @@ export function reflow(text: string, width: number): string {
 }
 
 /** Cut every Link:/Reproduce: trailer and its continuation lines, as a reply trims them. */
-export const dropTrailers = (text: string) => {
+const dropTrailers = (text: string) => {
   let dropping = false;
   return text
     .split('\n')
@@ -153,7 +153,7 @@ const limitsArb: fc.Arbitrary<Limits> = fc
   .tuple(...limitWords.map((w) => fc.integer({ min: w.min, max: w.max })))
   .map((ns) => Object.fromEntries(limitWords.map((w, i) => [w.limit, ns[i]!])) as unknown as Limits);
 
-export const configArb: fc.Arbitrary<Config> = fc
+const configArb: fc.Arbitrary<Config> = fc
   .record({
     exporters: fc.uniqueArray(
       fc.record({ name: fc.constantFrom('e0', 'e1', 'e2', 'gpu0', 'vram-of-a-very-long-name'), pages: fc.integer({ min: 1, max: 3 }) }),
