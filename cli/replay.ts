@@ -8,8 +8,8 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Design, Knobs, PresetSpec } from '../model/design.js';
 import { findDesign } from '../model/designs.js';
-import type { Config } from '../model/vocabulary.js';
-import { type ParsedScenario, parseScenarioAt, printScenario, type Scenario } from '../scenarios/format.js';
+import type { Config, Ret } from '../model/vocabulary.js';
+import { type Expectation, type ParsedScenario, parseScenarioAt, printScenario, type Scenario } from '../scenarios/format.js';
 import { type ParsedTrace, parseTraceAt, type ReadOptions, eachDocument, unmail } from '../trace/parse.js';
 import { printTrace } from '../trace/print.js';
 import { fill, outcomeOf, type Replay, replay, replayJson, replayText, retarget, whereOf } from '../trace/replay.js';
@@ -50,14 +50,14 @@ export async function readDocuments(ctx: Ctx, file: string, opts: ReadOptions = 
 }
 
 /** The steps of a scenario stated as a trace on one design/preset, returns unknown unless given. */
-function scenarioTrace(s: Scenario, design: Design, preset: PresetSpec, overrides: Knobs = {}, returns?: readonly string[]): Trace {
+function scenarioTrace(s: Scenario, design: Design, preset: PresetSpec, overrides: Knobs, returns?: readonly Ret[]): Trace {
   return {
     design: design.id,
     preset: preset.name,
     overrides,
     config: s.config,
     detail: '',
-    steps: s.steps.map((action, i) => ({ action, ret: (returns?.[i] ?? UNKNOWN) as Trace['steps'][number]['ret'] })),
+    steps: s.steps.map((action, i) => ({ action, ret: returns?.[i] ?? UNKNOWN })),
     links: s.links,
     command: '',
   };
@@ -102,24 +102,37 @@ function replayTrace(parsed: ParsedTrace, flags: ReplayFlags, name: string, line
   return { run: { replay: r, heading, json }, filled: printTrace(fill(r)) };
 }
 
+/** Where a scenario runs: a design/preset (with knobs), what the file states there if anything, and the line to name. */
+interface ScenarioColumn {
+  readonly design: Design;
+  readonly preset: PresetSpec;
+  readonly overrides: Knobs;
+  readonly expectation: Expectation | undefined;
+  readonly line: number;
+}
+
+/** Every Outcome: of the file, or the one design/preset --design, --preset and --knob name. */
+function scenarioColumns(parsed: ParsedScenario, flags: ReplayFlags, target: Design | undefined): ScenarioColumn[] {
+  const stated = parsed.scenario.expectations.map((e, i): ScenarioColumn => {
+    const design = findDesign(e.design)!;
+    return { design, preset: design.presets.find((p) => p.name === e.preset)!, overrides: {}, expectation: e, line: parsed.lines.expectations[i]! };
+  });
+  if (!target) return stated;
+  const preset = presetOption(target, flags.preset);
+  const overrides = knobOptions(target, flags.knob);
+  // with knobs the file's Outcome: for that preset no longer applies
+  const same = flags.knob.length === 0 ? stated.find((c) => c.design === target && c.preset === preset) : undefined;
+  return [{ design: target, preset, overrides, expectation: same?.expectation, line: same?.line ?? parsed.lines.header }];
+}
+
 /** A scenario: each Outcome: judged, or only the one --design/--preset name (stated returns if the file has that Outcome:). */
 function replayScenario(parsed: ParsedScenario, flags: ReplayFlags, name: string, lineNote: string): { runs: Replayed[]; filled: string } {
   const s = parsed.scenario;
-  if ((flags.preset !== undefined || flags.knob.length > 0) && flags.design === undefined)
-    usage(`--preset and --knob need --design for a scenario (${name}, line ${parsed.lines.header})`);
-  const cells = s.expectations.map((e, i) => {
-    const design = findDesign(e.design)!;
-    return { design, preset: design.presets.find((p) => p.name === e.preset)!, overrides: {} as Knobs, expectation: e, line: parsed.lines.expectations[i]! };
-  });
+  const where = `${name}, line ${parsed.lines.header}`;
+  if ((flags.preset !== undefined || flags.knob.length > 0) && flags.design === undefined) usage(`--preset and --knob need --design for a scenario (${where})`);
+  if (flags.fill && flags.knob.length > 0) usage(`--fill with --knob: a scenario's Outcome: names a preset, not knobs (${where})`);
   const target = flags.design === undefined ? undefined : designOption(flags.design);
-  const columns = target
-    ? (() => {
-        const preset = presetOption(target, flags.preset);
-        const overrides = knobOptions(target, flags.knob);
-        const same = flags.knob.length === 0 ? cells.find((c) => c.design === target && c.preset === preset) : undefined;
-        return [{ design: target, preset, overrides, expectation: same?.expectation, line: same?.line ?? parsed.lines.header }];
-      })()
-    : cells;
+  const columns = scenarioColumns(parsed, flags, target);
   const runs = columns.map((c): Replayed => {
     const stated = c.expectation?.outcome;
     const t = scenarioTrace(s, c.design, c.preset, c.overrides, stated?.returns);

@@ -460,7 +460,7 @@ export function parseTraceAt(lines: readonly Line[], at: number, file: string, o
 
   if (r.peek()?.text.trim() === '{') {
     take("'{'");
-    const block = parseConfig(r, (t) => traceLabels.test(t) || isCommentStart(t));
+    const block = readConfig(r, (t) => traceLabels.test(t) || isCommentStart(t));
     if (!opts.world) {
       config = block;
       world = namesOf(config);
@@ -588,12 +588,13 @@ function parseStep(r: Reader, n: number, config: Config, starts: Starts): Stated
 // --- the config block -------------------------------------------------------
 
 /**
- * `{ ... }` at the current line. A statement starts with a config
- * keyword; any other line continues the one before, unless it reads like
- * a statement of its own (`word name:`) or `outside` claims it for the
- * enclosing format (the block was never closed).
+ * The `{ ... }` config block at the current line (scenarios/ reads it
+ * too). A statement starts with a config keyword; any other line
+ * continues the one before, unless it reads like a statement of its own
+ * (`word name:`) or `outside` claims it for the enclosing format (the
+ * block was never closed).
  */
-function parseConfig(r: Reader, outside: (text: string) => boolean): Config {
+export function readConfig(r: Reader, outside: (text: string) => boolean): Config {
   const open = r.next()!;
   const statements: { line: Line; segments: string[] }[] = [];
   let close: Line;
@@ -700,15 +701,6 @@ function parseLimits(text: string, fail: (expected: string) => never): Limits {
 }
 
 /**
- * A `{ ... }` config block at the current line of `r`, for formats built
- * on the trace text (scenarios/): `outside` says which lines belong to
- * the enclosing format, so that an unclosed block is named.
- */
-export function readConfig(r: Reader, outside: (text: string) => boolean): Config {
-  return parseConfig(r, outside);
-}
-
-/**
  * A world file's text (worlds/): comments, one `{ ... }` block, nothing
  * after it. Throws TraceSyntaxError naming the line.
  */
@@ -717,7 +709,7 @@ export function parseConfigBlock(lines: readonly Line[], file: string): Config {
   const none: Starts = () => false;
   r.skip(none);
   if (r.peek()?.text.trim() !== '{') r.fail(`'{' opening the config`);
-  const config = parseConfig(r, () => false);
+  const config = readConfig(r, () => false);
   r.skip(none);
   if (r.peek()) r.fail(`nothing after the config block's '}'`);
   return config;

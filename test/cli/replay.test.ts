@@ -254,6 +254,7 @@ describe('bad input: exit 2, one line', () => {
     ['--preset not of the design', ['replay', '--design', 'vma-p2p', '--preset', 'mainline', '-'], byHand, /^p2pmodel: --preset: unknown preset 'mainline' of vma-p2p/],
     ['--knob not of the design', ['replay', '--knob', 'importer=ignores', '-'], byHand, /^p2pmodel: --knob: unknown knob 'importer' of struct-page/],
     ['--preset on a scenario without --design', ['replay', '--preset', 'mainline', '-'], readFileSync(join(scenarioDir, 'sp-reg-mr.txt'), 'utf8'), /^p2pmodel: --preset and --knob need --design for a scenario \(<stdin>, line 1\)$/],
+    ['--fill of a scenario with --knob', ['replay', '--fill', '--design', 'vma-p2p', '--knob', 'importer=ignores', '-'], readFileSync(join(scenarioDir, 'sp-reg-mr.txt'), 'utf8'), /^p2pmodel: --fill with --knob: a scenario's Outcome: names a preset, not knobs \(<stdin>, line 1\)$/],
     ['a truncated step', ['replay', '-'], kcpu.slice(0, kcpu.indexOf('-> 0')), new RegExp(`^<stdin>:${lineOf(kcpu, '  2  p0')}: expected '-> <return value>' ending step 2$`)],
     ['no trace at all', ['replay', '-'], 'Hi,\n\nI disagree.\n', /^<stdin>:1: expected a trace starting with a 'P2P <design> <preset>' header line, found none$/],
     ['the columns view', ['replay', '-'], `See:\n\n(* columns view for reading, not parseable: replay the plain 'cite' *)\n${kcpu}`, /^<stdin>:3: expected a plain trace, not the columns view \(use 'p2pmodel cite' without --columns\)$/],
