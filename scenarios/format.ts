@@ -201,7 +201,7 @@ export function parseScenarioAt(lines: readonly Line[], at: number, file: string
     if (!r.peek()?.text.trimStart().startsWith(label)) r.fail(`  ${label} ${what}`);
     return r.element(label, starts);
   };
-  for (r.blank(); r.peek()?.text.startsWith('Outcome:'); r.blank()) {
+  for (r.blank(); r.peek()?.text.trimStart().startsWith('Outcome:'); r.blank()) {
     const line = r.next()!;
     const om = /^Outcome:\s+(\S+)\s+(\S+)$/.exec(line.text.trim());
     const design = om ? findDesign(om[1]!) : undefined;
@@ -249,7 +249,7 @@ export function parseScenarioAt(lines: readonly Line[], at: number, file: string
 
   // trailers
   const links: string[] = [];
-  for (r.blank(); r.peek()?.text.startsWith('Link:'); r.blank()) {
+  for (r.blank(); r.peek()?.text.trimStart().startsWith('Link:'); r.blank()) {
     const link = r.element('Link:', starts);
     if (link.value === '') r.fail('a url or commit after Link:', link.line);
     links.push(link.value);

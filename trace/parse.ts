@@ -242,7 +242,7 @@ function findDocument(lines: readonly Line[], from: number): DocumentStart | nul
 
 /** Where the document starting at `at` must end at the latest: the next signature or header line. */
 export function documentEnd(lines: readonly Line[], at: number): number {
-  for (let k = at + 1; k < lines.length; k++) if (lines[k]!.text === SIGNATURE || headerAt(lines, k)) return k;
+  for (let k = at + 1; k < lines.length; k++) if (lines[k]!.text.trim() === SIGNATURE || headerAt(lines, k)) return k;
   return lines.length;
 }
 
@@ -254,7 +254,7 @@ export function documentEnd(lines: readonly Line[], at: number): number {
 export function eachDocument<T>(lines: readonly Line[], file: string, read: (d: DocumentStart) => { value: T; next: number }): T[] {
   const out: T[] = [];
   for (let from = 0, d = findDocument(lines, 0); d; d = findDocument(lines, from)) {
-    const note = lines.slice(from, d.at).find((l) => l.text === COLUMNS_NOTE);
+    const note = lines.slice(from, d.at).find((l) => l.text.trim() === COLUMNS_NOTE);
     if (note) throw new TraceSyntaxError(file, note.no, "a plain trace, not the columns view (use 'p2pmodel cite' without --columns)");
     const { value, next } = read(d);
     out.push(value);
@@ -329,7 +329,7 @@ export class Reader {
     const line = at === 'end' ? undefined : (at ?? this.peek());
     if (line) throw new TraceSyntaxError(this.file, line.no, expected);
     const stop = this.lines[this.end];
-    const got = !stop ? 'end of input' : stop.text === SIGNATURE ? 'the signature' : 'the next header';
+    const got = !stop ? 'end of input' : stop.text.trim() === SIGNATURE ? 'the signature' : 'the next header';
     throw new TraceSyntaxError(this.file, stop?.no ?? eofLine(this.lines), `${expected}, got ${got}`);
   }
 

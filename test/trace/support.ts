@@ -89,6 +89,8 @@ const SIGNATURE = '-- \nSent from a phone\n  P2P is fun\n';
 /** One way mail may have had a text, in the order it happens. */
 export interface Mangle {
   readonly dropTrailers: boolean;
+  /** Indented as a code block, as web pages and some mails show it. */
+  readonly indent: boolean;
   /** One prefix per reply that quoted it, innermost first. */
   readonly quotes: readonly string[];
   /** How each reply re-wrapped it, and at which width. */
@@ -101,6 +103,7 @@ export interface Mangle {
 
 export function mangle(text: string, m: Mangle): string {
   let t = m.dropTrailers ? dropTrailers(text) : text;
+  if (m.indent) t = quote(t, '    ');
   if (m.prose) t = PROSE_BEFORE + t + PROSE_AFTER;
   if (m.signature) t += SIGNATURE;
   for (const prefix of m.quotes) {
@@ -113,6 +116,7 @@ export function mangle(text: string, m: Mangle): string {
 
 export const mangleArb: fc.Arbitrary<Mangle> = fc.record({
   dropTrailers: fc.boolean(),
+  indent: fc.boolean(),
   quotes: fc.array(fc.constantFrom('> ', '>', '> > ', '>> '), { minLength: 1, maxLength: 3 }),
   wrap: fc.option(fc.record({ how: fc.constantFrom('fold' as const, 'reflow' as const), width: fc.integer({ min: 60, max: 78 }) }), { freq: 4 }),
   prose: fc.boolean(),
@@ -121,7 +125,7 @@ export const mangleArb: fc.Arbitrary<Mangle> = fc.record({
   crlf: fc.boolean(),
 });
 
-const plain: Mangle = { dropTrailers: false, quotes: [], wrap: null, prose: false, signature: false, trailingSpaces: false, crlf: false };
+const plain: Mangle = { dropTrailers: false, indent: false, quotes: [], wrap: null, prose: false, signature: false, trailingSpaces: false, crlf: false };
 
 /** The damage each trace must survive, by name: the recipes and the worst of each kind. */
 export const namedMangles: Readonly<Record<string, Mangle>> = {
@@ -130,6 +134,7 @@ export const namedMangles: Readonly<Record<string, Mangle>> = {
   'quoted three deep, a client re-wrapping at 60': { ...plain, quotes: ['> ', '>', '> '], wrap: { how: 'reflow', width: 60 } },
   'trailers trimmed, prose around, a signature, CRLF': { ...plain, dropTrailers: true, prose: true, signature: true, crlf: true, quotes: ['>> '] },
   'trailing spaces': { ...plain, trailingSpaces: true },
+  'indented as a code block, quoted, fold -s -w 64': { ...plain, indent: true, quotes: ['> '], wrap: { how: 'fold', width: 64 } },
 };
 
 // --- random traces ----------------------------------------------------------
