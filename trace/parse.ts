@@ -266,7 +266,7 @@ export function eachDocument<T>(lines: readonly Line[], file: string, read: (d: 
 
 /** The text holds no trace: name the line where one seems to begin without its header, or line 1. */
 function noDocument(lines: readonly Line[], file: string): never {
-  const hint = lines.find((l) => /^(?:\{$|Knobs:|Result:|Detail:)/.test(l.text));
+  const hint = lines.find((l) => /^(?:\{$|Knobs:|Result:|Detail:)/.test(l.text.trimStart()));
   throw new TraceSyntaxError(
     file,
     hint?.no ?? 1,
