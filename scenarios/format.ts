@@ -179,7 +179,10 @@ export function parseScenarioAt(lines: readonly Line[], at: number, file: string
     if (!l || !startsStep(l.text.trimStart(), n, world)) break;
     if (n > limits.steps) r.fail(`at most ${limits.steps} steps, then a blank line`);
     const k = n++;
-    const { value } = r.element('', starts, { complete: (v) => v.endsWith(')'), max: limits.stepChars, tooLong: `step ${k} within ${limits.stepChars} characters` });
+    const { value } = r.element('', starts, {
+      complete: (v) => v.endsWith(')'),
+      bound: { chars: limits.stepChars, expected: `step ${k} within ${limits.stepChars} characters` },
+    });
     const m = /^\d+\s+(\S+)\s+(\S.*)$/.exec(value);
     if (!m) r.fail(`step ${k} as '  ${k}  <actor>  <call>'`, l);
     const action = parseCall(m[1]!, m[2]!, config);

@@ -289,11 +289,10 @@ const isCommentStart = (text: string) => /^\(\*(?:\s|$)/.test(text.trimStart());
 const eofLine = (lines: readonly Line[]) => lines.length + (lines.at(-1)?.text === '' ? 0 : 1);
 
 export interface ElementOptions {
-  /** Stop joining once the value reads complete (a step's `-> ret`). */
+  /** Stop joining once the value reads complete (a step's `-> ret`); it is asked at every line, so bound the element. */
   readonly complete?: (value: string) => boolean;
-  /** At most this many characters in all, else fail with `tooLong`. */
-  readonly max?: number;
-  readonly tooLong?: string;
+  /** At most `chars` characters in all, else fail expecting `expected`. */
+  readonly bound?: { readonly chars: number; readonly expected: string };
 }
 
 /** Reads one document element by element, from `start` up to (not including) `end`. */
@@ -381,7 +380,7 @@ export class Reader {
     const segments = [body.slice(label.length).trim()];
     let length = segments[0]!.length;
     for (;;) {
-      if (opts.max !== undefined && length > opts.max) this.fail(opts.tooLong ?? `at most ${opts.max} characters`, line);
+      if (opts.bound && length > opts.bound.chars) this.fail(opts.bound.expected, line);
       if (opts.complete?.(unfold(segments))) break;
       let k = this.i;
       if (length === 0) while (k < this.end && this.lines[k]!.text === '') k++;
@@ -571,8 +570,7 @@ const stepComplete = (value: string) => /->\s*\S+$/.test(value);
 function parseStep(r: Reader, n: number, config: Config, starts: Starts): StatedStep {
   const { value, line } = r.element('', starts, {
     complete: stepComplete,
-    max: limits.stepChars,
-    tooLong: `step ${n} within ${limits.stepChars} characters`,
+    bound: { chars: limits.stepChars, expected: `step ${n} within ${limits.stepChars} characters` },
   });
   if (!stepComplete(value)) r.fail(`'-> <return value>' ending step ${n}`, line);
   const m = /^(\S+)\s+(\S+)\s+(.*?)\s*->\s*(\S+)$/.exec(value);
