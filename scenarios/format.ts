@@ -37,7 +37,9 @@ import { catalogue, findProperty, type PropertyId } from '../properties/catalogu
 import { fold, foldUnits, softUnits, widest } from '../trace/layout.js';
 import {
   documentEnd,
+  expectedStep,
   type Line,
+  looksLikeStep,
   limits,
   parseCall,
   parseRet,
@@ -130,6 +132,8 @@ const propertyOrder = (id: PropertyId) => catalogue.findIndex((p) => p.id === id
 /** What starts an element of a scenario besides a step: every label and a comment. */
 const labels = /^(?:Question:|Outcome:|Returns:|Violates:|Witnesses:|Link:|\{$|\(\*(?:\s|$))/;
 
+const beforeOutcomes = 'a blank line and the Outcome: blocks';
+
 /** A comment at the current line without its marks, or undefined; it must end its line with `*)`. */
 function note(r: Reader, starts: Starts): string | undefined {
   const c = r.comment(starts);
@@ -189,11 +193,12 @@ export function parseScenarioAt(lines: readonly Line[], at: number, file: string
     if (typeof action === 'string') r.fail(action, l);
     steps.push(action);
     stepLineNos.push(l.no);
-    const after = r.peek();
-    if (after && after.text !== '' && !starts(after.text.trimStart(), false)) r.fail(`step ${n}, got step ${/^\d+/.exec(after.text.trimStart())?.[0] ?? `'${after.text.trim()}'`}`, after);
+    // a complete step has no continuation: a line right after it that starts nothing is not mail damage
+    const after = r.peek()?.text.trimStart();
+    if (after && !starts(after, false)) r.fail(expectedStep(n, after, beforeOutcomes));
   }
   const stray = r.peek()?.text.trimStart();
-  if (stray !== undefined && /^\d+\s+\S+\s+\S/.test(stray) && !labels.test(stray)) r.fail(`step ${n}, got step ${/^\d+/.exec(stray)![0]}`);
+  if (stray !== undefined && looksLikeStep(stray)) r.fail(expectedStep(n, stray, beforeOutcomes));
   if (steps.length === 0) r.fail(`step 1 as '  1  <actor>  <call>'`);
 
   // outcomes

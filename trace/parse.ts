@@ -174,7 +174,7 @@ function isActor(word: string, n: Names): boolean {
 }
 
 /** `N actor ...`: a step's first line (without its indent), by number and actor only. */
-const looksLikeStep = (text: string) => /^\d+\s+\S+\s+\S/.test(text);
+export const looksLikeStep = (text: string) => /^\d+\s+\S+\s+\S/.test(text);
 
 /**
  * The number of a step `N actor call` (`text` without its indent), or
@@ -491,12 +491,12 @@ export function parseTraceAt(lines: readonly Line[], at: number, file: string, o
     stepLineNos.push(l.no);
     // a complete step has no continuation: a line right after it that starts nothing is not mail damage
     const after = r.peek();
-    if (after && after.text !== '' && !starts(after.text.trimStart(), false)) r.fail(expectedStep(n, after.text.trimStart()));
+    if (after && after.text !== '' && !starts(after.text.trimStart(), false)) r.fail(expectedStep(n, after.text.trimStart(), afterSteps));
   }
   if (steps.length === 0) r.fail(expectedHere());
   // a step numbered out of turn after a blank line is a mistake, not prose
   const stray = r.peek()?.text.trimStart();
-  if (stray !== undefined && stepNumber(stray, world) !== null) r.fail(expectedStep(n, stray));
+  if (stray !== undefined && stepNumber(stray, world) !== null) r.fail(expectedStep(n, stray, afterSteps));
 
   // trailers, then the trace ends at anything else
   const links: string[] = [];
@@ -529,11 +529,13 @@ export function parseTraceAt(lines: readonly Line[], at: number, file: string, o
   };
 }
 
-/** What a line in the place of step `n` should have been. */
-function expectedStep(n: number, text: string): string {
+/** What `text`, in the place of step `n`, should have been: that step, or `otherwise`. */
+export function expectedStep(n: number, text: string, otherwise: string): string {
   const m = /^(\d+)\s/.exec(text);
-  return m && looksLikeStep(text) ? `step ${n}, got step ${m[1]}` : `step ${n}, a Link:/Reproduce: trailer or a blank line`;
+  return m && looksLikeStep(text) ? `step ${n}, got step ${m[1]}` : `step ${n}, ${otherwise}`;
 }
+
+const afterSteps = 'a Link:/Reproduce: trailer or a blank line';
 
 /** `<property> <verdict> (<kind>)`; the verdict may be `?` or left out. */
 function parseResult(value: string, fail: (expected: string) => never): { property: Property; verdict: StatedVerdict } {
