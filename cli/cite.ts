@@ -12,7 +12,7 @@ export function registerCite(program: Command, ctx: Ctx): void {
   program
     .command('cite')
     .description('print the traces of a file (or - for stdin) ready to paste into a reply')
-    .argument('<file>', 'trace file, or - for standard input (mail quoting is fine)')
+    .argument('<file>', 'trace or scenario file, or - for standard input (mail quoting is fine)')
     .option('--columns', 'one column per actor group, like a race in a commit message (not parseable)')
     .action(async (file: string, flags: { columns?: boolean }) => {
       const { documents } = await readDocuments(ctx, file);

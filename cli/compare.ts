@@ -2,7 +2,7 @@
 // steps of every trace and scenario in a file, run on several designs
 // and presets (all of them by default), returns and verdicts side by
 // side. It judges nothing stated: exit 0, or 2 for bad input.
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { designs } from '../model/designs.js';
 import { allColumns, type Column, compare, compareJson, compareText } from '../trace/compare.js';
 import type { Ctx } from './context.js';
@@ -27,7 +27,11 @@ export function registerCompare(program: Command, ctx: Ctx): void {
     .command('compare')
     .description('run the steps of every trace and scenario in a file (or - for stdin) on several designs and presets, side by side')
     .argument('<file>', 'trace or scenario file, or - for standard input (mail quoting is fine)')
-    .option('--design <id[/preset]>', `a design (all its presets) or one preset of it, repeatable (default: every preset of ${designs.map((d) => d.id).join(', ')})`, collect, [])
+    .addOption(
+      new Option('--design <id[/preset]>', 'a design (all its presets) or one preset of it (repeatable)')
+        .argParser(collect)
+        .default([], `every preset of ${designs.map((d) => d.id).join(', ')}`),
+    )
     .option('--world <name|file>', "read the steps in this world instead of the trace's config")
     .option('--json', 'machine-readable output')
     .action(async (file: string, flags: { design: string[]; world?: string; json?: boolean }) => {

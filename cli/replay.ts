@@ -163,7 +163,7 @@ export function registerReplay(program: Command, ctx: Ctx): void {
   program
     .command('replay')
     .description('replay every trace and scenario in a file (or - for stdin); exit 1 if a return value or a verdict differs')
-    .argument('<file>', 'trace file, or - for standard input (mail quoting is fine)')
+    .argument('<file>', 'trace or scenario file, or - for standard input (mail quoting is fine)')
     .option('--json', 'machine-readable output')
     .option('--verbose', 'after each step, show what changed in the design state and the ghost view')
     .option('--fill', 'print the traces with every return and verdict as the model gives them (? included)')
