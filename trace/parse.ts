@@ -18,7 +18,9 @@
 // `?` stands for a return or verdict not known yet.
 //
 // A text may hold several traces, each from its header line to a blank
-// line followed by prose, a signature, the next header or the end.
+// line followed by prose that no later step or trailer of it follows (a
+// reply's words between the steps are skipped), a signature, the next
+// header or the end.
 // Anything else wrong is a TraceSyntaxError naming the line of the
 // input, as given, and what was expected there.
 import type { Design, Knobs } from '../model/design.js';
@@ -363,6 +365,16 @@ export class Reader {
     return { text: unfold(segments), line: first };
   }
 
+  /** Move to the first line from here on (to where the document ends) that `wanted` claims; false, staying put, if none does. */
+  resume(wanted: (text: string) => boolean): boolean {
+    for (let k = this.i; k < this.end; k++)
+      if (wanted(this.lines[k]!.text.trimStart())) {
+        this.i = k;
+        return true;
+      }
+    return false;
+  }
+
   /** Blank lines and comments. */
   skip(starts: Starts): void {
     for (this.blank(); this.comment(starts); this.blank());
@@ -484,7 +496,16 @@ export function parseTraceAt(lines: readonly Line[], at: number, file: string, o
   for (;;) {
     r.skip(starts);
     const l = r.peek();
-    if (!l || !startsStep(l.text.trimStart(), n, world)) break;
+    const here = l?.text.trimStart();
+    if (!l || here === undefined) break;
+    if (!startsStep(here, n, world)) {
+      // a step numbered out of turn is a mistake, not prose
+      if (stepNumber(here, world) !== null) r.fail(expectedStep(n, here, afterSteps));
+      // a reply's words between the steps (after a blank line): on to the next step or trailer, if one follows
+      const words = steps.length > 0 && !traceLabels.test(here) && !isCommentStart(here);
+      if (words && r.resume((t) => startsStep(t, n, world) || trailerLabel.test(t))) continue;
+      break;
+    }
     if (n > limits.steps) r.fail(`at most ${limits.steps} steps, then a Link:/Reproduce: trailer`);
     // from here on `starts` looks for the step after this one
     steps.push(parseStep(r, n++, config, starts));
@@ -494,9 +515,6 @@ export function parseTraceAt(lines: readonly Line[], at: number, file: string, o
     if (after && after.text !== '' && !starts(after.text.trimStart(), false)) r.fail(expectedStep(n, after.text.trimStart(), afterSteps));
   }
   if (steps.length === 0) r.fail(expectedHere());
-  // a step numbered out of turn after a blank line is a mistake, not prose
-  const stray = r.peek()?.text.trimStart();
-  if (stray !== undefined && stepNumber(stray, world) !== null) r.fail(expectedStep(n, stray, afterSteps));
 
   // trailers, then the trace ends at anything else
   const links: string[] = [];

@@ -186,6 +186,7 @@ const handWritten: [string, 0 | 1, RegExp][] = [
   ['quoted-and-folded', 0, /^Returns: all 4 as stated\nResult: unbind-completes violated \(stated violated\)\nReproduced\.$/m],
   ['quoted-three-deep-folded-at-60', 0, /^Returns: all 4 as stated\nResult: unbind-completes violated \(stated violated\)\nReproduced\.$/m],
   ['several', 1, /^Replayed 2: 1 reproduced, 1 not: line 27$/m],
+  ['inline-reply', 0, /^Returns: all 4 as stated\nResult: unbind-completes violated \(stated violated\)\n(?:.*\n)*Reproduced\.$/m],
   ['scenario-quoted', 0, /^Replayed 2: 2 reproduced, 0 not$/m],
 ];
 

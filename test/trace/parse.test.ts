@@ -74,6 +74,16 @@ describe('several traces in a text', () => {
     expect(ts[1]!.lines.steps).toEqual(numbered.filter(({ l, no }) => /^\d /.test(l) && no < ts[2]!.lines.header).map(({ no }) => no));
   });
 
+  it("a reply's words between the steps and before the trailers are skipped; words after the last of them end the trace", () => {
+    const lines = printTrace({ ...parseTrace(byHand), links: ['x'] }).split('\n');
+    const step = (n: number) => lines.findIndex((l) => l.startsWith(`  ${n}  `));
+    const reply = [...lines.slice(0, step(2) + 1), '', 'Here the NIC pins it.', '', ...lines.slice(step(3), step(4) + 1), '', 'And it waits.', ...lines.slice(step(4) + 1), 'Thanks,', ''];
+    expect(reply.length).toBe(lines.length + 7);
+    const [p] = parseTraces(quote(reply.join('\n'), '> '));
+    expect(p!.trace).toStrictEqual({ ...parseTrace(byHand), links: ['x'] });
+    expect(p!.lines.steps).toEqual([1, 2, 3, 4].map((n) => reply.findIndex((l) => l.startsWith(`  ${n}  `)) + 1));
+  });
+
   it('a scenario is not a trace for parseTraces; the columns view is refused', () => {
     expect(failure(() => parseTraces('Hi\nP2P scenario x\nQuestion: y?\n')).message).toMatch(/^<input>:2: expected a trace, not a scenario/);
     const columns = '(* columns view for reading, not parseable: replay the plain \'cite\' *)\n' + byHand;
