@@ -237,6 +237,12 @@ describe('generated bad traces', () => {
     ['a megabyte route list', () => base.replace('route e0 none', `route e0 none${' ,'.repeat(1 << 19)}`), 2, 7, /expected a route '<exporter> .*, got ''$/],
     ['1000 steps', () => base.replace(step3, Array.from({ length: 998 }, (_, i) => `  ${i + 3}  p0  fork()  -> -EAGAIN`).join('\n')), 2, 1015, /expected at most 999 steps, then a Link:\/Reproduce: trailer$/],
     ['a megabyte Detail (presentation: not judged)', () => base.replace('Detail: ', `Detail: ${'d'.repeat(1 << 20)} `), 0, 0, /^$/],
+    // the reader's own loops: a value still empty past blank lines, a reply's words between steps, header-like lines
+    ['a Link: with no value, then 100,000 blank lines', () => `${base}Link:${'\n'.repeat(100_000)}`, 0, 0, /^$/],
+    ['100,000 lines of a reply between two steps', () => base.replace(step3, `${'\nwords of a reply'.repeat(100_000)}\n\n${step3}`), 0, 0, /^$/],
+    ['a trace, then 100,000 lines of prose', () => `${base}\n${'prose\n'.repeat(100_000)}`, 0, 0, /^$/],
+    ['100,000 header-like lines of no design', () => 'P2P hmm x\n'.repeat(100_000), 2, 1, /found none$/],
+    ['100,000 headers of a trace with no steps', () => 'P2P struct-page mainline\n'.repeat(100_000), 2, 2, /expected Knobs:, .* or step 1 .*, got the next header$/],
   ];
 
   it.each(cases)('%s: exit %i', async (name, input, code, line, message) => {
