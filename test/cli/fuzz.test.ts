@@ -154,7 +154,7 @@ describe('mutated traces', () => {
         await endsInTheCli(['cite', '--columns', '-'], text, [0, 2]);
         await endsInTheCli(['compare', '--design', 'struct-page/mainline', '--design', 'dma-buf', '-'], text, [0, 2]);
       }),
-      { seed: fixedSeed, numRuns: 150 },
+      { seed: fixedSeed, numRuns: 100 },
     );
   });
 });
