@@ -10,6 +10,7 @@ import { registerCheck } from './check.js';
 import { registerExplore } from './explore.js';
 import { registerList } from './list.js';
 import { registerCite } from './cite.js';
+import { registerCompare } from './compare.js';
 import { registerReplay } from './replay.js';
 import { registerMatrix } from './matrix.js';
 
@@ -22,7 +23,7 @@ function buildProgram(ctx: Ctx): Command {
     .version(version, '--version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: () => {} });
-  for (const register of [registerList, registerExplore, registerCheck, registerReplay, registerCite, registerMatrix]) register(program, ctx);
+  for (const register of [registerList, registerExplore, registerCheck, registerReplay, registerCompare, registerCite, registerMatrix]) register(program, ctx);
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: () => {} });
   return program;
 }

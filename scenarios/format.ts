@@ -31,14 +31,29 @@
 import type { DesignId } from '../model/design.js';
 import { findDesign } from '../model/designs.js';
 import { formatCall } from '../model/format.js';
-import type { Action, Config, Ret } from '../model/vocabulary.js';
+import { namesOf } from '../model/calls.js';
+import { type Action, type Config, defaultConfig, type Ret } from '../model/vocabulary.js';
 import { catalogue, findProperty, type PropertyId } from '../properties/catalogue.js';
-import { fold, foldUnits, softUnits, unfold, widest } from '../trace/layout.js';
-import { type Line, limits, parseCall, parseConfigBlock, parseRet, TraceSyntaxError, unmail } from '../trace/parse.js';
+import { fold, foldUnits, softUnits, widest } from '../trace/layout.js';
+import {
+  documentEnd,
+  expectedStep,
+  type Line,
+  looksLikeStep,
+  limits,
+  parseCall,
+  parseRet,
+  type ReadOptions,
+  Reader,
+  RETURN_WORDS,
+  readConfig,
+  SCENARIO_WORD,
+  type Starts,
+  startsStep,
+  TraceSyntaxError,
+  unmail,
+} from '../trace/parse.js';
 import { configLines, HEADER_WORD } from '../trace/print.js';
-
-/** The second word of a scenario's header line: `P2P scenario <name>`. */
-const SCENARIO_WORD = 'scenario';
 
 /** What one run of the steps shows on one design/preset. */
 export interface ScenarioOutcome {
@@ -114,142 +129,118 @@ export function printScenario(s: Scenario): string {
 
 const propertyOrder = (id: PropertyId) => catalogue.findIndex((p) => p.id === id);
 
-class Cursor {
-  i = 0;
-  constructor(
-    readonly lines: readonly Line[],
-    readonly file: string,
-  ) {}
+/** What starts an element of a scenario besides a step: every label and a comment. */
+const labels = /^(?:Question:|Outcome:|Returns:|Violates:|Witnesses:|Link:|\{$|\(\*(?:\s|$))/;
 
-  peek(): Line | undefined {
-    return this.lines[this.i];
-  }
+const beforeOutcomes = 'a blank line and the Outcome: blocks';
 
-  fail(expected: string, at?: Line): never {
-    const line = at ?? this.peek();
-    const eof = this.lines.length + (this.lines.at(-1)?.text === '' ? 0 : 1);
-    throw new TraceSyntaxError(this.file, line?.no ?? eof, expected + (line ? '' : ', got end of input'));
-  }
-
-  blank(): void {
-    while (this.peek()?.text === '') this.i++;
-  }
-
-  /** A `(* ... *)` comment starting here, unfolded, or undefined. */
-  comment(): string | undefined {
-    const first = this.peek();
-    if (!first?.text.trimStart().startsWith('(*')) return undefined;
-    const segments: string[] = [];
-    const indent = first.text.length - first.text.trimStart().length;
-    for (;;) {
-      const l = this.peek();
-      // continuation lines are indented deeper: an unclosed comment must not swallow the Returns: after it
-      const continues = l === first || (l !== undefined && l.text.length - l.text.trimStart().length > indent);
-      if (!continues) this.fail(`'*)' closing the comment opened on line ${first.no}`, l && first);
-      this.i++;
-      segments.push(l.text.trim());
-      if (l.text.includes('*)')) break;
-    }
-    const text = unfold(segments);
-    if (!text.endsWith('*)')) this.fail(`a comment ending its line with '*)'`, first);
-    return text.slice(2, -2).trim();
-  }
-
-  /** `Label: value` at `indent` spaces, and continuation lines indented deeper. */
-  field(label: string, indent: number, what: string): { value: string; line: Line } {
-    const line = this.peek();
-    const head = ' '.repeat(indent) + label;
-    if (!line?.text.startsWith(head)) this.fail(`${head} ${what}`);
-    this.i++;
-    const segments = [line.text.slice(head.length).trim()];
-    for (;;) {
-      const l = this.peek();
-      if (!l || !new RegExp(`^ {${indent + 1},}\\S`).test(l.text) || /^\s*\(\*/.test(l.text)) break;
-      segments.push(l.text.trim());
-      this.i++;
-    }
-    return { value: unfold(segments), line };
-  }
+/** A comment at the current line without its marks, or undefined; it must end its line with `*)`. */
+function note(r: Reader, starts: Starts): string | undefined {
+  const c = r.comment(starts);
+  if (!c) return undefined;
+  if (!c.text.endsWith('*)')) r.fail(`a comment ending its line with '*)'`, c.line);
+  return c.text.slice(2, -2).trim();
 }
 
-/** Parse a scenario file; throws TraceSyntaxError naming the file and line. */
-export function parseScenario(text: string, file = '<input>'): ParsedScenario {
-  const c: Cursor = new Cursor(unmail(text), file);
-  c.blank();
-
-  const header = c.peek();
-  const hm = header && new RegExp(`^${HEADER_WORD} ${SCENARIO_WORD} ([a-z0-9][a-z0-9-]*)$`).exec(header.text);
-  if (!header || !hm) c.fail(`'${HEADER_WORD} ${SCENARIO_WORD} <name>' (lower case, digits and '-')`);
-  c.i++;
+/**
+ * The scenario whose header is line index `at`, read as trace/parse.ts
+ * reads a trace (mail damage undone, lines joined by what they say);
+ * `next` is the index of the first line after it. Link: trailers may be
+ * left out here; a scenario file needs them (parseScenario).
+ */
+export function parseScenarioAt(lines: readonly Line[], at: number, file: string, opts: ReadOptions = {}): { parsed: ParsedScenario; next: number } {
+  const r: Reader = new Reader(lines, at, documentEnd(lines, at), file);
+  const header = r.next()!;
+  const hm = new RegExp(`^${HEADER_WORD}\\s+${SCENARIO_WORD}\\s+([a-z0-9][a-z0-9-]*)$`).exec(header.text.trim());
+  if (!hm) r.fail(`'${HEADER_WORD} ${SCENARIO_WORD} <name>' (lower case, digits and '-')`, header);
   const name = hm[1]!;
-  const question = c.field('Question:', 0, '<one sentence>').value;
-  if (question === '') c.fail('a question after Question:', header);
 
-  // { config }: from '{' to the first '}' line
-  const open = c.peek();
-  if (open?.text !== '{') c.fail(`'{' opening the config`);
-  const close = c.lines.findIndex((l, k) => k > c.i && l.text === '}');
-  if (close < 0) c.fail(`'}' closing the config opened on line ${open.no}`);
-  const config = parseConfigBlock(c.lines.slice(c.i, close + 1), file);
-  c.i = close + 1;
-  const note = c.comment();
+  let config = opts.world ?? defaultConfig;
+  let world = namesOf(config);
+  let n = 1; // the number of the next step
+  const starts: Starts = (t, deeper) => startsStep(t, n, world) || (!deeper && labels.test(t));
+  r.blank();
+  if (!r.peek()?.text.trimStart().startsWith('Question:')) r.fail('Question: <one sentence>');
+  const question = r.element('Question:', starts).value;
+  if (question === '') r.fail('a question after Question:', header);
 
-  // steps
-  c.blank();
+  r.blank();
+  if (r.peek()?.text.trim() === '{') {
+    const block = readConfig(r, (t) => labels.test(t));
+    if (!opts.world) {
+      config = block;
+      world = namesOf(config);
+    }
+  }
+  const comment = note(r, starts);
+
+  // steps: `N actor call`, no returns
   const steps: Action[] = [];
   const stepLineNos: number[] = [];
   for (;;) {
-    const l = c.peek();
-    if (!l || l.text === '') break;
-    const n = steps.length + 1;
-    if (n > limits.steps) c.fail(`at most ${limits.steps} steps, then a blank line`);
-    const m = /^\s+(\d+)\s+(\S+)\s+(\S.*)$/.exec(l.text);
-    if (!m) c.fail(`step ${n} as '  ${n}  <actor>  <call>'`);
-    if (Number(m[1]) !== n) c.fail(`step ${n}, got step ${m[1]}`);
-    const action = parseCall(m[2]!, m[3]!, config);
-    if (typeof action === 'string') c.fail(action);
+    r.blank();
+    const l = r.peek();
+    if (!l || !startsStep(l.text.trimStart(), n, world)) break;
+    if (n > limits.steps) r.fail(`at most ${limits.steps} steps, then a blank line`);
+    const k = n++;
+    const { value } = r.element('', starts, {
+      complete: (v) => v.endsWith(')'),
+      bound: { chars: limits.stepChars, expected: `step ${k} within ${limits.stepChars} characters` },
+    });
+    const m = /^\d+\s+(\S+)\s+(\S.*)$/.exec(value);
+    if (!m) r.fail(`step ${k} as '  ${k}  <actor>  <call>'`, l);
+    const action = parseCall(m[1]!, m[2]!, config);
+    if (typeof action === 'string') r.fail(action, l);
     steps.push(action);
     stepLineNos.push(l.no);
-    c.i++;
+    // a complete step has no continuation: a line right after it that starts nothing is not mail damage
+    const after = r.peek()?.text.trimStart();
+    if (after && !starts(after, false)) r.fail(expectedStep(n, after, beforeOutcomes));
   }
-  if (steps.length === 0) c.fail('step 1');
+  const stray = r.peek()?.text.trimStart();
+  if (stray !== undefined && looksLikeStep(stray)) r.fail(expectedStep(n, stray, beforeOutcomes));
+  if (steps.length === 0) r.fail(`step 1 as '  1  <actor>  <call>'`);
 
   // outcomes
-  c.blank();
   const expectations: Expectation[] = [];
   const expectationLineNos: number[] = [];
-  for (; c.peek()?.text.startsWith('Outcome:'); c.blank()) {
-    const line = c.peek()!;
-    const om = /^Outcome: (\S+) (\S+)$/.exec(line.text);
+  const field = (label: string, what: string) => {
+    r.blank();
+    if (!r.peek()?.text.trimStart().startsWith(label)) r.fail(`  ${label} ${what}`);
+    return r.element(label, starts);
+  };
+  for (r.blank(); r.peek()?.text.trimStart().startsWith('Outcome:'); r.blank()) {
+    const line = r.next()!;
+    const om = /^Outcome:\s+(\S+)\s+(\S+)$/.exec(line.text.trim());
     const design = om ? findDesign(om[1]!) : undefined;
-    if (!om || !design) c.fail(`'Outcome: <design> <preset>' naming a design, got '${line.text}'`);
+    if (!om || !design) r.fail(`'Outcome: <design> <preset>' naming a design, got '${line.text.trim()}'`, line);
     const preset = design.presets.find((p) => p.name === om[2]);
     if (!preset)
-      c.fail(`a preset of ${design.id} (one of: ${design.presets.map((p) => p.name).join(', ')}), got '${om[2]}'`);
+      r.fail(`a preset of ${design.id} (one of: ${design.presets.map((p) => p.name).join(', ')}), got '${om[2]}'`, line);
     if (expectations.some((e) => e.design === design.id && e.preset === preset.name))
-      c.fail(`each design/preset once, got ${design.id} ${preset.name} twice`);
-    c.i++;
-    const outcomeNote = c.comment();
+      r.fail(`each design/preset once, got ${design.id} ${preset.name} twice`, line);
+    r.blank();
+    const outcomeNote = note(r, starts);
 
-    const rets = c.field('Returns:', 2, `<${steps.length} return values, one per step>`);
+    const rets = field('Returns:', `<${steps.length} return values, one per step>`);
     const returns = rets.value.split(' ').filter(Boolean).map((w) => {
       const ret = parseRet(w);
-      if (ret === null) c.fail(`a return value (0, vmaN, ioN, mrN, fdN, pN, a Linux errno, SIGBUS, SIGSEGV or BOUND), got '${w}'`, rets.line);
+      if (ret === null) r.fail(`a return value (${RETURN_WORDS}), got '${w}'`, rets.line);
       return ret;
     });
     if (returns.length !== steps.length)
-      c.fail(`${steps.length} return values, one per step, got ${returns.length}`, rets.line);
+      r.fail(`${steps.length} return values, one per step, got ${returns.length}`, rets.line);
     const ids = (label: string, kinds: readonly string[]) => {
-      const f = c.field(label, 2, `<property ids> or 'none'`);
+      const f = field(label, `<property ids> or 'none'`);
       const words = f.value.split(' ').filter(Boolean);
       if (words.length === 1 && words[0] === 'none') return [];
       const out = words.map((w) => {
         const p = findProperty(w);
         if (!p || !kinds.includes(p.kind))
-          c.fail(`${kinds.join(' or ')} property ids or 'none' after ${label}, got '${w}'`, f.line);
+          r.fail(`${kinds.join(' or ')} property ids or 'none' after ${label}, got '${w}'`, f.line);
         return p.id;
       });
-      if (new Set(out).size !== out.length) c.fail(`each property once after ${label}`, f.line);
+      if (new Set(out).size !== out.length) r.fail(`each property once after ${label}`, f.line);
       return out.sort((a, b) => propertyOrder(a) - propertyOrder(b));
     };
     const violates = ids('Violates:', ['safety', 'liveness']);
@@ -262,27 +253,44 @@ export function parseScenario(text: string, file = '<input>'): ParsedScenario {
     });
     expectationLineNos.push(line.no);
   }
-  if (expectations.length === 0) c.fail(`'Outcome: <design> <preset>' after the steps`);
+  if (expectations.length === 0) r.fail(`'Outcome: <design> <preset>' after the steps`);
 
   // trailers
   const links: string[] = [];
-  while (c.peek()?.text.startsWith('Link:')) {
-    const link = c.field('Link:', 0, '<url or commit>').value;
-    if (link === '') c.fail('a url or commit after Link:');
-    links.push(link);
+  for (r.blank(); r.peek()?.text.trimStart().startsWith('Link:'); r.blank()) {
+    const link = r.element('Link:', starts);
+    if (link.value === '') r.fail('a url or commit after Link:', link.line);
+    links.push(link.value);
   }
-  if (links.length === 0) c.fail(`'Link: <url or commit>' trailers after the outcomes`);
-  c.blank();
-  if (c.peek()) c.fail(`a Link: trailer or the end of the file`);
 
   const scenario: Scenario = {
     name,
     question,
     config,
-    ...(note === undefined ? {} : { note }),
+    ...(comment === undefined ? {} : { note: comment }),
     steps,
     expectations,
     links,
   };
-  return { scenario, file, lines: { header: header.no, steps: stepLineNos, expectations: expectationLineNos } };
+  return { parsed: { scenario, file, lines: { header: header.no, steps: stepLineNos, expectations: expectationLineNos } }, next: r.at };
+}
+
+/**
+ * Parse a scenario file: one scenario from its first line, its Link:
+ * trailers, nothing after them. Throws TraceSyntaxError naming the file
+ * and line.
+ */
+export function parseScenario(text: string, file = '<input>'): ParsedScenario {
+  const lines = unmail(text);
+  let at = 0;
+  while (lines[at]?.text === '') at++;
+  const first = lines[at];
+  if (!first || !/^\S+\s+\S+\s+\S+$/.test(first.text) || first.text.split(/\s+/).slice(0, 2).join(' ') !== `${HEADER_WORD} ${SCENARIO_WORD}`)
+    throw new TraceSyntaxError(file, first?.no ?? 1, `'${HEADER_WORD} ${SCENARIO_WORD} <name>' (lower case, digits and '-')`);
+  const { parsed, next } = parseScenarioAt(lines, at, file);
+  const r: Reader = new Reader(lines, next, lines.length, file);
+  if (parsed.scenario.links.length === 0) r.fail(`'Link: <url or commit>' trailers after the outcomes`);
+  r.blank();
+  if (r.peek()) r.fail(`a Link: trailer or the end of the file`);
+  return parsed;
 }

@@ -1,18 +1,37 @@
-// Reading a trace back (DESIGN.md §5): the inverse of trace/print.ts,
-// tolerant of what mail does to text. Quoting of any depth (`> `, `>>`,
-// `> > `), CRLF, trailing spaces, prose before the trace (the header
-// line `P2P <design> <preset>` marks its start) and anything after its
-// last trailer (`Reproduce:`) or after a `-- ` signature line are all
-// accepted. Anything else wrong is a TraceSyntaxError naming the line of
-// the input, as given, and what was expected there.
+// Reading traces back: the inverse of trace/print.ts,
+// tolerant of what mail and hand-writing do to text.
+//
+// Mail: quoting of any depth (`> `, `>>`, `> > `), CRLF, trailing
+// spaces, prose around a trace, a `-- ` signature, and lines re-wrapped
+// at any width and quoting depth. A re-wrapped line may land with no
+// indent at all, so lines are joined by what they say, not where they
+// stand: a line that cannot START an element (the header, `Knobs:`,
+// `{`, `}`, a config keyword, `(*`, `Result:`, `Detail:`, a step
+// `N actor ...` numbered next, `Link:`, `Reproduce:`) continues the
+// element before it; so does any line indented deeper than that
+// element's first line (the printer's own folding), unless it starts a
+// step. A blank line ends an element, unless its value is still empty
+// (mail cut the line at its indent, before a long URL).
+//
+// Hand-writing: the config block (the default world), `Result:` (every
+// property is judged), `Detail:` and the trailers may be left out, and
+// `?` stands for a return or verdict not known yet.
+//
+// A text may hold several traces, each from its header line to a blank
+// line followed by prose that no later step or trailer of it follows (a
+// reply's words between the steps are skipped), a signature, the next
+// header or the end.
+// Anything else wrong is a TraceSyntaxError naming the line of the
+// input, as given, and what was expected there.
 import type { Design, Knobs } from '../model/design.js';
 import { designs, findDesign } from '../model/designs.js';
-import { type Actor, callsNamed, namesOf } from '../model/calls.js';
+import { type Actor, callsNamed, type Names, namesOf } from '../model/calls.js';
 import { formatCall } from '../model/format.js';
 import {
   type Action,
   type Bound,
   type Config,
+  defaultConfig,
   defaultLimits,
   type ExporterConfig,
   type ImporterConfig,
@@ -22,13 +41,12 @@ import {
   type Ret,
   type Route,
   type Signal,
-  type TraceStep,
 } from '../model/vocabulary.js';
 import { findProperty, type Property } from '../properties/catalogue.js';
 import type { Verdict } from '../properties/explore.js';
 import { COLUMNS_NOTE, unfold } from './layout.js';
 import { HEADER_WORD } from './print.js';
-import type { Trace } from './trace.js';
+import { type StatedRet, type StatedStep, type StatedVerdict, type Trace, UNKNOWN } from './trace.js';
 
 export class TraceSyntaxError extends Error {
   constructor(
@@ -43,8 +61,8 @@ export class TraceSyntaxError extends Error {
 
 export interface ParsedTrace {
   readonly trace: Trace;
-  /** Input line (1-based, as given) of the header, `Result:` and each step's first line. */
-  readonly lines: { readonly header: number; readonly result: number; readonly steps: readonly number[] };
+  /** Input line (1-based, as given) of the header, `Result:` (null without one) and each step's first line. */
+  readonly lines: { readonly header: number; readonly result: number | null; readonly steps: readonly number[] };
 }
 
 export interface Line {
@@ -76,6 +94,9 @@ export function parseRet(word: string): Ret | null {
   if (errnos.has(word) || Object.hasOwn(signals, word) || word === BOUND) return word as Ret;
   return null;
 }
+
+/** What a return may be, for messages. */
+export const RETURN_WORDS = '0, vmaN, ioN, mrN, fdN, pN, a Linux errno such as -EREMOTEIO, SIGBUS, SIGSEGV or BOUND';
 
 /**
  * Bounds on what a trace (or a scenario) may ask of the model, so that no
@@ -149,23 +170,149 @@ const indentOf = (text: string) => text.length - text.trimStart().length;
 
 const names = (xs: readonly { readonly name: string }[]) => xs.map((x) => x.name).join(', ') || 'none in the config';
 
-// --- the parser ----------------------------------------------------------
+/** A word that can take a step in a world with these names: pN, fault, an importer or an exporter. */
+function isActor(word: string, n: Names): boolean {
+  return /^p(?:0|[1-9]\d*)$/.test(word) || word === 'fault' || n.importerId(word) !== null || n.exporterId(word) !== null;
+}
 
-class Reader {
+/** `N actor ...`: a step's first line (without its indent), by number and actor only. */
+export const looksLikeStep = (text: string) => /^\d+\s+\S+\s+\S/.test(text);
+
+/**
+ * The number of a step `N actor call` (`text` without its indent), or
+ * null: the actor is one of the world's (mail may have cut the call off
+ * after a long actor column), or the call reads like one (`name(`), so
+ * that an unknown actor is named as such.
+ */
+function stepNumber(text: string, world: Names): number | null {
+  const m = /^(\d+)\s+(\S+)(?:\s+(\S+))?/.exec(text);
+  return m !== null && (isActor(m[2]!, world) || /^[a-z_]+\(/.test(m[3] ?? '')) ? num(m[1]!) : null;
+}
+
+/** Does `text` (no indent) start step `n`: that number, and an actor of the world. */
+export const startsStep = (text: string, n: number, world: Names) => stepNumber(text, world) === n;
+
+// --- documents: where each trace or scenario starts and ends ------------
+
+/** The second word of a scenario's header line: `P2P scenario <name>` (scenarios/format.ts). */
+export const SCENARIO_WORD = 'scenario';
+
+/** A `-- ` signature line: what follows it is not the trace's. */
+const SIGNATURE = '--';
+
+/**
+ * A `P2P <design> <preset>` line: its two words. Split, not a regex:
+ * `^(\s*)P2P\s+(\S+)\s+(\S+)$` backtracks quadratically on a long line.
+ */
+function headerWords(text: string): { design: string; preset: string } | null {
+  const body = text.trimStart();
+  if (!body.startsWith(HEADER_WORD)) return null;
+  const words = body.split(/\s+/);
+  if (words.length !== 3 || words[0] !== HEADER_WORD) return null;
+  return { design: words[1]!, preset: words[2]! };
+}
+
+export interface DocumentStart {
+  readonly kind: 'trace' | 'scenario';
+  /** Index into the lines. */
+  readonly at: number;
+}
+
+/** Is line `i` a header: `P2P scenario <name>`, or `P2P <design> <preset>` naming a design or followed by a config. */
+function headerAt(lines: readonly Line[], i: number): DocumentStart | null {
+  const m = headerWords(lines[i]!.text);
+  if (!m) return null;
+  if (m.design === SCENARIO_WORD) return { kind: 'scenario', at: i };
+  if (findDesign(m.design)) return { kind: 'trace', at: i };
+  // an unknown design still heads a trace when a trace's body follows, so that the error names it
+  for (let k = i + 1; k < lines.length; k++) {
+    const t = lines[k]!.text.trimStart();
+    if (t === '' || t.startsWith('(*')) continue;
+    return /^(?:Knobs:|\{$)/.test(t) ? { kind: 'trace', at: i } : null;
+  }
+  return null;
+}
+
+/** The first trace or scenario at or after line index `from`, or null. */
+function findDocument(lines: readonly Line[], from: number): DocumentStart | null {
+  for (let i = from; i < lines.length; i++) {
+    const d = headerAt(lines, i);
+    if (d) return d;
+  }
+  return null;
+}
+
+/** Where the document starting at `at` must end at the latest: the next signature or header line. */
+export function documentEnd(lines: readonly Line[], at: number): number {
+  for (let k = at + 1; k < lines.length; k++) if (lines[k]!.text.trim() === SIGNATURE || headerAt(lines, k)) return k;
+  return lines.length;
+}
+
+/**
+ * Every trace and scenario of `lines`, in order, each read by `read`
+ * (which says where it ended). Throws TraceSyntaxError for the columns
+ * view, and for a text with none.
+ */
+export function eachDocument<T>(lines: readonly Line[], file: string, read: (d: DocumentStart) => { value: T; next: number }): T[] {
+  const out: T[] = [];
+  for (let from = 0, d = findDocument(lines, 0); d; d = findDocument(lines, from)) {
+    const note = lines.slice(from, d.at).find((l) => l.text.trim() === COLUMNS_NOTE);
+    if (note) throw new TraceSyntaxError(file, note.no, "a plain trace, not the columns view (use 'p2pmodel cite' without --columns)");
+    const { value, next } = read(d);
+    out.push(value);
+    from = next;
+  }
+  if (out.length === 0) noDocument(lines, file);
+  return out;
+}
+
+/** The text holds no trace: name the line where one seems to begin without its header, or line 1. */
+function noDocument(lines: readonly Line[], file: string): never {
+  const hint = lines.find((l) => /^(?:\{$|Knobs:|Result:|Detail:)/.test(l.text.trimStart()));
+  throw new TraceSyntaxError(
+    file,
+    hint?.no ?? 1,
+    `a trace starting with a '${HEADER_WORD} <design> <preset>' header line` + (hint ? ' before this line' : ', found none'),
+  );
+}
+
+// --- the element reader -----------------------------------------------------
+
+/**
+ * Whether a line starts an element where the reader stands. `text` is the
+ * line without its indent; `deeper` says it is indented deeper than the
+ * element it would otherwise continue.
+ */
+export type Starts = (text: string, deeper: boolean) => boolean;
+
+const isCommentStart = (text: string) => /^\(\*(?:\s|$)/.test(text.trimStart());
+
+/** The line number an error at the end of `lines` names: the line after the last. */
+const eofLine = (lines: readonly Line[]) => lines.length + (lines.at(-1)?.text === '' ? 0 : 1);
+
+export interface ElementOptions {
+  /** Stop joining once the value reads complete (a step's `-> ret`); it is asked at every line, so bound the element. */
+  readonly complete?: (value: string) => boolean;
+  /** At most `chars` characters in all, else fail expecting `expected`. */
+  readonly bound?: { readonly chars: number; readonly expected: string };
+}
+
+/** Reads one document element by element, from `start` up to (not including) `end`. */
+export class Reader {
   private i: number;
-  /** Where input ends: a `-- ` signature line, or past the last line. */
-  private readonly end: number;
-  readonly eofLine: number;
 
   constructor(
     private readonly lines: readonly Line[],
     start: number,
+    private readonly end: number,
     readonly file: string,
   ) {
     this.i = start;
-    const sig = lines.findIndex((l, k) => k > start && l.text === '--');
-    this.end = sig < 0 ? lines.length : sig;
-    this.eofLine = sig < 0 ? lines.length + (lines.at(-1)?.text === '' ? 0 : 1) : lines[sig]!.no;
+  }
+
+  /** Index of the current line: where the document stopped, once it is read. */
+  get at(): number {
+    return this.i;
   }
 
   peek(): Line | undefined {
@@ -178,152 +325,209 @@ class Reader {
     return l;
   }
 
-  fail(expected: string, at?: Line): never {
-    const line = at ?? this.peek();
-    const got = line ? '' : this.i < this.lines.length ? ', got the signature' : ', got end of input';
-    throw new TraceSyntaxError(this.file, line?.no ?? this.eofLine, expected + got);
+  /** Throw a TraceSyntaxError at line `at` (default: the current one); `end` or no line left: where the document ends. */
+  fail(expected: string, at?: Line | 'end'): never {
+    const line = at === 'end' ? undefined : (at ?? this.peek());
+    if (line) throw new TraceSyntaxError(this.file, line.no, expected);
+    const stop = this.lines[this.end];
+    const got = !stop ? 'end of input' : stop.text.trim() === SIGNATURE ? 'the signature' : 'the next header';
+    throw new TraceSyntaxError(this.file, stop?.no ?? eofLine(this.lines), `${expected}, got ${got}`);
   }
 
-  /** Blank lines and `(* ... *)` comments. */
-  skip(): void {
-    for (;;) {
-      const l = this.peek();
-      if (l?.text.trim() === '') this.i++;
-      else if (l?.text.trimStart().startsWith('(*')) {
-        for (;;) {
-          const c = this.next();
-          if (!c) this.fail(`'*)' closing the comment opened on line ${l.no}`);
-          if (c.text.includes('*)')) break;
-        }
-      } else return;
-    }
+  blank(): void {
+    while (this.peek()?.text === '') this.i++;
   }
 
-  /** `Label: value` and its continuation lines (indented; for `shell`, only after a line ending in `\`). */
-  field(label: string, what: string, shell = false): { value: string; line: Line } {
-    const line = this.peek();
-    if (!line?.text.startsWith(label)) this.fail(`${label} ${what}`);
-    this.i++;
-    const segments = [line.text.slice(label.length).trim()];
+  /** Nothing but blank lines from here to where the document ends. */
+  private blankToEnd(): boolean {
+    for (let k = this.i; k < this.end; k++) if (this.lines[k]!.text !== '') return false;
+    return true;
+  }
+
+  /**
+   * The `(* ... *)` comment at the current line, unfolded, marks
+   * included. It runs to the line holding `*)`; a blank line or a line
+   * `starts` claims before that means it was never closed.
+   */
+  comment(starts: Starts): { text: string; line: Line } | undefined {
+    const first = this.peek();
+    if (!first || !isCommentStart(first.text)) return undefined;
+    const indent = indentOf(first.text);
+    const segments: string[] = [];
     for (;;) {
       const l = this.peek();
-      if (!l || !/^\s+\S/.test(l.text)) break;
-      if (shell && !segments.at(-1)!.endsWith('\\')) break;
-      segments.push(l.text.trim());
+      const continues = l === first || (l !== undefined && l.text !== '' && (indentOf(l.text) > indent || !starts(l.text.trimStart(), false)));
+      if (!continues) this.fail(`'*)' closing the comment opened on line ${first.no}`, this.blankToEnd() ? 'end' : first);
       this.i++;
+      segments.push(l.text.trim());
+      if (l.text.includes('*)')) break;
+    }
+    return { text: unfold(segments), line: first };
+  }
+
+  /** Move to the first line from here on (to where the document ends) that `wanted` claims; false, staying put, if none does. */
+  resume(wanted: (text: string) => boolean): boolean {
+    for (let k = this.i; k < this.end; k++)
+      if (wanted(this.lines[k]!.text.trimStart())) {
+        this.i = k;
+        return true;
+      }
+    return false;
+  }
+
+  /** Blank lines and comments. */
+  skip(starts: Starts): void {
+    for (this.blank(); this.comment(starts); this.blank());
+  }
+
+  /**
+   * The element at the current line: its text after `label`, and every
+   * line that continues it (see the top of this file), joined by
+   * layout.ts unfold().
+   */
+  element(label: string, starts: Starts, opts: ElementOptions = {}): { value: string; line: Line } {
+    const line = this.next()!;
+    const body = line.text.trimStart();
+    const indent = line.text.length - body.length;
+    const segments = [body.slice(label.length).trim()];
+    let length = segments[0]!.length;
+    for (;;) {
+      if (opts.bound && length > opts.bound.chars) this.fail(opts.bound.expected, line);
+      if (opts.complete?.(unfold(segments))) break;
+      let k = this.i;
+      if (length === 0) while (k < this.end && this.lines[k]!.text === '') k++;
+      const l = k < this.end ? this.lines[k] : undefined;
+      if (!l || l.text === '') break;
+      const text = l.text.trimStart();
+      if (starts(text, l.text.length - text.length > indent)) break;
+      this.i = k + 1;
+      segments.push(text);
+      length += text.length;
     }
     return { value: unfold(segments), line };
   }
 }
 
-/**
- * A `P2P <design> <preset>` line: its indent and two words. Split, not a
- * regex: `^(\s*)P2P\s+(\S+)\s+(\S+)$` backtracks quadratically on a long line.
- */
-function headerWords(text: string): { indent: string; design: string; preset: string } | null {
-  const body = text.trimStart();
-  if (!body.startsWith(HEADER_WORD)) return null;
-  const words = body.split(/\s+/);
-  if (words.length !== 3 || words[0] !== HEADER_WORD) return null;
-  return { indent: text.slice(0, text.length - body.length), design: words[1]!, preset: words[2]! };
+// --- traces ---------------------------------------------------------------
+
+export interface ReadOptions {
+  /** Read every step in this world instead of the trace's own (`--world`). */
+  readonly world?: Config;
 }
 
-/** Where the trace starts: a `P2P <design> <preset>` line naming a design or followed by its body. */
-function findHeader(lines: readonly Line[], file: string): number {
-  for (let i = 0; i < lines.length; i++) {
-    const m = headerWords(lines[i]!.text);
-    if (!m) continue;
-    if (findDesign(m.design)) return i;
-    const following = lines.slice(i + 1).find((l) => l.text.trim() !== '' && !l.text.trimStart().startsWith('(*'));
-    if (following?.text.startsWith(m.indent) && /^(?:Knobs:|\{$)/.test(following.text.slice(m.indent.length))) return i;
-  }
-  const hint = lines.find((l) => /^(?:\{$|Knobs:|Result:|Detail:)/.test(l.text));
-  throw new TraceSyntaxError(
-    file,
-    hint?.no ?? 1,
-    `a trace starting with a '${HEADER_WORD} <design> <preset>' header line` +
-      (hint ? ' before this line' : ', found none'),
-  );
+const traceLabels = /^(?:Knobs:|Result:|Detail:|Link:|Reproduce:|\{$)/;
+const trailerLabel = /^(?:Link|Reproduce):/;
+
+/** Every trace in `text`, in order; throws TraceSyntaxError naming the line. */
+export function parseTraces(text: string, file = '<input>', opts: ReadOptions = {}): ParsedTrace[] {
+  const lines = unmail(text);
+  return eachDocument(lines, file, (d) => {
+    if (d.kind === 'scenario') throw new TraceSyntaxError(file, lines[d.at]!.no, `a trace, not a scenario (p2pmodel replay reads both)`);
+    const { parsed, next } = parseTraceAt(lines, d.at, file, opts);
+    return { value: parsed, next };
+  });
 }
 
-export function parseTraceDetailed(text: string, file = '<input>'): ParsedTrace {
-  const mailed = unmail(text);
-  const start = findHeader(mailed, file);
-  // A trace indented as a whole (a code block in a mail or a web page) is read without that indent.
-  const indent = /^\s*/.exec(mailed[start]!.text)![0];
-  const lines = mailed.map((l, i) =>
-    i >= start && l.text.startsWith(indent) ? { no: l.no, text: l.text.slice(indent.length) } : l,
-  );
-  const note = lines.slice(0, start).find((l) => l.text === COLUMNS_NOTE);
-  if (note)
-    throw new TraceSyntaxError(file, note.no, "a plain trace, not the columns view (use 'p2pmodel cite' without --columns)");
-  const r: Reader = new Reader(lines, start, file);
+/** The first trace in `text`. */
+export function parseTraceDetailed(text: string, file = '<input>', opts: ReadOptions = {}): ParsedTrace {
+  return parseTraces(text, file, opts)[0]!;
+}
 
-  // P2P <design> <preset>
+/** Parse a trace; throws TraceSyntaxError naming the line. */
+export function parseTrace(text: string, file = '<input>'): Trace {
+  return parseTraceDetailed(text, file).trace;
+}
+
+/** The trace whose header is line index `at`; `next` is the index of the first line after it. */
+export function parseTraceAt(lines: readonly Line[], at: number, file: string, opts: ReadOptions = {}): { parsed: ParsedTrace; next: number } {
+  const r: Reader = new Reader(lines, at, documentEnd(lines, at), file);
   const headerLine = r.next()!;
   const { design: designId, preset: presetName } = headerWords(headerLine.text)!;
   const design = findDesign(designId);
   if (!design) r.fail(`a design (one of: ${designs.map((d) => d.id).join(', ')}), got '${designId}'`, headerLine);
   const preset = design.presets.find((p) => p.name === presetName);
   if (!preset)
-    r.fail(
-      `a preset of ${design.id} (one of: ${design.presets.map((p) => p.name).join(', ')}), got '${presetName}'`,
-      headerLine,
-    );
+    r.fail(`a preset of ${design.id} (one of: ${design.presets.map((p) => p.name).join(', ')}), got '${presetName}'`, headerLine);
 
-  // Knobs: name=value ...
-  r.skip();
+  let config = opts.world ?? defaultConfig;
+  let world = namesOf(config);
+  let n = 1; // the number of the next step
+  const starts: Starts = (t, deeper) => startsStep(t, n, world) || (!deeper && (traceLabels.test(t) || isCommentStart(t)));
+  // what may still come before step 1, for the message when something else does
+  const ahead = ['Knobs:', "'{'", 'Result:', 'Detail:'];
+  const expectedHere = () => [...ahead, `step 1 ('1  <actor>  <call>  -> <return value>')`].join(', ').replace(/, (?=[^,]*$)/, ' or ');
+  const take = (what: string) => ahead.splice(0, ahead.indexOf(what) + 1);
+  const comes = (label: string) => {
+    r.skip(starts);
+    return r.peek()?.text.trimStart().startsWith(label) === true;
+  };
+
   let overrides: Knobs = {};
-  if (r.peek()?.text.startsWith('Knobs:')) {
-    const { value, line } = r.field('Knobs:', 'name=value ...');
+  if (comes('Knobs:')) {
+    take('Knobs:');
+    const { value, line } = r.element('Knobs:', starts);
     overrides = parseKnobs(design, value, (e) => r.fail(e, line));
   }
 
-  // { config }
-  r.skip();
-  const config = parseConfig(r);
-
-  // (* statement *) Result: <property> <verdict> (<kind>)
-  r.skip();
-  const resultLine = r.peek();
-  const rm = resultLine && /^Result:\s+(\S+)\s+(\S+)(?:\s+\((\S+)\))?$/.exec(resultLine.text);
-  if (!resultLine || !rm) r.fail(`'Result: <property> <verdict> (<kind>)'`);
-  r.next();
-  const property = findProperty(rm[1]!);
-  if (!property) r.fail(`a property id (see 'p2pmodel list'), got '${rm[1]}'`, resultLine);
-  if (rm[3] !== undefined && rm[3] !== property.kind)
-    r.fail(`the kind of ${property.id}, '(${property.kind})', got '(${rm[3]})'`, resultLine);
-  const verdict = rm[2] as Verdict;
-  if (!verdictsOf(property).includes(verdict))
-    r.fail(`a verdict of a ${property.kind} property (${verdictsOf(property).join(' or ')}), got '${rm[2]}'`, resultLine);
-
-  // Detail: ...
-  r.skip();
-  const detail = r.field('Detail:', '<what the property check saw>').value;
-
-  // numbered steps
-  const steps: TraceStep[] = [];
-  const stepLineNos: number[] = [];
-  for (;;) {
-    r.skip();
-    const l = r.peek();
-    const n = steps.length + 1;
-    if (!l) r.fail(`step ${n} or a Link:/Reproduce: trailer`);
-    if (/^(?:Link|Reproduce):/.test(l.text)) break;
-    if (n > limits.steps) r.fail(`at most ${limits.steps} steps, then a Link:/Reproduce: trailer`);
-    steps.push(parseStep(r, n, config));
-    stepLineNos.push(l.no);
+  if (r.peek()?.text.trim() === '{') {
+    take("'{'");
+    const block = readConfig(r, (t) => traceLabels.test(t) || isCommentStart(t));
+    if (!opts.world) {
+      config = block;
+      world = namesOf(config);
+    }
   }
 
-  // trailers
+  let result: { property: Property; verdict: StatedVerdict; line: Line } | undefined;
+  if (comes('Result:')) {
+    take('Result:');
+    const { value, line } = r.element('Result:', starts);
+    result = { ...parseResult(value, (e) => r.fail(e, line)), line };
+  }
+
+  let detail = '';
+  if (comes('Detail:')) {
+    take('Detail:');
+    detail = r.element('Detail:', starts).value;
+  }
+
+  const steps: StatedStep[] = [];
+  const stepLineNos: number[] = [];
+  for (;;) {
+    r.skip(starts);
+    const l = r.peek();
+    const here = l?.text.trimStart();
+    if (!l || here === undefined) break;
+    if (!startsStep(here, n, world)) {
+      // a step numbered out of turn is a mistake, not prose
+      if (stepNumber(here, world) !== null) r.fail(expectedStep(n, here, afterSteps));
+      // a reply's words between the steps (after a blank line): on to the next step or trailer, if one follows
+      const words = steps.length > 0 && !traceLabels.test(here) && !isCommentStart(here);
+      if (words && r.resume((t) => startsStep(t, n, world) || trailerLabel.test(t))) continue;
+      break;
+    }
+    if (n > limits.steps) r.fail(`at most ${limits.steps} steps, then a Link:/Reproduce: trailer`);
+    // from here on `starts` looks for the step after this one
+    steps.push(parseStep(r, n++, config, starts));
+    stepLineNos.push(l.no);
+    // a complete step has no continuation: a line right after it that starts nothing is not mail damage
+    const after = r.peek();
+    if (after && after.text !== '' && !starts(after.text.trimStart(), false)) r.fail(expectedStep(n, after.text.trimStart(), afterSteps));
+  }
+  if (steps.length === 0) r.fail(expectedHere());
+
+  // trailers, then the trace ends at anything else
   const links: string[] = [];
   let command: string | undefined;
-  while (command === undefined) {
-    r.skip();
+  for (;;) {
+    r.skip(starts);
     const l = r.peek();
-    if (l?.text.startsWith('Link:')) links.push(r.field('Link:', '<url or commit>').value);
-    else if (l?.text.startsWith('Reproduce:')) command = r.field('Reproduce:', '<command>', true).value;
-    else r.fail(`a Link: or Reproduce: trailer`);
+    const t = l?.text.trimStart() ?? '';
+    if (!l || !traceLabels.test(t)) break;
+    if (!trailerLabel.test(t)) r.fail(`a Link: or Reproduce: trailer after the steps, or a blank line and prose`);
+    if (t.startsWith('Link:')) links.push(r.element('Link:', starts).value);
+    else if (command === undefined) command = r.element('Reproduce:', starts).value;
+    else r.fail('one Reproduce: trailer, got a second');
   }
 
   const trace: Trace = {
@@ -331,19 +535,39 @@ export function parseTraceDetailed(text: string, file = '<input>'): ParsedTrace 
     preset: preset.name,
     overrides,
     config,
-    property: property.id,
-    verdict,
+    ...(result ? { property: result.property.id, verdict: result.verdict } : {}),
     detail,
     steps,
     links,
-    command,
+    command: command ?? '',
   };
-  return { trace, lines: { header: headerLine.no, result: resultLine.no, steps: stepLineNos } };
+  return {
+    parsed: { trace, lines: { header: headerLine.no, result: result?.line.no ?? null, steps: stepLineNos } },
+    next: r.at,
+  };
 }
 
-/** Parse a trace; throws TraceSyntaxError naming the line. */
-export function parseTrace(text: string, file = '<input>'): Trace {
-  return parseTraceDetailed(text, file).trace;
+/** What `text`, in the place of step `n`, should have been: that step, or `otherwise`. */
+export function expectedStep(n: number, text: string, otherwise: string): string {
+  const m = /^(\d+)\s/.exec(text);
+  return m && looksLikeStep(text) ? `step ${n}, got step ${m[1]}` : `step ${n}, ${otherwise}`;
+}
+
+const afterSteps = 'a Link:/Reproduce: trailer or a blank line';
+
+/** `<property> <verdict> (<kind>)`; the verdict may be `?` or left out. */
+function parseResult(value: string, fail: (expected: string) => never): { property: Property; verdict: StatedVerdict } {
+  const words = value.split(/\s+/).filter(Boolean);
+  const kindWord = words.length > 1 && /^\(.*\)$/.test(words.at(-1)!) ? words.pop()! : undefined;
+  if (words.length < 1 || words.length > 2) fail(`'Result: <property> <verdict> (<kind>)'`);
+  const property = findProperty(words[0]!);
+  if (!property) fail(`a property id (see 'p2pmodel list'), got '${words[0]}'`);
+  if (kindWord !== undefined && kindWord !== `(${property.kind})`)
+    fail(`the kind of ${property.id}, '(${property.kind})', got '${kindWord}'`);
+  const verdict = words[1] ?? UNKNOWN;
+  if (verdict !== UNKNOWN && !verdictsOf(property).includes(verdict as Verdict))
+    fail(`a verdict of a ${property.kind} property (${verdictsOf(property).join(' or ')}), got '${verdict}'`);
+  return { property, verdict: verdict as StatedVerdict };
 }
 
 function parseKnobs(design: Design, value: string, fail: (expected: string) => never): Knobs {
@@ -361,58 +585,50 @@ function parseKnobs(design: Design, value: string, fail: (expected: string) => n
   return knobs;
 }
 
-function parseStep(r: Reader, n: number, config: Config): TraceStep {
-  const first = r.next()!;
-  const segments = [first.text.trim()];
-  // bounded, so that the regexes below never see a megabyte
-  let length = segments[0]!.length;
-  const tooLong = () => length > limits.stepChars && r.fail(`step ${n} within ${limits.stepChars} characters`, first);
-  tooLong();
-  const complete = () => /->\s*\S+$/.test(unfold(segments));
-  while (!complete()) {
-    // a folded call continues on indented lines; a new step or anything else ends it
-    const l = r.peek();
-    if (!l || !/^\s+\S/.test(l.text) || /^\s*\d+\s+\S+\s+\S/.test(l.text))
-      r.fail(`'-> <return value>' ending step ${n}`, first);
-    segments.push(l.text.trim());
-    length += l.text.length;
-    tooLong();
-    r.next();
-  }
-  const m = /^(\S+)\s+(\S+)\s+(.*?)\s*->\s*(\S+)$/.exec(unfold(segments));
-  if (!m || !/^\d+$/.test(m[1]!)) r.fail(`step ${n} as '${n}  <actor>  <call>  -> <return value>'`, first);
-  const [, numText, actor, call, retText] = m as unknown as [string, string, string, string, string];
-  if (num(numText) !== n) r.fail(`step ${n}, got step ${numText}`, first);
+const stepComplete = (value: string) => /->\s*\S+$/.test(value);
+
+function parseStep(r: Reader, n: number, config: Config, starts: Starts): StatedStep {
+  const { value, line } = r.element('', starts, {
+    complete: stepComplete,
+    bound: { chars: limits.stepChars, expected: `step ${n} within ${limits.stepChars} characters` },
+  });
+  if (!stepComplete(value)) r.fail(`'-> <return value>' ending step ${n}`, line);
+  const m = /^(\S+)\s+(\S+)\s+(.*?)\s*->\s*(\S+)$/.exec(value);
+  if (!m) r.fail(`step ${n} as '${n}  <actor>  <call>  -> <return value>'`, line);
+  const [, , actor, call, retText] = m as unknown as [string, string, string, string, string];
   const action = parseCall(actor, call, config);
-  if (typeof action === 'string') r.fail(action, first);
-  const ret = parseRet(retText);
-  if (ret === null)
-    r.fail(
-      `a return value (0, vmaN, ioN, mrN, fdN, pN, a Linux errno such as -EREMOTEIO, SIGBUS, SIGSEGV or BOUND), got '${retText}'`,
-      first,
-    );
+  if (typeof action === 'string') r.fail(action, line);
+  const ret: StatedRet | null = retText === UNKNOWN ? UNKNOWN : parseRet(retText);
+  if (ret === null) r.fail(`a return value (${RETURN_WORDS}; ? if unknown), got '${retText}'`, line);
   return { action, ret };
 }
 
-function parseConfig(r: Reader): Config {
-  const open = r.peek();
-  if (open?.text !== '{') r.fail(`'{' opening the config`);
-  r.next();
+// --- the config block -------------------------------------------------------
+
+/**
+ * The `{ ... }` config block at the current line (scenarios/ reads it
+ * too). A statement starts with a config keyword; any other line
+ * continues the one before, unless it reads like a statement of its own
+ * (`word name:`) or `outside` claims it for the enclosing format (the
+ * block was never closed).
+ */
+export function readConfig(r: Reader, outside: (text: string) => boolean): Config {
+  const open = r.next()!;
   const statements: { line: Line; segments: string[] }[] = [];
   let close: Line;
   for (;;) {
-    const l = r.next();
-    if (!l) r.fail(`'}' closing the config opened on line ${open.no}`);
-    const t = l.text.trim();
+    const l = r.peek();
+    const t = l?.text.trim();
+    if (t === undefined || outside(t)) r.fail(`'}' closing the config opened on line ${open.no}`);
+    r.next();
     if (t === '}') {
-      close = l;
+      close = l!;
       break;
     }
     if (t === '') continue;
-    if (configKeywords.includes(t.split(/[\s:;]/)[0]!)) statements.push({ line: l, segments: [t] });
-    // a folded statement continues on lines indented deeper than its first
-    else if (statements.length > 0 && indentOf(l.text) > indentOf(statements.at(-1)!.line.text))
-      statements.at(-1)!.segments.push(t);
+    const last = statements.at(-1);
+    if (configKeywords.includes(t.split(/[\s:;]/)[0]!)) statements.push({ line: l!, segments: [t] });
+    else if (last && (indentOf(l!.text) > indentOf(last.line.text) || !/^[A-Za-z][\w.-]*\s+\S+\s*:/.test(t))) last.segments.push(t);
     else r.fail(`an exporter, importer, iommu or limits line, or '}'`, l);
   }
   const exporters: ExporterConfig[] = [];
@@ -503,15 +719,16 @@ function parseLimits(text: string, fail: (expected: string) => never): Limits {
 }
 
 /**
- * The `{ ... }` config block of a trace, for formats built on the trace
- * text (scenarios/): `lines` (from unmail()) hold the block from its `{`
- * to its `}`. Throws TraceSyntaxError naming the line.
+ * A world file's text (worlds/): comments, one `{ ... }` block, nothing
+ * after it. Throws TraceSyntaxError naming the line.
  */
 export function parseConfigBlock(lines: readonly Line[], file: string): Config {
-  const r = new Reader(lines, 0, file);
-  r.skip();
-  const config = parseConfig(r);
-  r.skip();
+  const r: Reader = new Reader(lines, 0, lines.length, file);
+  const none: Starts = () => false;
+  r.skip(none);
+  if (r.peek()?.text.trim() !== '{') r.fail(`'{' opening the config`);
+  const config = readConfig(r, () => false);
+  r.skip(none);
   if (r.peek()) r.fail(`nothing after the config block's '}'`);
   return config;
 }

@@ -20,11 +20,14 @@
 //   Link: https://lore.kernel.org/r/...           trailers
 //   Reproduce: p2pmodel explore --design struct-page --preset ... \
 //     --seed 42 --path 19:3:3:3:3
+//
+// A trace without a property prints no comment and no Result:, an empty
+// detail no Detail:, an empty command no Reproduce:.
 import { formatCall } from '../model/format.js';
 import { type Config, type ImporterConfig, limitWords } from '../model/vocabulary.js';
 import { findProperty } from '../properties/catalogue.js';
 import { fold, foldUnits, softUnits, WIDTH, widest } from './layout.js';
-import type { Trace } from './trace.js';
+import { type StatedRet, type Trace, UNKNOWN } from './trace.js';
 
 /** The first word of the header line, like `C` or `AArch64` in a litmus test. */
 export const HEADER_WORD = 'P2P';
@@ -56,10 +59,12 @@ export function headerLines(t: Trace): string[] {
   const knobs = Object.entries(t.overrides).map(([k, v]) => `${k}=${v}`);
   if (knobs.length > 0) lines.push(...foldUnits('Knobs:', knobs, { indent: 2 }));
   lines.push(...configLines(t.config));
-  const property = findProperty(t.property);
-  if (property) lines.push(...foldUnits('(*', [...softUnits(property.statement), '*)'], { indent: 3 }));
-  lines.push(`Result: ${t.property} ${t.verdict}${property ? ` (${property.kind})` : ''}`);
-  lines.push(...fold('Detail:', t.detail, { indent: 2 }));
+  const property = t.property === undefined ? undefined : findProperty(t.property);
+  if (property) {
+    lines.push(...foldUnits('(*', [...softUnits(property.statement), '*)'], { indent: 3 }));
+    lines.push(`Result: ${property.id} ${t.verdict ?? UNKNOWN} (${property.kind})`);
+  }
+  if (t.detail !== '') lines.push(...fold('Detail:', t.detail, { indent: 2 }));
   return lines;
 }
 
@@ -67,43 +72,42 @@ export interface StepCell {
   readonly n: number;
   readonly actor: string;
   readonly call: string;
-  readonly ret: string;
+  readonly ret: StatedRet;
 }
 
-export function stepCells(t: Trace): StepCell[] {
+export function stepCells(t: Pick<Trace, 'config' | 'steps'>): StepCell[] {
   return t.steps.map((s, i) => ({ n: i + 1, ...formatCall(s.action, t.config), ret: s.ret }));
 }
 
 /**
- * One line per step, columns aligned: `  n  actor  call  -> ret`. The
- * call column is as wide as the widest call that still leaves room for
- * the widest return; a step that does not fit folds its call at the
+ * The lines of each step, columns aligned: `  n  actor  call  -> ret`.
+ * The call column is as wide as the widest call that still leaves room
+ * for the widest return; a step that does not fit folds its call at the
  * commas, `-> ret` ending its last line.
  */
-export function stepLines(t: Trace): string[] {
-  const cells = stepCells(t);
-  if (cells.length === 0) return [];
+export function stepLineGroups(config: Config, steps: Trace['steps']): string[][] {
+  const cells = stepCells({ config, steps });
   const numW = String(cells.length).length;
   const actorW = widest(cells.map((c) => c.actor));
   const retW = widest(cells.map((c) => c.ret));
   const lead = 2 + numW + 2 + actorW + 2; // where the call starts
   const callW = Math.min(widest(cells.map((c) => c.call)), WIDTH - lead - 2 - 3 - retW);
-  const out: string[] = [];
-  for (const c of cells) {
+  return cells.map((c) => {
     const head = `  ${String(c.n).padStart(numW)}  ${c.actor.padEnd(actorW)}`;
     const aligned = `${head}  ${c.call.padEnd(callW)}  -> ${c.ret}`;
     const plain = `${head}  ${c.call}  -> ${c.ret}`;
-    if (aligned.length <= WIDTH) out.push(aligned);
-    else if (plain.length <= WIDTH) out.push(plain);
-    else out.push(...foldUnits(head, [...softUnits(c.call), `-> ${c.ret}`], { indent: Math.min(lead, 12) }));
-  }
-  return out;
+    if (aligned.length <= WIDTH) return [aligned];
+    if (plain.length <= WIDTH) return [plain];
+    return foldUnits(head, [...softUnits(c.call), `-> ${c.ret}`], { indent: Math.min(lead, 12) });
+  });
 }
+
+export const stepLines = (t: Trace): string[] => stepLineGroups(t.config, t.steps).flat();
 
 export function trailerLines(t: Trace): string[] {
   const lines: string[] = [];
   for (const link of t.links) lines.push(...fold('Link:', link, { indent: 2 }));
-  lines.push(...foldUnits('Reproduce:', commandUnits(t.command), { indent: 2, style: 'shell' }));
+  if (t.command !== '') lines.push(...foldUnits('Reproduce:', commandUnits(t.command), { indent: 2, style: 'shell' }));
   return lines;
 }
 
@@ -119,5 +123,6 @@ function commandUnits(command: string): string[] {
 }
 
 export function printTrace(t: Trace): string {
-  return [...headerLines(t), '', ...stepLines(t), '', ...trailerLines(t)].join('\n') + '\n';
+  const trailers = trailerLines(t);
+  return [...headerLines(t), '', ...stepLines(t), ...(trailers.length > 0 ? ['', ...trailers] : [])].join('\n') + '\n';
 }

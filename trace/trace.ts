@@ -1,10 +1,22 @@
 // A trace: the product's currency (DESIGN.md §5). Everything needed to
 // replay a run and judge it again, and nothing that depends on the
-// generator that found it.
+// generator that found it. A hand-written trace may leave returns and
+// the verdict unknown (`?`) and judge no property in particular.
 import type { DesignId, Knobs } from '../model/design.js';
-import type { Config, TraceStep } from '../model/vocabulary.js';
+import type { Action, Config, Ret } from '../model/vocabulary.js';
 import { findProperty, type PropertyId } from '../properties/catalogue.js';
 import type { ExploreResult, PropertyResult, Verdict } from '../properties/explore.js';
+
+/** A return or verdict the writer does not know yet: `replay --fill` fills it in. */
+export const UNKNOWN = '?';
+export type StatedRet = Ret | typeof UNKNOWN;
+export type StatedVerdict = Verdict | typeof UNKNOWN;
+
+/** One step as a trace states it. */
+export interface StatedStep {
+  readonly action: Action;
+  readonly ret: StatedRet;
+}
 
 export interface Trace {
   readonly design: DesignId;
@@ -12,13 +24,15 @@ export interface Trace {
   /** Knob overrides on top of the preset (not the whole knob set). */
   readonly overrides: Knobs;
   readonly config: Config;
-  readonly property: PropertyId;
-  readonly verdict: Verdict;
-  /** One line: what the property check saw. */
+  /** The property its `Result:` line judges; absent, replay judges every property. */
+  readonly property?: PropertyId;
+  /** The stated verdict of `property`, present with it. */
+  readonly verdict?: StatedVerdict;
+  /** One line: what the property check saw; '' for none (no `Detail:` line). */
   readonly detail: string;
-  readonly steps: readonly TraceStep[];
+  readonly steps: readonly StatedStep[];
   readonly links: readonly string[];
-  /** The command that reproduces it. */
+  /** The command that reproduces it; '' for none (no `Reproduce:` line). */
   readonly command: string;
 }
 

@@ -1,16 +1,19 @@
 // Whatever text arrives, the parsers throw nothing but TraceSyntaxError
 // and the CLI ends in its own error handling: exit 0, 1 or 2, with
 // stderr empty or (exit 2) exactly one line naming <stdin>:LINE. Fed:
-// real traces from `explore --json` and the scenario files, mutated the
-// way editors and mail do it (lines deleted, duplicated, swapped or
-// inserted; characters flipped; the text cut short), and random text.
+// real traces from `explore --json`, explore's whole text output (several
+// traces and prose) and the scenario files, as printed and as mail had
+// them (quoted, re-wrapped), mutated the way editors and mail do it
+// (lines deleted, duplicated, swapped or inserted; characters flipped;
+// the text cut short), and random text.
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixedSeed } from '../../properties/defaults.js';
 import { parseScenario } from '../../scenarios/format.js';
 import { scenarioFiles } from '../../scenarios/load.js';
-import { parseTrace, TraceSyntaxError } from '../../trace/parse.js';
+import { parseTrace, parseTraces, TraceSyntaxError } from '../../trace/parse.js';
+import { mangle, namedMangles, tracesOf } from '../trace/support.js';
 import { cli } from './fake-io.js';
 
 type Mutation =
@@ -110,19 +113,23 @@ async function endsInTheCli(argv: readonly string[], text: string, codes: readon
 }
 
 let traces: string[] = [];
+/** explore's whole outputs, as printed and as mail had them. */
+const wholes: string[] = [];
 const scenarios = scenarioFiles().map((f) => readFileSync(f, 'utf8'));
+const mailed = (text: string) => mangle(text, namedMangles['quoted three deep, fold -s -w 60']!);
 
 beforeAll(async () => {
   for (const [design, preset] of [
     ['struct-page', 'lsfmm-2020'],
-    ['struct-page', 'bug-insert-leak'],
     ['vma-p2p', 'legacy-importer'],
-    ['vma-p2p', 'as-posted'],
+    ['dma-buf', 'vfio-v6.19-rc'],
   ] as const) {
-    const { out } = await cli(['explore', '--design', design, '--preset', preset, '--runs', '2000', '--json']);
-    for (const r of JSON.parse(out).results) if (r.trace) traces.push(r.trace);
+    const whole = (await cli(['explore', '--design', design, '--preset', preset, '--runs', '100'])).out;
+    traces.push(...tracesOf(whole));
+    wholes.push(whole, mailed(whole));
   }
   traces = traces.filter((t, i) => traces.indexOf(t) === i);
+  traces.push(...traces.map(mailed));
 });
 
 describe('mutated traces', () => {
@@ -138,14 +145,36 @@ describe('mutated traces', () => {
     );
   });
 
-  it('replay, replay --json --verbose and cite --columns end in the CLI', async () => {
+  it('replay, replay --json --verbose, replay --fill, cite --columns and compare end in the CLI', async () => {
     await fc.assert(
       fc.asyncProperty(mutatedArb(() => traces), async (text) => {
         await endsInTheCli(['replay', '-'], text, [0, 1, 2]);
         await endsInTheCli(['replay', '--json', '--verbose', '-'], text, [0, 1, 2]);
+        await endsInTheCli(['replay', '--fill', '--design', 'vma-p2p', '-'], text, [0, 1, 2]);
         await endsInTheCli(['cite', '--columns', '-'], text, [0, 2]);
+        await endsInTheCli(['compare', '--design', 'struct-page/mainline', '--design', 'dma-buf', '-'], text, [0, 2]);
       }),
-      { seed: fixedSeed, numRuns: 400 },
+      { seed: fixedSeed, numRuns: 100 },
+    );
+  });
+});
+
+describe("mutated files of several traces (explore's whole output)", () => {
+  it('the unmutated ones replay every trace in them (exit 0)', async () => {
+    for (const t of wholes) {
+      expect(parseTraces(t).length).toBeGreaterThan(1);
+      expect((await cli(['replay', '-'], t)).code).toBe(0);
+    }
+  });
+
+  it('parse every trace, or a TraceSyntaxError naming a line; replay and compare end in the CLI', async () => {
+    await fc.assert(
+      fc.asyncProperty(mutatedArb(() => wholes), async (text) => {
+        parsesOrNamesALine(() => parseTraces(text), text);
+        await endsInTheCli(['replay', '-'], text, [0, 1, 2]);
+        await endsInTheCli(['compare', '--design', 'vma-p2p/rfc-2019', '-'], text, [0, 2]);
+      }),
+      { seed: fixedSeed, numRuns: 80 },
     );
   });
 });
@@ -155,6 +184,16 @@ describe('mutated scenario files', () => {
     fc.assert(
       fc.property(mutatedArb(() => scenarios), (text) => parsesOrNamesALine(() => parseScenario(text), text)),
       { seed: fixedSeed, numRuns: 1000 },
+    );
+  });
+
+  it('replay and replay --fill of them, as printed and mailed, end in the CLI', async () => {
+    await fc.assert(
+      fc.asyncProperty(mutatedArb(() => [...scenarios, ...scenarios.map(mailed)]), async (text) => {
+        await endsInTheCli(['replay', '-'], text, [0, 1, 2]);
+        await endsInTheCli(['replay', '--fill', '-'], text, [0, 1, 2]);
+      }),
+      { seed: fixedSeed, numRuns: 80 },
     );
   });
 });
@@ -177,11 +216,12 @@ describe('random text', () => {
     );
   });
 
-  it('replay and cite end in the CLI', async () => {
+  it('replay, cite and compare end in the CLI', async () => {
     await fc.assert(
       fc.asyncProperty(textArb, async (text) => {
         await endsInTheCli(['replay', '-'], text, [0, 1, 2]);
         await endsInTheCli(['cite', '-'], text, [0, 2]);
+        await endsInTheCli(['compare', '--design', 'struct-page/lsfmm-2020', '-'], text, [0, 2]);
       }),
       { seed: fixedSeed, numRuns: 400 },
     );

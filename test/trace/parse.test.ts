@@ -1,0 +1,190 @@
+// Reading traces as people write and mail them (trace/parse.ts): by
+// hand, with the config block, Result:, Detail: and the trailers left
+// out and `?` for what is not known; several to a text; lines a mail
+// client cut joined back by what can start an element; and what cannot
+// be mail damage named by its line.
+import { describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../model/vocabulary.js';
+import { loadWorld } from '../../worlds/load.js';
+import { parseScenario, parseScenarioAt } from '../../scenarios/format.js';
+import { parseTrace, parseTraces, TraceSyntaxError, unmail } from '../../trace/parse.js';
+import { printTrace } from '../../trace/print.js';
+import { foldS, quote } from './support.js';
+
+const byHand = ['P2P struct-page lsfmm-2020', '', '1 p0 mmap(e0, 1, MAP_SHARED, 0) -> ?', '2 p0 ibv_reg_mr(nic0, vma0) -> mr0', '3 e0 unbind() -> 0', '4 e0 unbind_finish() -> ?', ''].join('\n');
+
+/** The TraceSyntaxError parsing `text` throws: its line and message. */
+function failure(parse: () => unknown): { line: number; message: string } {
+  try {
+    parse();
+  } catch (err) {
+    if (err instanceof TraceSyntaxError) return { line: err.line, message: err.message };
+    throw err;
+  }
+  throw new Error('parsed');
+}
+
+describe('a trace by hand', () => {
+  it('a header and numbered steps are a trace: the default world, every property judged, no trailers', () => {
+    const t = parseTrace(byHand);
+    expect(t).toStrictEqual({
+      design: 'struct-page',
+      preset: 'lsfmm-2020',
+      overrides: {},
+      config: defaultConfig,
+      detail: '',
+      steps: [
+        { action: { kind: 'proc_mmap', proc: 0, exporter: 0, pages: 1, shared: true, offset: 0 }, ret: '?' },
+        { action: { kind: 'proc_reg_mr', proc: 0, importer: 2, vma: 0, odp: false }, ret: 'mr0' },
+        { action: { kind: 'exporter_unbind', exporter: 0 }, ret: '0' },
+        { action: { kind: 'exporter_unbind_finish', exporter: 0 }, ret: '?' },
+      ],
+      links: [],
+      command: '',
+    });
+    expect(t.property).toBeUndefined();
+  });
+
+  it('Result: with ? or no verdict, and its kind or not; Detail: and the trailers in any order', () => {
+    for (const result of ['Result: no-leak ?', 'Result: no-leak', 'Result: no-leak ? (liveness)', 'Result: no-leak (liveness)'])
+      expect(parseTrace(byHand.replace('\n\n', `\n${result}\n\n`))).toMatchObject({ property: 'no-leak', verdict: '?' });
+    const t = parseTrace(`${byHand}\nReproduce: by hand\nLink: https://lore.kernel.org/r/x\nLink: y\n`);
+    expect(t).toMatchObject({ links: ['https://lore.kernel.org/r/x', 'y'], command: 'by hand' });
+    expect(failure(() => parseTrace(`${byHand}\nReproduce: a\nReproduce: b\n`)).message).toMatch(/:9: expected one Reproduce: trailer, got a second$/);
+  });
+
+  it('Knobs: and a config block read as printed, and the world of --world replaces it, steps read by its names', () => {
+    const world = loadWorld('routes').config;
+    const t = parseTraces(byHand.replace('\n\n', '\nKnobs: longterm_p2pdma=refused\n\n'), 'x', { world })[0]!.trace;
+    expect(t.overrides).toEqual({ longterm_p2pdma: 'refused' });
+    expect(t.config).toBe(world);
+    const printed = printTrace({ ...t, config: world });
+    expect(parseTrace(printed).config).toStrictEqual(world);
+  });
+});
+
+describe('several traces in a text', () => {
+  it('each from its header line to a blank line and prose, a signature or the next header', () => {
+    const one = printTrace(parseTrace(byHand));
+    const text = ['Two runs:', '', one, 'and the next one right after it:', '', byHand + byHand.replace('lsfmm-2020', 'mainline'), '-- ', 'P2P is fun'].join('\n');
+    const ts = parseTraces(text);
+    expect(ts.map((p) => p.trace.preset)).toEqual(['lsfmm-2020', 'lsfmm-2020', 'mainline']);
+    const numbered = text.split('\n').map((l, i) => ({ l, no: i + 1 }));
+    expect(ts.map((p) => p.lines.header)).toEqual(numbered.filter(({ l }) => /^P2P struct-page [a-z]/.test(l)).map(({ no }) => no));
+    expect(ts[1]!.lines.steps).toEqual(numbered.filter(({ l, no }) => /^\d /.test(l) && no < ts[2]!.lines.header).map(({ no }) => no));
+  });
+
+  it("a reply's words between the steps and before the trailers are skipped; words after the last of them end the trace", () => {
+    const lines = printTrace({ ...parseTrace(byHand), links: ['x'] }).split('\n');
+    const step = (n: number) => lines.findIndex((l) => l.startsWith(`  ${n}  `));
+    const reply = [...lines.slice(0, step(2) + 1), '', 'Here the NIC pins it.', '', ...lines.slice(step(3), step(4) + 1), '', 'And it waits.', ...lines.slice(step(4) + 1), 'Thanks,', ''];
+    expect(reply.length).toBe(lines.length + 7);
+    const [p] = parseTraces(quote(reply.join('\n'), '> '));
+    expect(p!.trace).toStrictEqual({ ...parseTrace(byHand), links: ['x'] });
+    expect(p!.lines.steps).toEqual([1, 2, 3, 4].map((n) => reply.findIndex((l) => l.startsWith(`  ${n}  `)) + 1));
+  });
+
+  it('a scenario is not a trace for parseTraces; the columns view is refused', () => {
+    expect(failure(() => parseTraces('Hi\nP2P scenario x\nQuestion: y?\n')).message).toMatch(/^<input>:2: expected a trace, not a scenario/);
+    const columns = '(* columns view for reading, not parseable: replay the plain \'cite\' *)\n' + byHand;
+    expect(failure(() => parseTraces(columns)).line).toBe(1);
+  });
+});
+
+describe('lines a mail client cut', () => {
+  const printed = printTrace({ ...parseTrace(byHand), property: 'unbind-completes', verdict: 'violated', detail: 'unbind of exporter 0 waits on user space: e0: pgmap_ref 1, 1 above base; e0 page 0: still allocated to a0', links: ['https://lore.kernel.org/r/4e0637ba-0d7c-66a5-d3de-bc1e7dc7c0ef@amd.com', 'commit 4003f107fa2e ("mm: introduce FOLL_PCI_P2PDMA to gate getting PCI P2PDMA pages")'], command: 'npx p2pmodel explore --design struct-page --preset lsfmm-2020 --property unbind-completes --seed 42 --path 65:2:1:0:1:9:10:10:13:13:14:14' });
+  const t = parseTrace(printed);
+
+  /**
+   * Cut the line of `text` holding `needle` at every space past its first
+   * word and a step's actor (mail cuts at the last space that fits, so a
+   * line is never cut that early), the rest at column 0, and read each.
+   */
+  const cutEverywhere = (text: string, needle: string) => {
+    const lines = text.split('\n');
+    const i = lines.findIndex((l) => l.includes(needle));
+    const line = lines[i]!;
+    let cuts = 0;
+    for (let at = line.indexOf(' ', /^\s*(?:\d+\s+)?\S+/.exec(line)![0].length); at > 0; at = line.indexOf(' ', at + 1)) {
+      const cut = [...lines.slice(0, i), line.slice(0, at), line.slice(at + 1).trimStart(), ...lines.slice(i + 1)].join('\n');
+      if (line.slice(at + 1).trim() === '') continue;
+      expect(parseTrace(cut), `${needle} cut at ${at}`).toStrictEqual(t);
+      cuts++;
+    }
+    expect(cuts).toBeGreaterThan(1);
+  };
+
+  it('a step cut at any space, before or after its ->, after its actor column', () => {
+    cutEverywhere(printed, 'mmap(e0');
+    cutEverywhere(printed, 'unbind_finish');
+  });
+
+  it('Detail:, Link:, Reproduce: and the comment cut at any space, even where the rest reads like a step or a limit', () => {
+    expect(printed).toMatch(/^ {2}above base;/m); // `1 above base;` would be step 1 but for its actor
+    cutEverywhere(printed, 'Detail:');
+    cutEverywhere(printed, 'getting PCI');
+    cutEverywhere(printed, 'Reproduce:');
+    cutEverywhere(printed, '(* Once');
+    cutEverywhere(printed, 'limits:'); // `1 fault` is no step inside the config
+  });
+
+  it('a line cut at its indent, before a URL longer than the rest of the line: a blank line, then the URL', () => {
+    const folded = foldS(quote(printed, '> '), 72);
+    expect(unmail(folded).some((l, i, all) => l.text === '' && all[i - 1]?.text === 'Link:')).toBe(true);
+    expect(parseTrace(folded)).toStrictEqual(t);
+  });
+});
+
+describe('what mail cannot do is an error naming its line', () => {
+  const lines = byHand.split('\n');
+  const cases: [string, string, number, RegExp][] = [
+    ['junk right after a step', [...lines.slice(0, 3), 'and then:', ...lines.slice(3)].join('\n'), 4, /expected step 2, a Link:\/Reproduce: trailer or a blank line$/],
+    ['a step numbered out of turn after a blank line', [...lines.slice(0, 4), '', '5 e0 unbind() -> 0'].join('\n'), 6, /expected step 3, got step 5$/],
+    ['a Result: after the steps', `${byHand}\nResult: no-leak holds\n`, 8, /expected a Link: or Reproduce: trailer after the steps, or a blank line and prose$/],
+    ['a config never closed', byHand.replace('\n\n', '\n{\n  exporter e0: 2 pages\nResult: no-leak\n'), 4, /expected '\}' closing the config opened on line 2$/],
+    ['a config line of its own that is no statement', byHand.replace('\n\n', '\n{\n  exporter e0: 2 pages\n  bridge rp0: e0\n}\n'), 4, /expected an exporter, importer, iommu or limits line, or '\}'$/],
+    ['no step at all', 'P2P vma-p2p rfc-2019\nResult: p2p-dma ?\n\nThanks\n', 4, /expected Detail: or step 1 \('1 {2}<actor> {2}<call> {2}-> <return value>'\)$/],
+    ['a step without its return', byHand.replace('-> mr0', ''), 4, /expected '-> <return value>' ending step 2$/],
+    ['an unknown actor', byHand.replace('3 e0 unbind()', '3 gpu0 unbind()'), 5, /expected an exporter \(e0\) as the actor of unbind\(\), got 'gpu0'$/],
+    ['a verdict of another kind', byHand.replace('\n\n', '\nResult: no-leak never\n\n'), 2, /expected a verdict of a liveness property \(holds or violated\), got 'never'$/],
+  ];
+  it.each(cases)('%s', (_name, text, line, message) => {
+    const f = failure(() => parseTrace(text, 'x.txt'));
+    expect(f.line).toBe(line);
+    expect(f.message).toMatch(new RegExp(`^x\\.txt:${line}: ${message.source}`));
+  });
+});
+
+describe('scenarios read like traces', () => {
+  const file = parseScenario(
+    [
+      'P2P scenario by-hand',
+      'Question: Does it?',
+      '',
+      '  1  p0  mmap(e0, 1, MAP_SHARED, 0)',
+      '  2  p0  fork()',
+      '',
+      'Outcome: struct-page mainline',
+      '  Returns: vma0 p1',
+      '  Violates: none',
+      '  Witnesses: none',
+      '',
+      'Link: x',
+      '',
+    ].join('\n'),
+  );
+
+  it('with prose around and no Link:, inside a mail, where a file needs its Link: trailers and nothing after', () => {
+    expect(file.scenario.config).toStrictEqual(defaultConfig);
+    const text = printTraceless(file.scenario.name);
+    const lines = unmail(quote(`Look:\n\n${text}\nThanks\n`, '> '));
+    const { parsed, next } = parseScenarioAt(lines, 2, 'mail');
+    expect({ ...parsed.scenario, links: ['x'] }).toStrictEqual(file.scenario);
+    expect(lines[next]?.text).toBe('Thanks');
+    expect(failure(() => parseScenario(text, 's.txt')).message).toMatch(/^s\.txt:\d+: expected 'Link: <url or commit>' trailers after the outcomes, got end of input$/);
+  });
+
+  function printTraceless(name: string) {
+    return `P2P scenario ${name}\nQuestion: Does it?\n\n  1  p0  mmap(e0, 1, MAP_SHARED, 0)\n  2  p0  fork()\n\nOutcome: struct-page mainline\n  Returns: vma0 p1\n  Violates: none\n  Witnesses: none\n`;
+  }
+});
