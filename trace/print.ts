@@ -1,4 +1,4 @@
-// The canonical trace text (DESIGN.md §5): plain ASCII, at most 72
+// The canonical trace text: plain ASCII, at most 72
 // columns, in the spirit of a herd7 litmus test. trace/parse.ts reads
 // exactly this back (parse(print(t)) equals t), with mail damage undone.
 //

@@ -1,4 +1,4 @@
-// Replaying a trace (DESIGN.md §5): run its steps again with
+// Replaying a trace: run its steps again with
 // properties/evaluate.ts, every property of the catalogue judged after
 // every step, on the stated design, preset, overrides and config (or on
 // another: retarget()). Every stated return is checked (`?` matches

@@ -1,4 +1,4 @@
-// A trace: the product's currency (DESIGN.md §5). Everything needed to
+// A trace: the product's currency. Everything needed to
 // replay a run and judge it again, and nothing that depends on the
 // generator that found it. A hand-written trace may leave returns and
 // the verdict unknown (`?`) and judge no property in particular.

@@ -321,7 +321,7 @@ describe('bad scenario files: test/corpus/bad-scenarios through matrix --random 
     const r = await cli(['replay', file]);
     expect([r.code, r.out]).toEqual([code, '']);
     oneLine(r.err);
-    expect(r.err).toMatch(new RegExp(`^${escapeRe(file)}:${lineOf(readFileSync(file, 'utf8'), at)}: `));
+    expect(r.err).toMatch(new RegExp(`^p2pmodel: ${escapeRe(file)}:${lineOf(readFileSync(file, 'utf8'), at)}: `));
     expect(r.err.trimEnd()).toMatch(message);
   });
 

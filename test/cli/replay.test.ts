@@ -206,7 +206,7 @@ describe('replay on another design, preset or knobs', () => {
     // nvme1 is not in that world
     const r = await cli(['replay', '--world', 'minimal', '-'], byHand.replace('pread', 'x').replace('1 p0 mmap', '1 p0 mmap').replace('ibv_reg_mr(nic0', 'ibv_reg_mr(nvme1'));
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^<stdin>:4: expected .*nvme1/);
+    expect(r.err).toMatch(/^p2pmodel: <stdin>:4: expected .*nvme1/);
   });
 });
 
@@ -255,9 +255,9 @@ describe('bad input: exit 2, one line', () => {
     ['--knob not of the design', ['replay', '--knob', 'importer=ignores', '-'], byHand, /^p2pmodel: --knob: unknown knob 'importer' of struct-page/],
     ['--preset on a scenario without --design', ['replay', '--preset', 'mainline', '-'], readFileSync(join(scenarioDir, 'sp-reg-mr.txt'), 'utf8'), /^p2pmodel: --preset and --knob need --design for a scenario \(<stdin>, line 1\)$/],
     ['--fill of a scenario with --knob', ['replay', '--fill', '--design', 'vma-p2p', '--knob', 'importer=ignores', '-'], readFileSync(join(scenarioDir, 'sp-reg-mr.txt'), 'utf8'), /^p2pmodel: --fill with --knob: a scenario's Outcome: names a preset, not knobs \(<stdin>, line 1\)$/],
-    ['a truncated step', ['replay', '-'], kcpu.slice(0, kcpu.indexOf('-> 0')), new RegExp(`^<stdin>:${lineOf(kcpu, '  2  p0')}: expected '-> <return value>' ending step 2$`)],
-    ['no trace at all', ['replay', '-'], 'Hi,\n\nI disagree.\n', /^<stdin>:1: expected a trace starting with a 'P2P <design> <preset>' header line, found none$/],
-    ['the columns view', ['replay', '-'], `See:\n\n(* columns view for reading, not parseable: replay the plain 'cite' *)\n${kcpu}`, /^<stdin>:3: expected a plain trace, not the columns view \(use 'p2pmodel cite' without --columns\)$/],
+    ['a truncated step', ['replay', '-'], kcpu.slice(0, kcpu.indexOf('-> 0')), new RegExp(`^p2pmodel: <stdin>:${lineOf(kcpu, '  2  p0')}: expected '-> <return value>' ending step 2$`)],
+    ['no trace at all', ['replay', '-'], 'Hi,\n\nI disagree.\n', /^p2pmodel: <stdin>:1: expected a trace starting with a 'P2P <design> <preset>' header line, found none$/],
+    ['the columns view', ['replay', '-'], `See:\n\n(* columns view for reading, not parseable: replay the plain 'cite' *)\n${kcpu}`, /^p2pmodel: <stdin>:3: expected a plain trace, not the columns view \(use 'p2pmodel cite' without --columns\)$/],
   ])('%s', async (_name, argv, stdin, message) => {
     const { code, out, err } = await cli(argv, stdin);
     expect(code).toBe(2);
@@ -272,7 +272,7 @@ describe('bad input: exit 2, one line', () => {
     writeFileSync(file, text);
     const { code, err } = await cli(['replay', file]);
     expect(code).toBe(2);
-    expect(err).toMatch(new RegExp(`^${file.replace(/[.]/g, '\\.')}:${lineOf(text, '  1  p0')}: expected a return value \\(0, vmaN, .*\\), got 'vma'\\n$`));
+    expect(err).toMatch(new RegExp(`^p2pmodel: ${file.replace(/[.]/g, '\\.')}:${lineOf(text, '  1  p0')}: expected a return value \\(0, vmaN, .*\\), got 'vma'\\n$`));
   });
 });
 
