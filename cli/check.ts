@@ -5,6 +5,7 @@
 // Observation lines, the shortest trace for every violation or witness.
 import type { Command } from 'commander';
 import { resolveKnobs } from '../model/design.js';
+import { designs } from '../model/designs.js';
 import { findProperty } from '../properties/catalogue.js';
 import { type CheckResult, checkExhaustive } from '../properties/exhaustive.js';
 import { expectationOf } from '../properties/expected.js';
@@ -43,7 +44,7 @@ export function registerCheck(program: Command, ctx: Ctx): void {
     .description(
       'complete search of a world: every reachable state, shortest counterexamples; exit 1 if a verdict differs from the table',
     )
-    .option('--design <id>', 'struct-page or vma-p2p')
+    .option('--design <id>', `one of ${designs.map((d) => d.id).join(', ')}`)
     .option('--preset <name>', "knob preset (default: the design's first)")
     .option('--knob <name=value>', 'override one knob (repeatable)', collect, [])
     .option('--world <name|file>', 'a world of worlds/ or a world file (default: the default world)')

@@ -2,6 +2,7 @@
 // the expected table; counterexamples and witnesses as traces.
 import type { Command } from 'commander';
 import { callLabel } from '../model/calls.js';
+import { designs } from '../model/designs.js';
 import { actionKinds } from '../model/vocabulary.js';
 import { expectationOf } from '../properties/expected.js';
 import { type ExploreResult, explore, PathError } from '../properties/explore.js';
@@ -96,7 +97,7 @@ export function registerExplore(program: Command, ctx: Ctx): void {
   program
     .command('explore')
     .description('random search of one design/preset; exit 1 if a verdict differs from the expected table')
-    .option('--design <id>', 'struct-page or vma-p2p')
+    .option('--design <id>', `one of ${designs.map((d) => d.id).join(', ')}`)
     .option('--preset <name>', 'knob preset (default: the design\'s first)')
     .option('--knob <name=value>', 'override one knob (repeatable)', collect, [])
     .option('--property <id>', 'judge only this property (repeatable)', collect, [])
