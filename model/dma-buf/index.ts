@@ -33,8 +33,9 @@
 // registration (mlx5) and takes CONFIG_DMABUF_MOVE_NOTIFY=y where it
 // existed (with =n, v6.19 would fail every VFIO map: not modelled).
 //
-// Leaves out: the dma_resv fences (an importer's in-flight DMA ends with
-// its step), iommufd as an importer, P2P between two GPUs, partial
+// Leaves out: the dma_resv fences as objects (an importer's in-flight DMA
+// ends with its step; a deferred importer's fence is its pending
+// invalidation, which a GPU move waits for and ack_invalidate signals), iommufd as an importer, P2P between two GPUs, partial
 // ranges of a dma-buf MR (offset and length cover the buffer), D3hot and
 // hot reset as revoke triggers (memory_off and reset stand for them),
 // mmap of the dma-buf fd itself (-EINVAL: no .mmap), a GPU's buffer
