@@ -146,8 +146,11 @@ function text(
   ];
   for (const row of rows) {
     const shortest = row.trace ? ` shortest ${row.trace.steps.length}` : '';
-    const note = row.met ? '' : `  UNEXPECTED (expected ${row.expected})`;
-    lines.push(`Observation ${row.property.padEnd(24)} ${observed(r, row.verdict, row.trace !== undefined)}${shortest}${note}`);
+    const said = `${observed(r, row.verdict, row.trace !== undefined)}${shortest}`;
+    const note = row.met ? [] : [`UNEXPECTED (expected ${row.expected})`];
+    const line = [`Observation ${row.property.padEnd(22)} ${said}`, ...note].join('  ');
+    // within 72 columns: what was observed on lines of its own when it does not fit
+    lines.push(...(line.length <= 72 ? [line] : [`Observation ${row.property}`, ...[said, ...note].map((l) => `    ${l}`)]));
   }
   for (const row of rows) if (row.trace) lines.push('', printTrace(row.trace).trimEnd());
   return lines.join('\n') + '\n';

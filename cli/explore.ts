@@ -82,8 +82,12 @@ function exploreText(run: ExploreResult): string {
     '',
   ];
   for (const r of rows) {
-    const exp = r.expected ? (r.met ? '' : `  UNEXPECTED (expected ${r.expected.verdict})`) : '  (no expectation)';
-    lines.push(`  ${r.property.padEnd(24)} ${r.kind.padEnd(10)} ${r.verdict}${exp}`);
+    const line = `  ${r.property.padEnd(24)} ${r.kind.padEnd(10)} ${r.verdict}`;
+    const note = r.expected ? (r.met ? '' : `UNEXPECTED (expected ${r.expected.verdict})`) : '(no expectation)';
+    // within 72 columns: the note on a line of its own when it does not fit
+    if (note === '') lines.push(line);
+    else if (line.length + 2 + note.length <= 72) lines.push(`${line}  ${note}`);
+    else lines.push(line, `    ${note}`);
   }
   lines.push(...coverageLines(run));
   for (const r of rows) {

@@ -49,6 +49,7 @@ describe('p2pmodel check without --depth: the complete search', () => {
     expect(n).not.toBeNull();
     expect(n!.transitions).toBeGreaterThan(n!.states);
     expect(out).not.toMatch(/incomplete|UNEXPECTED/);
+    expect(lines.filter((l) => l.length > 72)).toEqual([]);
     const observations = lines.filter((l) => l.startsWith('Observation '));
     expect(observations).toHaveLength(catalogue.length);
     let found = 0;
@@ -98,9 +99,10 @@ describe('p2pmodel check with a bound: incomplete, never a bare holds', () => {
     expect(code).toBe(1);
     expect(out).toMatch(/^incomplete \(stopped by --depth 2\): \d+ states, \d+ transitions, depth 2$/m);
     expect(out).not.toMatch(/complete:|reachable states| holds$| never$/m);
-    expect(out).toMatch(/^Observation dma-to-live-allocation +no violation within depth 2 \(incomplete\)$/m);
+    expect(out).toMatch(/^Observation dma-to-live-allocation\n {4}no violation within depth 2 \(incomplete\)$/m);
     expect(out).toMatch(/^Observation no-kernel-cpu-access +violated shortest 2$/m);
-    expect(out).toMatch(/^Observation rdma-mr-on-bar +not witnessed within depth 2 \(incomplete\) {2}UNEXPECTED \(expected sometimes\)$/m);
+    expect(out).toMatch(/^Observation rdma-mr-on-bar\n {4}not witnessed within depth 2 \(incomplete\)\n {4}UNEXPECTED \(expected sometimes\)$/m);
+    expect(out.split('\n').filter((l) => l.length > 72)).toEqual([]);
     for (const t of tracesOf(out)) expect(reproduce(t)).toBe('npx p2pmodel check --design struct-page --preset lsfmm-2020 --depth 2');
   });
 
@@ -122,7 +124,7 @@ describe('p2pmodel check with a bound: incomplete, never a bare holds', () => {
     expect(code).toBe(out.includes('UNEXPECTED') ? 1 : 0);
     const m = /^incomplete \(stopped by --max-states\): (\d+) states/m.exec(out);
     expect(Number(m?.[1])).toBeGreaterThanOrEqual(100);
-    expect(out).toMatch(new RegExp(`^Observation no-leak +no violation within ${m![1]} states \\(incomplete\\)$`, 'm'));
+    expect(out).toMatch(new RegExp(`^Observation no-leak\\n {4}no violation within ${m![1]} states \\(incomplete\\)$`, 'm'));
     for (const t of tracesOf(out)) expect(reproduce(t)).toBe('npx p2pmodel check --design struct-page --preset lsfmm-2020 --max-states 100');
   });
 });

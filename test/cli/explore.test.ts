@@ -70,6 +70,7 @@ describe('p2pmodel explore', () => {
     ]);
     expect(code).toBe(1);
     expect(out).toContain('UNEXPECTED (expected holds)');
+    expect(out.split('\n').filter((l) => l.length > 72)).toEqual([]);
   });
 
   it('the Reproduce: line of a trace, run as it reads, prints the same trace', async () => {
