@@ -14,6 +14,8 @@ export default defineConfig({
       'test/properties/arbitrary.test.ts',
       'test/properties/liveness.test.ts',
       'test/properties/search.test.ts',
+      'test/properties/arena.test.ts',
+      'test/properties/backward.test.ts',
       'test/scenarios/scenarios.test.ts',
     ],
     testTimeout: 60_000,

@@ -2,12 +2,15 @@
 // state handed in never change) and total (it never throws, even on
 // nonsense ids: negative, past the world, fractional), and enabled()
 // offers only actions of the vocabulary, from the world's action table;
-// a refusal leaves the state as it was unless it spends a fault injection.
+// a refusal leaves the state as it was unless it spends a fault injection;
+// an action the design declares inert (which the complete search skips)
+// changes nothing and shows no event a property reads, in any state.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { designs } from '../../model/designs.js';
 import { NONE } from '../../model/packed.js';
 import { type Action, actionKinds, defaultConfig, isFailure } from '../../model/vocabulary.js';
+import { isJudged } from '../../properties/catalogue.js';
 import { fixedSeed } from '../../properties/defaults.js';
 import { bytesOf, knobsOf, roomy } from './run.js';
 
@@ -31,6 +34,14 @@ const rawAction: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ kind: fc.constant('exporter_unbind' as const), exporter: id }),
   fc.record({ kind: fc.constant('exporter_unbind_finish' as const), exporter: id }),
   fc.record({ kind: fc.constant('inject_insert_fail' as const), nth: id }),
+  fc.record({ kind: fc.constant('proc_vfio_dma_buf' as const), proc: id, exporter: id, page: id, pages: id }),
+  fc.record({ kind: fc.constant('proc_prime_export' as const), proc: id, vma: id }),
+  fc.record({ kind: fc.constant('proc_reg_dmabuf_mr' as const), proc: id, importer: id, fd: id, odp: fc.boolean() }),
+  fc.record({ kind: fc.constant('proc_bind_rx' as const), proc: id, importer: id, fd: id }),
+  fc.record({ kind: fc.constant('proc_close' as const), proc: id, fd: id }),
+  fc.record({ kind: fc.constant('exporter_memory' as const), exporter: id, on: fc.boolean() }),
+  fc.record({ kind: fc.constant('exporter_reset' as const), exporter: id }),
+  fc.record({ kind: fc.constant('exporter_restore' as const), exporter: id, alloc: id }),
 );
 
 /** The default world and a roomier one (several VMAs, MRs, bios per process). */
@@ -80,6 +91,27 @@ describe.each(designs.map((d) => [d.id, d] as const))('%s', (_id, design) => {
         }
       }),
       { seed: fixedSeed, numRuns: 300 },
+    );
+  });
+
+  it('an action declared inert changes nothing and shows nothing judged, in every state a random walk reaches', () => {
+    fc.assert(
+      fc.property(presetArb, worlds, fc.array(fc.nat(), { maxLength: 25 }), (preset, config, choices) => {
+        const m = design.machine(config, knobsOf(design, { preset }));
+        const inert = m.actions.filter((_, i) => m.inertAt[i] === 1);
+        let state = design.init(config, knobsOf(design, { preset }));
+        for (const choice of choices) {
+          for (const a of inert) {
+            const r = design.step(state, a);
+            expect(bytesOf(r.state), `${a.kind} ${r.ret}`).toEqual(bytesOf(state));
+            expect(r.events.filter(isJudged), a.kind).toEqual([]);
+          }
+          const enabled = design.enabled(state);
+          if (enabled.length === 0) return;
+          state = design.step(state, enabled[choice % enabled.length]!).state;
+        }
+      }),
+      { seed: fixedSeed, numRuns: 30 },
     );
   });
 });
