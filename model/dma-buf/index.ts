@@ -33,9 +33,14 @@
 // registration (mlx5) and takes CONFIG_DMABUF_MOVE_NOTIFY=y where it
 // existed (with =n, v6.19 would fail every VFIO map: not modelled).
 //
-// Leaves out: the dma_resv fences as objects (an importer's in-flight DMA
-// ends with its step; a deferred importer's fence is its pending
-// invalidation, which a GPU move waits for and ack_invalidate signals), iommufd as an importer, P2P between two GPUs, partial
+// Leaves out: whether a CPU mapping's PTEs are present (zap_vma_ptes(),
+// vfio_pci_zap_bars()): every touch is answered as its fault would be,
+// which depends only on the device and the buffer, a fault during a
+// draining config write as after the write (memory_lock); the dma_resv
+// fences as objects (an importer's in-flight DMA ends with its step; a
+// deferred importer's fence is its pending invalidation, which a GPU
+// move waits for and ack_invalidate signals); iommufd as an importer;
+// P2P between two GPUs; partial
 // ranges of a dma-buf MR (offset and length cover the buffer), D3hot and
 // hot reset as revoke triggers (memory_off and reset stand for them),
 // mmap of the dma-buf fd itself (-EINVAL: no .mmap), a GPU's buffer
@@ -80,6 +85,7 @@ function inert(a: Action, k: DbKnobs): boolean {
   switch (a.kind) {
     case 'proc_mmap':
       return !a.shared || (k.vram && a.offset !== 0);
+    case 'proc_touch': // answered as its fault would be: nothing is written
     case 'proc_odirect':
     case 'proc_kernel_copy':
     case 'dev_io_dma':
@@ -217,7 +223,7 @@ function decode(s: DbState): Record<string, unknown> {
     const held: Record<string, unknown> = {};
     for (let v = 0; v < w.vmas; v++) {
       const vma = s.vma(p, v);
-      if (vma.used) held[`vma${v}`] = { exporter: exporterName(s, vma.exporter), alloc: ref('a', vma.alloc), start: vma.start, npages: vma.npages, ptes: vma.ptes };
+      if (vma.used) held[`vma${v}`] = { exporter: exporterName(s, vma.exporter), alloc: ref('a', vma.alloc), start: vma.start, npages: vma.npages };
     }
     for (let f = 0; f < s.layout.fds; f++) if (s.fd(p, f).used) held[`fd${f}`] = ref('a', s.fd(p, f).alloc);
     out[`p${p}`] = held;

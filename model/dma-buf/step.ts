@@ -136,14 +136,6 @@ function unpin(d: DbState, a: number): void {
   if (buf.pins > 0) buf.pins--;
 }
 
-/** Zap the CPU PTEs of every VMA of buffer object `a` (or, with a = NONE, of exporter `e`). */
-function zapVmas(d: DbState, e: number, a: number): void {
-  for (let p = 0; p < d.world.procs; p++)
-    for (let v = 0; v < d.world.vmas; v++) {
-      const vma = d.vma(p, v);
-      if (vma.used && (a === NONE ? vma.exporter === e : vma.alloc === a)) vma.ptes = false;
-    }
-}
 
 /** TTM moves buffer object `a` out of VRAM: its pages freed, every mapping of them stale. */
 function moveToGtt(d: DbState, out: O, a: number): void {
@@ -217,7 +209,7 @@ function finishPending(d: DbState, e: number): void {
 
 /** Start a VFIO revoke for `pending`: it drains at once, or (revoke_waits) the buffers still mapped wait. */
 function revokeFor(d: DbState, out: O, e: number, pending: number): void {
-  zapVmas(d, e, NONE); // vfio_pci_zap_bars()
+  // vfio_pci_zap_bars(): the next CPU fault asks the device again
   revokeAll(d, out, e, false);
   d.exporter(e).pending = pending;
   let waiting = false;
@@ -286,7 +278,6 @@ function procMmap(s: DbState, a: A<'proc_mmap'>, out: O): Ret {
     vma.alloc = NONE;
     vma.npages = a.pages;
     vma.start = a.offset;
-    vma.ptes = s.exporter(a.exporter).memory;
     return `vma${v}`;
   }
   if (a.offset !== 0) return '-EINVAL'; // the fake offset names no object
@@ -311,22 +302,24 @@ function procMmap(s: DbState, a: A<'proc_mmap'>, out: O): Ret {
   vma.exporter = a.exporter;
   vma.alloc = id;
   vma.npages = a.pages;
-  vma.ptes = true;
   return `vma${v}`;
 }
 
-/** A user load/store: a BAR page while decoding is on (VRAM: wherever the object is); faults map again. */
+/**
+ * A user load/store: a BAR page while decoding is on (VRAM: wherever the
+ * object is). Whether a PTE is present is not tracked: every access is
+ * answered as its fault would be (vfio_pci_mmap_huge_fault() under
+ * memory_lock, the GEM fault), and a fault during a draining config
+ * write waits for the write.
+ */
 function procTouch(s: DbState, a: A<'proc_touch'>, out: O): Ret {
   const vma = touchGuard(s, a);
   if (typeof vma === 'string') return vma;
-  const { exporter, alloc, start, ptes } = s.vma(a.proc, a.vma);
+  const { exporter, alloc, start } = s.vma(a.proc, a.vma);
   const ex = s.exporter(exporter);
+  const decoding = ex.memory && ex.pending !== PENDING_MEMORY_OFF;
+  if (ex.driver !== DRIVER_BOUND || !decoding) return refuseWith(out, 'SIGBUS', { kind: 'sigbus', proc: a.proc });
   const bar = alloc === NONE ? start + a.page : s.alloc(alloc).placement === IN_VRAM ? s.alloc(alloc).start + a.page : NONE;
-  if (!ptes) {
-    // vfio_pci_mmap_huge_fault(): SIGBUS while decoding is off; a gone device's fault likewise
-    if (ex.driver !== DRIVER_BOUND || !ex.memory) return refuseWith(out, 'SIGBUS', { kind: 'sigbus', proc: a.proc });
-    out.draft(s).vma(a.proc, a.vma).ptes = true;
-  }
   if (bar !== NONE) out.emit({ kind: 'cpu_access', by: 'user', exporter, page: bar });
   return '0';
 }
@@ -492,7 +485,6 @@ function awaitFences(s: DbState, out: O, a: number, except: number): Ret {
 function place(d: DbState, out: O, m: number, a: number, kind: number, importer: number): void {
   if (!moves(d, importer, a, kind)) return;
   invalidate(d, out, a, m);
-  zapVmas(d, d.alloc(a).exporter, a);
   moveToGtt(d, out, a);
 }
 
@@ -609,7 +601,6 @@ function exporterEvict(s: DbState, a: A<'exporter_evict'>, out: O): Ret {
   if (buf.evicting) return '-EBUSY';
   const d = out.draft(s);
   d.alloc(a.alloc).evicting = true;
-  zapVmas(d, a.exporter, a.alloc);
   invalidate(d, out, a.alloc);
   const waits = (d.k.revokeWaits && anyMapped(d, a.exporter, a.alloc)) || anyPending(d, a.alloc);
   if (d.alloc(a.alloc).pins === 0 && !waits) moveToGtt(d, out, a.alloc);
@@ -626,8 +617,7 @@ function exporterEvictFinish(s: DbState, a: A<'exporter_evict_finish'>, out: O):
   if (s.k.vram && anyPending(s, a.alloc)) return wait('dma_resv fences');
   const d = out.draft(s);
   if (d.k.vram) {
-    zapVmas(d, a.exporter, a.alloc);
-    moveToGtt(d, out, a.alloc);
+      moveToGtt(d, out, a.alloc);
     return '0';
   }
   d.alloc(a.alloc).evicting = false;
@@ -648,7 +638,6 @@ function exporterRestore(s: DbState, a: A<'exporter_restore'>, out: O): Ret {
   if (start === NONE) return '-ENOMEM';
   if (fencesOwed(s, a.alloc, NONE)) return awaitFences(s, out, a.alloc, NONE);
   const d = out.draft(s);
-  zapVmas(d, a.exporter, a.alloc);
   invalidate(d, out, a.alloc);
   const moved = d.alloc(a.alloc);
   moved.placement = IN_VRAM;
@@ -694,7 +683,6 @@ function exporterUnbind(s: DbState, a: A<'exporter_unbind'>, out: O): Ret {
   if (s.exporter(a.exporter).driver !== DRIVER_BOUND) return '-ENODEV';
   if (s.exporter(a.exporter).pending !== PENDING_NONE) return '-EBUSY';
   const d = out.draft(s);
-  zapVmas(d, a.exporter, NONE);
   if (!d.k.vram) revokeAll(d, out, a.exporter, true);
   else
     for (let x = 0; x < d.world.allocs; x++) if (d.alloc(x).used && d.alloc(x).exporter === a.exporter) invalidate(d, out, x);

@@ -427,11 +427,11 @@ describe('checkExhaustive', () => {
     ['vma-p2p', 'legacy-importer', 289, 956, 418, 1237],
     ['vma-p2p', 'exporter-no-wait', 277, 923, 411, 1202],
     ['vma-p2p', 'as-posted', 217, 763, 311, 986],
-    ['dma-buf', 'revoke-v7.1', 827, 3542, 1464, 5224],
-    ['dma-buf', 'vfio-v6.19', 827, 3542, 1464, 5224],
-    ['dma-buf', 'vfio-v6.19-rc', 1031, 3921, 1794, 5710],
-    ['dma-buf', 'dynamic-move-notify', 480, 1502, 684, 1895],
-    ['dma-buf', 'static-pinned', 413, 1423, 599, 1816],
+    ['dma-buf', 'revoke-v7.1', 716, 2890, 1293, 4374],
+    ['dma-buf', 'vfio-v6.19', 716, 2890, 1293, 4374],
+    ['dma-buf', 'vfio-v6.19-rc', 902, 3251, 1605, 4842],
+    ['dma-buf', 'dynamic-move-notify', 438, 1224, 640, 1551],
+    ['dma-buf', 'static-pinned', 373, 1157, 557, 1484],
   ])('%s %s to depth 4: %i states and %i transitions with symmetry, %i and %i without', (designId, preset, on, onT, off, offT) => {
     const design = findDesign(designId)!;
     const knobs = resolveKnobs(design, design.presets.find((p) => p.name === preset)!);

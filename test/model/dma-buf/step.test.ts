@@ -180,7 +180,7 @@ describe('GPU buffer objects: mmap and PRIME export', () => {
     expect(decode(state)).toEqual({
       e0: { driver: 'bound', page0: { owner: 'a0' }, page1: { owner: null } },
       a0: { exporter: 'e0', placement: 'vram', pages: '0+1', vmas: 1, exported: true, files: 1, attached: 0, pins: 0, evicting: false },
-      p0: { vma0: { exporter: 'e0', alloc: 'a0', start: 0, npages: 1, ptes: true }, fd0: 'a0' },
+      p0: { vma0: { exporter: 'e0', alloc: 'a0', start: 0, npages: 1 }, fd0: 'a0' },
     });
   });
 
@@ -238,7 +238,7 @@ describe('VFIO region mmap and user access', () => {
     const { state, rets, events } = run([mmap(1, { offset: 1 }), touch()]);
     expect(rets).toEqual(['vma0', '0']);
     expect(events).toEqual([{ kind: 'cpu_access', by: 'user', exporter: 0, page: 1 }]);
-    expect(decode(state).p0).toEqual({ vma0: { exporter: 'e0', alloc: null, start: 1, npages: 1, ptes: true } });
+    expect(decode(state).p0).toEqual({ vma0: { exporter: 'e0', alloc: null, start: 1, npages: 1 } });
   });
 
   it.each<[string, Action[], Ret]>([
@@ -249,15 +249,22 @@ describe('VFIO region mmap and user access', () => {
     ['no such exporter', [mmap(1, { exporter: 1 })], '-EBADF'],
   ])('refuses %s', (_name, actions, ret) => refused(run(actions), ret));
 
-  it('memory_off zaps the PTEs: touch gets SIGBUS until memory_on, then faults back', () => {
+  it('memory_off zaps the PTEs: touch gets SIGBUS until memory_on, then faults back; a touch writes nothing', () => {
     const off = run([mmap(1), memoryOff(), touch()]);
     expect(off.ret).toBe('SIGBUS');
     expect(off.events).toEqual([{ kind: 'sigbus', proc: 0 }]);
     const on = run([mmap(1), memoryOff(), memoryOn(), touch()]);
     expect(on.ret).toBe('0');
-    expect(decode(on.state).p0).toMatchObject({ vma0: { ptes: true } });
-    // a mapping made while decoding is off has no PTEs to start with
-    expect(decode(run([memoryOff(), mmap(1)]).state).p0).toMatchObject({ vma0: { ptes: false } });
+    expect(bytes(on.state)).toEqual(bytes(on.before));
+    expect(run([memoryOff(), mmap(1), touch()]).ret).toBe('SIGBUS');
+  });
+
+  it('a fault during a draining memory_off waits for the write (memory_lock): SIGBUS; during a draining reset it maps again', () => {
+    const knobs = { fence: 'deferred' };
+    const off = run([mmap(1), ...vfioOdp, memoryOff(), touch()], 'revoke-v7.1', knobs);
+    expect(decode(off.state).e0).toMatchObject({ memory: true, pending: 'memory_off' });
+    expect(off.ret).toBe('SIGBUS');
+    expect(run([mmap(1), ...vfioOdp, reset(), touch()], 'revoke-v7.1', knobs).ret).toBe('0');
   });
 
   it('remove() zaps the PTEs: a later touch gets SIGBUS', () => {
@@ -408,7 +415,6 @@ describe('bind_rx (devmem TCP): a static attachment', () => {
     expect(r.rets).toEqual(['vma0', 'fd0', 'mr0', '0']);
     expect(r.events).toEqual([dmaToRam()]);
     expect(decode(r.state).a0).toMatchObject({ placement: 'gtt', pins: 1, attached: 1 });
-    expect(decode(r.state).p0).toMatchObject({ vma0: { ptes: false } });
     expect(decode(r.state).mr0).toMatchObject({ attach: 'static', mapping: ['ram'] });
     const moved = gpu([...bo, regDmabuf(), fork(), bindRx(0, NIC0, 1)], {}, roomy);
     expect(moved.ret).toBe('mr1');
@@ -624,7 +630,7 @@ describe('VFIO remove(): revoke for good, and wait (v7.1) or not', () => {
   it('unbind revokes every buffer for good and zaps; the fd lives on, revoked', () => {
     const r = run([...vfioOdp, mmap(1), unbind()]);
     expect(r.events).toEqual([invalidated()]);
-    expect(decode(r.state)).toMatchObject({ e0: { driver: 'unbinding' }, a0: { revoked: true, dead: true }, p0: { vma0: { ptes: false }, fd0: 'a0' }, mr0: { mapping: [null] } });
+    expect(decode(r.state)).toMatchObject({ e0: { driver: 'unbinding' }, a0: { revoked: true, dead: true }, p0: { fd0: 'a0' }, mr0: { mapping: [null] } });
     const done = run([...vfioOdp, unbind(), unbindFinish(), mrDma()]);
     expect(done.rets).toEqual(['fd0', 'mr0', '0', '0', '-ENODEV']);
     expect(decode(done.state)).toMatchObject({ e0: { driver: 'unbound' }, a0: { revoked: true, dead: true, files: 1 } });
@@ -660,7 +666,7 @@ describe('GPU eviction and restore: move_notify', () => {
   it('evict zaps the CPU mapping, tells dynamic importers, moves the object to GTT; the re-fault maps RAM', () => {
     const r = gpu([...bo, regDmabuf(), evict()]);
     expect(r.events).toEqual([invalidated(), { kind: 'page_free', exporter: 0, page: 0 }]);
-    expect(decode(r.state)).toMatchObject({ e0: { page0: { owner: null } }, a0: { placement: 'gtt', evicting: false }, p0: { vma0: { ptes: false } }, mr0: { mapping: [null] } });
+    expect(decode(r.state)).toMatchObject({ e0: { page0: { owner: null } }, a0: { placement: 'gtt', evicting: false }, mr0: { mapping: [null] } });
     expect(gpu([...bo, regDmabuf(), evict(), mrDma()]).events).toEqual([dmaToRam()]);
     // the CPU faults back too, to system RAM: no BAR access
     const touched = gpu([...bo, evict(), touch()]);
