@@ -202,6 +202,39 @@ export function touchGuard(s: State, a: Of<'proc_touch'>): Ret | VmaSlot {
   return vma;
 }
 
+/**
+ * GUP on a VM_IO|VM_PFNMAP mapping (vma-p2p's device VMA, a VFIO region, a
+ * GEM object): check_vma_flags() refuses it, so O_DIRECT
+ * (__bio_iov_iter_get_pages()) and process_vm_readv()
+ * (pin_user_pages_remote()) get -EFAULT.
+ */
+export const gupOnPfnmap = {
+  proc_odirect(s: State, a: Of<'proc_odirect'>): Ret {
+    if (!procAlive(s, a.proc)) return '-ESRCH';
+    if (!importerExists(s, a.importer)) return '-EBADF';
+    if (s.world.config.importers[a.importer]!.kind !== 'nvme') return '-EINVAL';
+    return '-EFAULT';
+  },
+  proc_kernel_copy: (s: State, a: Of<'proc_kernel_copy'>): Ret => (procAlive(s, a.proc) ? '-EFAULT' : '-ESRCH'),
+} as const;
+
+/**
+ * ibv_reg_mr()'s checks before the pin or the ODP mirror, in ib_umem_get()'s
+ * order: the errno, or the VMA and the MR slot it will take.
+ */
+export function regMrGuard(s: State, a: Of<'proc_reg_mr'>): Ret | { readonly vma: VmaSlot; readonly slot: number } {
+  if (!procAlive(s, a.proc)) return '-ESRCH';
+  if (!importerExists(s, a.importer)) return '-EBADF';
+  const imp = s.world.config.importers[a.importer]!;
+  if (imp.kind !== 'rdma') return '-EINVAL';
+  const vma = mappedVma(s, a.proc, a.vma);
+  if (!vma) return '-EFAULT';
+  if (a.odp && !imp.odp) return '-EOPNOTSUPP'; // no IB_ODP_SUPPORT
+  const slot = freeMr(s, a.proc);
+  if (slot === NONE) return '-ENOMEM'; // RLIMIT_MEMLOCK before the pin / max_mr
+  return { vma, slot };
+}
+
 /** should_fail(): arm the nth insert of the next mmap, at most `faults` times a run. */
 export function injectInsertFail(s: State, a: Of<'inject_insert_fail'>, out: Out<State>): Ret {
   if (!Number.isInteger(a.nth) || a.nth < 0 || a.nth > 254) return '-EINVAL';

@@ -12,6 +12,7 @@ import {
   freeAlloc,
   freeMr,
   freeVma,
+  gupOnPfnmap,
   importerExists,
   importerMr,
   injectInsertFail,
@@ -22,6 +23,7 @@ import {
   procFork,
   procMunmap,
   refuseWith,
+  regMrGuard,
   takeInjection,
   touchGuard,
 } from '../skeleton.js';
@@ -324,29 +326,11 @@ function procTouch(s: DbState, a: A<'proc_touch'>, out: O): Ret {
   return '0';
 }
 
-/** GUP refuses VM_IO|VM_PFNMAP (check_vma_flags()): O_DIRECT and process_vm_readv get -EFAULT. */
-function procOdirect(s: DbState, a: A<'proc_odirect'>): Ret {
-  if (!procAlive(s, a.proc)) return '-ESRCH';
-  if (!importerExists(s, a.importer)) return '-EBADF';
-  if (s.world.config.importers[a.importer]!.kind !== 'nvme') return '-EINVAL';
-  return '-EFAULT';
-}
-
-function procKernelCopy(s: DbState, a: A<'proc_kernel_copy'>): Ret {
-  return procAlive(s, a.proc) ? '-EFAULT' : '-ESRCH';
-}
-
 /** ibv_reg_mr on the mapping: a pin fails on VM_PFNMAP; ODP registers (mlx5's SNAPSHOT prefetch skips VM_PFNMAP) and its faults fail. */
 function procRegMr(s: DbState, a: A<'proc_reg_mr'>, out: O): Ret {
-  if (!procAlive(s, a.proc)) return '-ESRCH';
-  if (!importerExists(s, a.importer)) return '-EBADF';
-  const imp = s.world.config.importers[a.importer]!;
-  if (imp.kind !== 'rdma') return '-EINVAL';
-  const vma = mappedVma(s, a.proc, a.vma);
-  if (!vma) return '-EFAULT';
-  if (a.odp && !imp.odp) return '-EOPNOTSUPP';
-  const slot = freeMr(s, a.proc);
-  if (slot === NONE) return '-ENOMEM'; // RLIMIT_MEMLOCK before the pin / max_mr
+  const guard = regMrGuard(s, a);
+  if (typeof guard === 'string') return guard;
+  const { slot, vma } = guard;
   if (!a.odp) return '-EFAULT'; // pin_user_pages_fast() -> check_vma_flags()
   const { npages } = vma;
   const mr = out.draft(s).mr(slot);
@@ -617,7 +601,7 @@ function exporterEvictFinish(s: DbState, a: A<'exporter_evict_finish'>, out: O):
   if (s.k.vram && anyPending(s, a.alloc)) return wait('dma_resv fences');
   const d = out.draft(s);
   if (d.k.vram) {
-      moveToGtt(d, out, a.alloc);
+    moveToGtt(d, out, a.alloc);
     return '0';
   }
   d.alloc(a.alloc).evicting = false;
@@ -728,8 +712,8 @@ export const handlers: Handlers<DbState> = {
   proc_fork: procFork(effects),
   proc_exit: procExit(effects),
   proc_touch: procTouch,
-  proc_odirect: procOdirect,
-  proc_kernel_copy: procKernelCopy,
+  proc_odirect: gupOnPfnmap.proc_odirect,
+  proc_kernel_copy: gupOnPfnmap.proc_kernel_copy,
   proc_reg_mr: procRegMr,
   proc_dereg_mr: procDeregMr(effects),
   proc_vfio_dma_buf: procVfioDmaBuf,

@@ -10,7 +10,6 @@ import {
   firstFit,
   freeAlloc,
   freeBio,
-  freeMr,
   freeVma,
   importerBio,
   importerExists,
@@ -23,6 +22,7 @@ import {
   procFork,
   procMunmap,
   refuseWith,
+  regMrGuard,
   takeInjection,
   touchGuard,
   withoutDmaBuf,
@@ -263,15 +263,10 @@ function procKernelCopy(s: SpState, a: A<'proc_kernel_copy'>, out: O): Ret {
 
 /** ib_umem_get(): pin_user_pages_fast(FOLL_LONGTERM); ODP: ib_umem_odp_get(), nothing pinned. */
 function procRegMr(s: SpState, a: A<'proc_reg_mr'>, out: O): Ret {
-  if (!procAlive(s, a.proc)) return '-ESRCH';
-  if (!importerExists(s, a.importer)) return '-EBADF';
-  const imp = s.world.config.importers[a.importer]!;
-  if (imp.kind !== 'rdma') return '-EINVAL';
-  const vma = mappedVma(s, a.proc, a.vma) as SpVma | null;
-  if (!vma) return '-EFAULT';
-  if (a.odp && !imp.odp) return '-EOPNOTSUPP';
-  const slot = freeMr(s, a.proc);
-  if (slot === NONE) return '-ENOMEM'; // RLIMIT_MEMLOCK / max_mr
+  const guard = regMrGuard(s, a);
+  if (typeof guard === 'string') return guard;
+  const { slot } = guard;
+  const vma = guard.vma as SpVma;
   if (!a.odp) {
     for (let i = 0; i < vma.npages; i++) {
       const err = gupPage(s, vma, i, s.k.umemP2pdma);

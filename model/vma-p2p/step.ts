@@ -10,18 +10,17 @@ import {
   exporterExists,
   firstFit,
   freeAlloc,
-  freeMr,
   freeVma,
-  importerExists,
+  gupOnPfnmap,
   importerMr,
   injectInsertFail,
-  mappedVma,
   procAlive,
   procDeregMr,
   procExit,
   procFork,
   procMunmap,
   refuseWith,
+  regMrGuard,
   takeInjection,
   touchGuard,
   withoutDmaBuf,
@@ -236,30 +235,11 @@ function procTouch(s: VpState, a: A<'proc_touch'>, out: O): Ret {
   return '0';
 }
 
-/** __bio_iov_iter_get_pages() -> GUP: check_vma_flags() refuses VM_IO|VM_PFNMAP. */
-function procOdirect(s: VpState, a: A<'proc_odirect'>): Ret {
-  if (!procAlive(s, a.proc)) return '-ESRCH';
-  if (!importerExists(s, a.importer)) return '-EBADF';
-  if (s.world.config.importers[a.importer]!.kind !== 'nvme') return '-EINVAL';
-  return '-EFAULT';
-}
-
-/** process_vm_readv(): pin_user_pages_remote() -> check_vma_flags(): -EFAULT on VM_PFNMAP. */
-function procKernelCopy(s: VpState, a: A<'proc_kernel_copy'>): Ret {
-  return procAlive(s, a.proc) ? '-EFAULT' : '-ESRCH';
-}
-
 /** ib_umem_get() pins through GUP (-EFAULT here); ODP: ib_umem_odp_get() registers a notifier only. */
 function procRegMr(s: VpState, a: A<'proc_reg_mr'>, out: O): Ret {
-  if (!procAlive(s, a.proc)) return '-ESRCH';
-  if (!importerExists(s, a.importer)) return '-EBADF';
-  const imp = s.world.config.importers[a.importer]!;
-  if (imp.kind !== 'rdma') return '-EINVAL';
-  const vma = mappedVma(s, a.proc, a.vma);
-  if (!vma) return '-EFAULT';
-  if (a.odp && !imp.odp) return '-EOPNOTSUPP'; // no IB_ODP_SUPPORT
-  const slot = freeMr(s, a.proc);
-  if (slot === NONE) return '-ENOMEM'; // RLIMIT_MEMLOCK before the pin / max_mr
+  const guard = regMrGuard(s, a);
+  if (typeof guard === 'string') return guard;
+  const { slot, vma } = guard;
   if (!a.odp) return '-EFAULT'; // pin_user_pages_fast() -> check_vma_flags()
   const { npages, ptes } = vma;
   const d = out.draft(s);
@@ -447,8 +427,8 @@ export const handlers: Handlers<VpState> = {
   proc_fork: procFork(effects),
   proc_exit: procExit(effects),
   proc_touch: procTouch,
-  proc_odirect: procOdirect,
-  proc_kernel_copy: procKernelCopy,
+  proc_odirect: gupOnPfnmap.proc_odirect,
+  proc_kernel_copy: gupOnPfnmap.proc_kernel_copy,
   proc_reg_mr: procRegMr,
   proc_dereg_mr: procDeregMr(effects),
   // O_DIRECT never gets past GUP on a VM_PFNMAP VMA: no request is ever in flight.
