@@ -300,8 +300,15 @@ export class State {
 export class Out<S extends State> {
   written = false;
   readonly events: Event[] = [];
+  /** A state whose bytes `d` holds already (the search copies them by words). */
+  private copyOf: S | null = null;
 
   constructor(readonly d: S) {}
+
+  /** Say that `d` holds a copy of `s`: the next draft(s) need not copy. */
+  holds(s: S): void {
+    this.copyOf = s;
+  }
 
   reset(): void {
     this.written = false;
@@ -311,8 +318,8 @@ export class Out<S extends State> {
   /** Copy `s` into this Out's state and return it for updating. */
   draft(s: S): S {
     const { d } = this;
-    const n = s.layout.width;
-    for (let i = 0; i < n; i++) d.b[d.o + i] = s.b[s.o + i]!;
+    if (this.copyOf !== s) for (let i = 0; i < s.layout.width; i++) d.b[d.o + i] = s.b[s.o + i]!;
+    this.copyOf = null;
     this.written = true;
     return d;
   }

@@ -46,6 +46,11 @@ export class Arena {
     return (i & (CHUNK - 1)) * this.width;
   }
 
+  /** The chunk holding state `i` as words; its words start at offset(i) / 4. */
+  chunkOfWords(i: number): Int32Array {
+    return this.chunkWords[i >>> CHUNK_BITS]!;
+  }
+
   /** Bytes the store holds per state, its table included. */
   bytesPerState(): number {
     if (this.count === 0) return 0;

@@ -163,6 +163,10 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
   const expand = (i: number, closure: boolean) => {
     src.b = arena.chunk(i);
     src.o = arena.offset(i);
+    const srcWords = arena.chunkOfWords(i);
+    const srcAt = src.o >> 2;
+    /** out.d holds src's bytes (copied by words, faster than a step's draft() copies bytes). */
+    let copied = false;
     const n = m.enabledInto(src, enabled);
     for (let k = 0; k < n; k++) {
       const ai = enabled[k]!;
@@ -173,11 +177,17 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
         if (returns && !closure) {
           out.reset();
           returns[world.kindOf[ai]!]!.add(returnWord(m.applyAt(src, ai, out)));
+          if (out.written) copied = false;
         }
         continue;
       }
+      if (!copied) {
+        for (let w = 0; w < outWords.length; w++) outWords[w] = srcWords[srcAt + w]!;
+        out.holds(src);
+      }
       out.reset();
       const ret = m.applyAt(src, ai, out);
+      copied = !out.written;
       const ok = !failed(ret);
       if (!closure) {
         transitions++;
