@@ -24,8 +24,13 @@ export class Arena {
   private readonly words: number;
   private readonly chunks: Uint8Array[] = [];
   private readonly chunkWords: Int32Array[] = [];
-  /** Pairs (hash, index + 1), so a probe reads one cache line; index 0 is an empty pair. */
-  private table = new Int32Array(2 << 16);
+  /**
+   * One word per slot, 2^bits slots: index + 1 in the low `bits` bits
+   * (0 is an empty slot), the hash's bits above them as a tag. The slot
+   * is the hash's low bits, so a tag and its slot keep the whole hash.
+   */
+  private table = new Uint32Array(1 << 16);
+  private bits = 16;
   private mask = (1 << 16) - 1;
   private hashes = new Uint32Array(1 << 12);
   parent = new Int32Array(1 << 12);
@@ -75,33 +80,34 @@ export class Arena {
   find(words: Int32Array): number {
     const h = this.hash(words);
     this.lastHash = h;
-    const { table } = this;
-    for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
-      const entry = table[2 * slot + 1]!;
+    const { table, bits, mask } = this;
+    const tag = h >>> bits;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const entry = table[slot]!;
       if (entry === 0) return -1;
-      if (table[2 * slot] === (h | 0) && this.same(entry - 1, words)) return entry - 1;
+      if (entry >>> bits === tag && this.same((entry & mask) - 1, words)) return (entry & mask) - 1;
     }
   }
 
   /** The index of the state whose words are `words`, adding it if new; `added` says which. */
   intern(words: Int32Array, parent: number, via: number): number {
     const h = this.hash(words);
-    const { table } = this;
-    let slot = h & this.mask;
+    const { table, bits, mask } = this;
+    const tag = h >>> bits;
+    let slot = h & mask;
     for (;;) {
-      const entry = table[2 * slot + 1]!;
+      const entry = table[slot]!;
       if (entry === 0) break;
-      if (table[2 * slot] === (h | 0) && this.same(entry - 1, words)) {
+      if (entry >>> bits === tag && this.same((entry & mask) - 1, words)) {
         this.added = false;
-        return entry - 1;
+        return (entry & mask) - 1;
       }
-      slot = (slot + 1) & this.mask;
+      slot = (slot + 1) & mask;
     }
     const j = this.count++;
     this.store(j, words, h, parent, via);
-    table[2 * slot] = h;
-    table[2 * slot + 1] = j + 1;
-    if (this.count * 2 > this.mask) this.rehash();
+    table[slot] = ((tag << bits) | (j + 1)) >>> 0;
+    if (this.count * 2 > mask) this.rehash();
     this.added = true;
     return j;
   }
@@ -136,17 +142,18 @@ export class Arena {
   }
 
   private rehash(): void {
-    const slots = (this.mask + 1) * 2;
-    const table = new Int32Array(2 * slots);
-    this.mask = slots - 1;
+    const bits = this.bits + 1;
+    const mask = 2 ** bits - 1;
+    const table = new Uint32Array(mask + 1);
     for (let j = 0; j < this.count; j++) {
       const h = this.hashes[j]!;
-      let slot = h & this.mask;
-      while (table[2 * slot + 1] !== 0) slot = (slot + 1) & this.mask;
-      table[2 * slot] = h;
-      table[2 * slot + 1] = j + 1;
+      let slot = h & mask;
+      while (table[slot] !== 0) slot = (slot + 1) & mask;
+      table[slot] = (((h >>> bits) << bits) | (j + 1)) >>> 0;
     }
     this.table = table;
+    this.bits = bits;
+    this.mask = mask;
   }
 
   /** A cache of raw successors already canonicalised: the words, then the state they stand for; sized with the table. */
