@@ -1,9 +1,12 @@
 // The store of a complete search, as Spin and TLC keep theirs: every
 // distinct state once, `width` bytes each, in chunks of one ArrayBuffer
 // (a state is its index), found again through an open-addressing table of
-// indices keyed by a hash of its words. Per state it also keeps the hash,
-// the parent and the action that reached it (for shortest traces), and a
-// byte of flags.
+// indices keyed by a hash of its words, each slot one word (the index and
+// a tag of the hash). Per state it also keeps the hash, the parent and
+// the action that reached it (for shortest traces), and a byte of flags.
+// Beside it, a memo of raw successors already canonicalised. A search
+// hands it a state's successors together (touch) so their cache misses
+// overlap.
 
 const CHUNK_BITS = 15;
 const CHUNK = 1 << CHUNK_BITS;
@@ -64,41 +67,55 @@ export class Arena {
     return perState + table;
   }
 
-  private hash(words: Int32Array): number {
+  /** The hash of the state whose words start at `words[at]`. */
+  hashAt(words: Int32Array, at: number): number {
     let h = 0x9747b28c;
     for (let i = 0; i < this.words; i++) {
-      h = Math.imul(h ^ words[i]!, 0x5bd1e995);
+      h = Math.imul(h ^ words[at + i]!, 0x5bd1e995);
       h ^= h >>> 15;
     }
     return (Math.imul(h ^ (h >>> 13), 0xc2b2ae35) ^ (h >>> 16)) >>> 0;
   }
 
-  /** The hash find() computed last. */
-  lastHash = 0;
+  /**
+   * Read the table slot and the memo entry of each of the first `n`
+   * hashes, so that the look-ups that follow find them in the cache:
+   * these loads do not depend on one another, so the CPU overlaps their
+   * misses, where one look-up after another waits for each in turn.
+   */
+  touch(hashes: Uint32Array, n: number): void {
+    const { table, mask, memo, memoMask } = this;
+    const last = this.words;
+    let sum = 0;
+    for (let k = 0; k < n; k++) sum += table[hashes[k]! & mask]!;
+    if (memoMask >= 0) for (let k = 0; k < n; k++) sum += memo[(hashes[k]! & memoMask) * (last + 1) + last]!;
+    this.touched = sum;
+  }
 
-  /** The index of the stored state whose words are `words`, or -1. */
-  find(words: Int32Array): number {
-    const h = this.hash(words);
-    this.lastHash = h;
+  /** What touch() read, kept so that its loads are not optimised away. */
+  touched = 0;
+
+  /** The index of the stored state whose words are those at `words[at]` (hash `h`), or -1. */
+  find(words: Int32Array, at: number, h: number): number {
     const { table, bits, mask } = this;
     const tag = h >>> bits;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const entry = table[slot]!;
       if (entry === 0) return -1;
-      if (entry >>> bits === tag && this.same((entry & mask) - 1, words)) return (entry & mask) - 1;
+      if (entry >>> bits === tag && this.same((entry & mask) - 1, words, at)) return (entry & mask) - 1;
     }
   }
 
   /** The index of the state whose words are `words`, adding it if new; `added` says which. */
   intern(words: Int32Array, parent: number, via: number): number {
-    const h = this.hash(words);
+    const h = this.hashAt(words, 0);
     const { table, bits, mask } = this;
     const tag = h >>> bits;
     let slot = h & mask;
     for (;;) {
       const entry = table[slot]!;
       if (entry === 0) break;
-      if (entry >>> bits === tag && this.same((entry & mask) - 1, words)) {
+      if (entry >>> bits === tag && this.same((entry & mask) - 1, words, 0)) {
         this.added = false;
         return (entry & mask) - 1;
       }
@@ -115,10 +132,10 @@ export class Arena {
   /** Whether the last intern() added its state. */
   added = false;
 
-  private same(j: number, words: Int32Array): boolean {
+  private same(j: number, words: Int32Array, from: number): boolean {
     const chunk = this.chunkWords[j >>> CHUNK_BITS]!;
     const at = (j & (CHUNK - 1)) * this.words;
-    for (let i = 0; i < this.words; i++) if (chunk[at + i] !== words[i]) return false;
+    for (let i = 0; i < this.words; i++) if (chunk[at + i] !== words[from + i]) return false;
     return true;
   }
 
@@ -160,26 +177,25 @@ export class Arena {
   private memo = new Int32Array(0);
   private memoMask = -1;
 
-  /** The stored state a raw successor was canonicalised to before (its hash from the last find()), or -1. */
-  recall(words: Int32Array): number {
+  /** The stored state that the raw successor at `words[from]` (hash `h`) was canonicalised to before, or -1. */
+  recall(words: Int32Array, from: number, h: number): number {
     if (this.memoMask < 0) return -1;
-    const stride = this.words + 1;
-    const at = (this.lastHash & this.memoMask) * stride;
+    const at = (h & this.memoMask) * (this.words + 1);
     const j = this.memo[at + this.words]! - 1;
     if (j < 0) return -1;
-    for (let i = 0; i < this.words; i++) if (this.memo[at + i] !== words[i]) return -1;
+    for (let i = 0; i < this.words; i++) if (this.memo[at + i] !== words[from + i]) return -1;
     return j;
   }
 
-  /** Remember that the raw successor `words` (hashed by the last find()) is state `j`. */
-  remember(words: Int32Array, j: number): void {
+  /** Remember that the raw successor at `words[from]` (hash `h`) is state `j`. */
+  remember(words: Int32Array, from: number, h: number, j: number): void {
     const slots = (this.mask + 1) >> 4;
     if (this.memoMask !== slots - 1) {
       this.memoMask = slots - 1;
       this.memo = new Int32Array(slots * (this.words + 1));
     }
-    const at = (this.lastHash & this.memoMask) * (this.words + 1);
-    for (let i = 0; i < this.words; i++) this.memo[at + i] = words[i]!;
+    const at = (h & this.memoMask) * (this.words + 1);
+    for (let i = 0; i < this.words; i++) this.memo[at + i] = words[from + i]!;
     this.memo[at + this.words] = j + 1;
   }
 

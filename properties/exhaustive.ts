@@ -158,6 +158,15 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
     onState = onState.filter((p) => !hits.has(p.id));
   };
 
+  // the written successors of the state being expanded, looked up together (Arena.touch)
+  const words = m.width >> 2;
+  const pendingBytes = new Uint8Array(actions.length * m.width);
+  const pendingWords = new Int32Array(pendingBytes.buffer);
+  const pendingHash = new Uint32Array(actions.length);
+  const pendingAction = new Int32Array(actions.length);
+  const pendingEdge = new Uint8Array(actions.length);
+  const successor = m.wrap(pendingBytes, 0);
+
   let transitions = 0;
   /** Expand state `i`: every enabled action, or with `closure` only the kernel, device and exit steps. */
   const expand = (i: number, closure: boolean) => {
@@ -167,6 +176,7 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
     const srcAt = src.o >> 2;
     /** out.d holds src's bytes (copied by words, faster than a step's draft() copies bytes). */
     let copied = false;
+    let pending = 0;
     const n = m.enabledInto(src, enabled);
     for (let k = 0; k < n; k++) {
       const ai = enabled[k]!;
@@ -182,7 +192,7 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
         continue;
       }
       if (!copied) {
-        for (let w = 0; w < outWords.length; w++) outWords[w] = srcWords[srcAt + w]!;
+        for (let w = 0; w < words; w++) outWords[w] = srcWords[srcAt + w]!;
         out.holds(src);
       }
       out.reset();
@@ -208,19 +218,29 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
         }
       }
       if (!out.written) continue;
+      const at = pending * words;
+      for (let w = 0; w < words; w++) pendingWords[at + w] = outWords[w]!;
+      pendingHash[pending] = arena.hashAt(outWords, 0);
+      pendingAction[pending] = ai;
+      pendingEdge[pending] = ok ? ek : 0;
+      pending++;
+    }
+    arena.touch(pendingHash, pending);
+    for (let q = 0; q < pending; q++) {
+      const at = q * words;
+      const h = pendingHash[q]!;
       // a successor already stored as it is needs no canonical form: it is one;
       // nor does one canonicalised before (recall); otherwise canonicalise
-      let j = arena.find(outWords);
-      if (j < 0) j = arena.recall(outWords);
+      let j = arena.find(pendingWords, at, h);
+      if (j < 0) j = arena.recall(pendingWords, at, h);
       if (j < 0) {
-        canonicalize(out.d);
-        const raw = arena.lastHash;
-        j = arena.intern(canonWords, i, ai);
-        if (arena.added) added(j, out.d, !closure);
-        arena.lastHash = raw;
-        arena.remember(outWords, j);
+        successor.o = at * 4;
+        canonicalize(successor);
+        j = arena.intern(canonWords, i, pendingAction[q]!);
+        if (arena.added) added(j, successor, !closure);
+        arena.remember(pendingWords, at, h, j);
       }
-      if (ek !== 0 && ok) edges.add(i, j, ek);
+      if (pendingEdge[q] !== 0) edges.add(i, j, pendingEdge[q]!);
     }
   };
 

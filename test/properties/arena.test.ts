@@ -85,10 +85,50 @@ describe('Arena', () => {
     const arena = new Arena(8);
     expect(arena.bytesPerState()).toBe(0);
     for (let i = 0; i < 1000; i++) arena.intern(stateOf(i), -1, -1);
-    // a table of 2^16 pairs of 4-byte words until half of it is used
-    expect(arena.bytesPerState()).toBe(8 + 13 + (2 ** 16 * 2 * 4) / 1000);
+    // a table of 2^16 4-byte slots until half of it is used
+    expect(arena.bytesPerState()).toBe(8 + 13 + (2 ** 16 * 4) / 1000);
     for (let i = 1000; i < 40_000; i++) arena.intern(stateOf(i), -1, -1);
-    expect(arena.bytesPerState()).toBe(8 + 13 + (2 ** 17 * 2 * 4) / 40_000);
+    expect(arena.bytesPerState()).toBe(8 + 13 + (2 ** 17 * 4) / 40_000);
+  });
+
+  it('find: a stored state by its words anywhere in an array, with its hash; -1 for any other', () => {
+    const arena = new Arena(12);
+    for (let i = 0; i < 40_000; i++) arena.intern(stateOf(i, 3), -1, -1);
+    const words = new Int32Array(9);
+    for (const i of [0, 1, 39_999]) {
+      words.set(stateOf(i, 3), 6);
+      expect(arena.find(words, 6, arena.hashAt(words, 6))).toBe(i);
+    }
+    words.set(stateOf(40_000, 3), 6);
+    expect(arena.find(words, 6, arena.hashAt(words, 6))).toBe(-1);
+    // a hash naming the slot and tag of a stored state, with other words
+    words.set(stateOf(7, 3), 0);
+    words.set(stateOf(8, 3), 3);
+    expect(arena.find(words, 3, arena.hashAt(words, 0))).toBe(-1);
+  });
+
+  it('recall: what remember() was told for the same words, -1 before or for other words', () => {
+    const arena = new Arena(8);
+    for (let i = 0; i < 100; i++) arena.intern(stateOf(i), -1, -1);
+    const raw = Int32Array.of(0, 0, 5, 6);
+    const h = arena.hashAt(raw, 2);
+    expect(arena.recall(raw, 2, h)).toBe(-1);
+    arena.remember(raw, 2, h, 42);
+    expect(arena.recall(raw, 2, h)).toBe(42);
+    expect(arena.recall(Int32Array.of(5, 7), 0, h)).toBe(-1);
+    // the memo is a cache: a later raw successor of the same slot takes it over
+    const other = Int32Array.of(5, 7);
+    arena.remember(other, 0, h, 43);
+    expect(arena.recall(raw, 2, h)).toBe(-1);
+    expect(arena.recall(other, 0, h)).toBe(43);
+  });
+
+  it('touch changes no answer', () => {
+    const arena = new Arena(8);
+    for (let i = 0; i < 1000; i++) arena.intern(stateOf(i), -1, -1);
+    const hashes = Uint32Array.from({ length: 1000 }, (_, i) => arena.hashAt(stateOf(i), 0));
+    arena.touch(hashes, hashes.length);
+    for (let i = 0; i < 1000; i++) expect(arena.find(stateOf(i), 0, hashes[i]!)).toBe(i);
   });
 
   it('flags: a byte per state, zero when stored, kept as the arrays grow', () => {
