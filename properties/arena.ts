@@ -4,9 +4,8 @@
 // indices keyed by a hash of its words, each slot one word (the index and
 // a tag of the hash). Per state it also keeps the hash, the parent and
 // the action that reached it (for shortest traces), and a byte of flags.
-// Beside it, a memo of raw successors already canonicalised. A search
-// hands it a state's successors together (touch) so their cache misses
-// overlap.
+// A search hands it a state's successors together (touch) so that their
+// cache misses overlap.
 
 const CHUNK_BITS = 15;
 const CHUNK = 1 << CHUNK_BITS;
@@ -63,7 +62,7 @@ export class Arena {
   bytesPerState(): number {
     if (this.count === 0) return 0;
     const perState = this.width + 4 + 4 + 4 + 1;
-    const table = ((this.table.length + this.memo.length) * 4) / this.count;
+    const table = (this.table.length * 4) / this.count;
     return perState + table;
   }
 
@@ -78,17 +77,15 @@ export class Arena {
   }
 
   /**
-   * Read the table slot and the memo entry of each of the first `n`
-   * hashes, so that the look-ups that follow find them in the cache:
-   * these loads do not depend on one another, so the CPU overlaps their
-   * misses, where one look-up after another waits for each in turn.
+   * Read the table slot of each of the first `n` hashes, so that the
+   * look-ups that follow find them in the cache: these loads do not
+   * depend on one another, so the CPU overlaps their misses, where one
+   * look-up after another waits for each in turn.
    */
   touch(hashes: Uint32Array, n: number): void {
-    const { table, mask, memo, memoMask } = this;
-    const last = this.words;
+    const { table, mask } = this;
     let sum = 0;
     for (let k = 0; k < n; k++) sum += table[hashes[k]! & mask]!;
-    if (memoMask >= 0) for (let k = 0; k < n; k++) sum += memo[(hashes[k]! & memoMask) * (last + 1) + last]!;
     this.touched = sum;
   }
 
@@ -171,32 +168,6 @@ export class Arena {
     this.table = table;
     this.bits = bits;
     this.mask = mask;
-  }
-
-  /** A cache of raw successors already canonicalised: the words, then the state they stand for; sized with the table. */
-  private memo = new Int32Array(0);
-  private memoMask = -1;
-
-  /** The stored state that the raw successor at `words[from]` (hash `h`) was canonicalised to before, or -1. */
-  recall(words: Int32Array, from: number, h: number): number {
-    if (this.memoMask < 0) return -1;
-    const at = (h & this.memoMask) * (this.words + 1);
-    const j = this.memo[at + this.words]! - 1;
-    if (j < 0) return -1;
-    for (let i = 0; i < this.words; i++) if (this.memo[at + i] !== words[from + i]) return -1;
-    return j;
-  }
-
-  /** Remember that the raw successor at `words[from]` (hash `h`) is state `j`. */
-  remember(words: Int32Array, from: number, h: number, j: number): void {
-    const slots = (this.mask + 1) >> 4;
-    if (this.memoMask !== slots - 1) {
-      this.memoMask = slots - 1;
-      this.memo = new Int32Array(slots * (this.words + 1));
-    }
-    const at = (h & this.memoMask) * (this.words + 1);
-    for (let i = 0; i < this.words; i++) this.memo[at + i] = words[from + i]!;
-    this.memo[at + this.words] = j + 1;
   }
 
   /** The indices from the root to `j`, root first. */

@@ -229,16 +229,13 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
     for (let q = 0; q < pending; q++) {
       const at = q * words;
       const h = pendingHash[q]!;
-      // a successor already stored as it is needs no canonical form: it is one;
-      // nor does one canonicalised before (recall); otherwise canonicalise
+      // a successor already stored as it is needs no canonical form: it is one
       let j = arena.find(pendingWords, at, h);
-      if (j < 0) j = arena.recall(pendingWords, at, h);
       if (j < 0) {
         successor.o = at * 4;
         canonicalize(successor);
         j = arena.intern(canonWords, i, pendingAction[q]!);
         if (arena.added) added(j, successor, !closure);
-        arena.remember(pendingWords, at, h, j);
       }
       if (pendingEdge[q] !== 0) edges.add(i, j, pendingEdge[q]!);
     }

@@ -107,22 +107,6 @@ describe('Arena', () => {
     expect(arena.find(words, 3, arena.hashAt(words, 0))).toBe(-1);
   });
 
-  it('recall: what remember() was told for the same words, -1 before or for other words', () => {
-    const arena = new Arena(8);
-    for (let i = 0; i < 100; i++) arena.intern(stateOf(i), -1, -1);
-    const raw = Int32Array.of(0, 0, 5, 6);
-    const h = arena.hashAt(raw, 2);
-    expect(arena.recall(raw, 2, h)).toBe(-1);
-    arena.remember(raw, 2, h, 42);
-    expect(arena.recall(raw, 2, h)).toBe(42);
-    expect(arena.recall(Int32Array.of(5, 7), 0, h)).toBe(-1);
-    // the memo is a cache: a later raw successor of the same slot takes it over
-    const other = Int32Array.of(5, 7);
-    arena.remember(other, 0, h, 43);
-    expect(arena.recall(raw, 2, h)).toBe(-1);
-    expect(arena.recall(other, 0, h)).toBe(43);
-  });
-
   it('touch changes no answer', () => {
     const arena = new Arena(8);
     for (let i = 0; i < 1000; i++) arena.intern(stateOf(i), -1, -1);
