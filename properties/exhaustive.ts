@@ -11,7 +11,7 @@
 // again from the real initial state to give each step its real names.
 import type { Design, Knobs } from '../model/design.js';
 import type { Machine } from '../model/machine.js';
-import { driverStates, type State } from '../model/state.js';
+import { driverStates, Out, type State } from '../model/state.js';
 import type { ActionKind, Config, DriverState, GhostView, Ret, TraceStep } from '../model/vocabulary.js';
 import { actionKinds } from '../model/vocabulary.js';
 import { Arena } from './arena.js';
@@ -135,8 +135,6 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
   const canonBytes = new Uint8Array(m.width);
   const canonWords = new Int32Array(canonBytes.buffer);
   const enabled = new Int32Array(actions.length);
-  const out = m.out();
-  const outWords = new Int32Array(out.d.b.buffer, out.d.b.byteOffset + out.d.o, m.width >> 2);
   const src = m.wrap(canonBytes, 0);
 
   /** Canonical form of `s` into canonBytes. */
@@ -158,13 +156,15 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
     onState = onState.filter((p) => !hits.has(p.id));
   };
 
-  // the written successors of the state being expanded, looked up together (Arena.touch)
+  // the written successors of the state being expanded, each written by its step
+  // in the next free slot, then looked up together (Arena.touch)
   const words = m.width >> 2;
   const pendingBytes = new Uint8Array(actions.length * m.width);
   const pendingWords = new Int32Array(pendingBytes.buffer);
   const pendingHash = new Uint32Array(actions.length);
   const pendingAction = new Int32Array(actions.length);
   const pendingEdge = new Uint8Array(actions.length);
+  const out = new Out(m.wrap(pendingBytes, 0));
   const successor = m.wrap(pendingBytes, 0);
 
   let transitions = 0;
@@ -174,9 +174,10 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
     src.o = arena.offset(i);
     const srcWords = arena.chunkOfWords(i);
     const srcAt = src.o >> 2;
-    /** out.d holds src's bytes (copied by words, faster than a step's draft() copies bytes). */
+    /** The next free slot holds src's bytes (copied by words, faster than a step's draft() copies bytes). */
     let copied = false;
     let pending = 0;
+    out.d.o = 0;
     const n = m.enabledInto(src, enabled);
     for (let k = 0; k < n; k++) {
       const ai = enabled[k]!;
@@ -191,8 +192,9 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
         }
         continue;
       }
+      const at = pending * words;
       if (!copied) {
-        for (let w = 0; w < words; w++) outWords[w] = srcWords[srcAt + w]!;
+        for (let w = 0; w < words; w++) pendingWords[at + w] = srcWords[srcAt + w]!;
         out.holds(src);
       }
       out.reset();
@@ -218,12 +220,11 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
         }
       }
       if (!out.written) continue;
-      const at = pending * words;
-      for (let w = 0; w < words; w++) pendingWords[at + w] = outWords[w]!;
-      pendingHash[pending] = arena.hashAt(outWords, 0);
+      pendingHash[pending] = arena.hashAt(pendingWords, at);
       pendingAction[pending] = ai;
       pendingEdge[pending] = ok ? ek : 0;
       pending++;
+      out.d.o = pending * m.width;
     }
     arena.touch(pendingHash, pending);
     for (let q = 0; q < pending; q++) {
