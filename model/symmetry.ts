@@ -275,8 +275,14 @@ export function canonicalizer(L: Layout, refs: SymmetryRefs): Canonicalizer {
   }
   for (let i = L.extraAt; i < L.width; i++) c.push(`dst[dO + ${i}] = src[so + ${i}];`);
 
-  const names = Object.keys(scratch);
-  const source = `const { ${names.join(', ')} } = scratch;\nreturn function write(src, so, dst, dO) {\n${c.join('\n')}\n};`;
-  const write = new Function('scratch', source)(scratch) as Canonicalizer['write'];
+  const source = `const { ${Object.keys(scratch).join(', ')} } = scratch;\nreturn function write(src, so, dst, dO) {\n${c.join('\n')}\n};`;
+  let write = compiled.get(source);
+  if (!write) {
+    write = new Function('scratch', source)(scratch) as Canonicalizer['write'];
+    compiled.set(source, write);
+  }
   return { write };
 }
+
+/** Canonicalizers by their source: the presets of one design and world share one, optimised once by V8. */
+const compiled = new Map<string, Canonicalizer['write']>();
