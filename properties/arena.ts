@@ -31,9 +31,9 @@ export class Arena {
    * (0 is an empty slot), the hash's bits above them as a tag. The slot
    * is the hash's low bits, so a tag and its slot keep the whole hash.
    */
-  private table = new Uint32Array(1 << 16);
-  private bits = 16;
-  private mask = (1 << 16) - 1;
+  private table = new Uint32Array(1 << 10);
+  private bits = 10;
+  private mask = (1 << 10) - 1;
   private hashes = new Uint32Array(1 << 12);
   parent = new Int32Array(1 << 12);
   /** World action index that reached the state from its parent (-1 for the root). */

@@ -85,8 +85,8 @@ describe('Arena', () => {
     const arena = new Arena(8);
     expect(arena.bytesPerState()).toBe(0);
     for (let i = 0; i < 1000; i++) arena.intern(stateOf(i), -1, -1);
-    // a table of 2^16 4-byte slots until half of it is used
-    expect(arena.bytesPerState()).toBe(8 + 13 + (2 ** 16 * 4) / 1000);
+    // a table of 4-byte slots, doubled from 2^10 whenever half of it is used
+    expect(arena.bytesPerState()).toBe(8 + 13 + (2 ** 11 * 4) / 1000);
     for (let i = 1000; i < 40_000; i++) arena.intern(stateOf(i), -1, -1);
     expect(arena.bytesPerState()).toBe(8 + 13 + (2 ** 17 * 4) / 40_000);
   });
