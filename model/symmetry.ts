@@ -181,7 +181,8 @@ export function canonicalizer(L: Layout, refs: SymmetryRefs): Canonicalizer {
     }
     c.push('sortIds(heldOrder, 0, n, held, 0);', 'for (let i = 0; i < n; i++) {');
     mix('held[heldOrder[i]]');
-    c.push('}', `procSig[${p}] = h; procOrder[${p}] = ${p};`);
+    // live processes first, as fork fills the first free slot: its successor is then often canonical already
+    c.push('}', `procSig[${p}] = src[so + ${procAt[p]}] !== 0 ? h >>> 1 : (h >>> 1) | 0x80000000; procOrder[${p}] = ${p};`);
   }
   c.push(`sortIds(procOrder, 0, ${N}, procSig, 0);`);
   for (const r of range(N)) c.push(`procRank[procOrder[${r}]] = ${r};`);
@@ -239,8 +240,9 @@ export function canonicalizer(L: Layout, refs: SymmetryRefs): Canonicalizer {
     '  let j = i - 1;',
     '  for (; j >= 0; j--) {',
     '    const y = mrOrder[j];',
-    '    let d = 0;',
-    `    for (let k = 0; k < ${S} && d === 0; k++) d = mrTmp[y * ${S} + k] - mrTmp[x * ${S} + k];`,
+    // live MRs first (MR_LIVE is byte 0), as ibv_reg_mr fills the first free slot
+    `    let d = mrTmp[x * ${S}] - mrTmp[y * ${S}];`,
+    `    for (let k = 1; k < ${S} && d === 0; k++) d = mrTmp[y * ${S} + k] - mrTmp[x * ${S} + k];`,
     '    if (d <= 0) break;',
     '    mrOrder[j + 1] = y;',
     '  }',

@@ -343,7 +343,7 @@ function firstStuck(arena: Arena, edges: Edges, within: number, goal: LivenessGo
  * each step, the first enabled action whose successor has the stored
  * canonical form. The steps come out with the real state's own names.
  */
-function walker<S extends State>(m: Machine<S>, arena: Arena, symmetry: boolean) {
+export function walker<S extends State>(m: Machine<S>, arena: Arena, symmetry: boolean) {
   const bytes = new Uint8Array(m.width);
   const enabled = new Int32Array(m.actions.length);
   const matches = (s: S, j: number) => {
