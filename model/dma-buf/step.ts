@@ -170,13 +170,13 @@ function maybeRelease(d: DbState, out: O, a: number): void {
   if (buf.placement === IN_VRAM && d.k.vram) freePages(d, out, exporter, buf.start, buf.npages);
   clearBytes(d.b, buf.o, d.layout.sizes.alloc);
   // a VFIO buffer released mid-revoke no longer holds the drain
-  if (evicting && !d.k.vram) drained(d, exporter);
+  if (evicting && !d.k.vram) drained(d, out, exporter);
 }
 
 /** The revoke of VFIO device `e` has drained if no buffer of it still waits: its write takes effect. */
-function drained(d: DbState, e: number): void {
+function drained(d: DbState, out: O, e: number): void {
   for (let x = 0; x < d.world.allocs; x++) if (d.alloc(x).used && d.alloc(x).exporter === e && d.alloc(x).evicting) return;
-  finishPending(d, e);
+  finishPending(d, out, e);
 }
 
 /** Revoke every buffer of VFIO device `e` (for good with `dead`): the flag, then move_notify. */
@@ -191,21 +191,23 @@ function revokeAll(d: DbState, out: O, e: number, dead: boolean): void {
   }
 }
 
-/** vfio_pci_dma_buf_move(false): a buffer revoked for a while is usable again (not one cleaned up). */
-function unrevokeAll(d: DbState, e: number): void {
+/** vfio_pci_dma_buf_move(false): a buffer revoked for a while is usable again (not one cleaned up), and move_notify says so. */
+function unrevokeAll(d: DbState, out: O, e: number): void {
   for (let a = 0; a < d.world.allocs; a++) {
     const buf = d.alloc(a);
-    if (buf.used && buf.exporter === e && !buf.dead) buf.revoked = false;
+    if (!buf.used || buf.exporter !== e || buf.dead || !buf.revoked) continue;
+    buf.revoked = false;
+    invalidate(d, out, a);
   }
 }
 
 /** A revoke's wait is over: the config write that started it takes effect. */
-function finishPending(d: DbState, e: number): void {
+function finishPending(d: DbState, out: O, e: number): void {
   const ex = d.exporter(e);
   if (ex.pending === PENDING_MEMORY_OFF) ex.memory = false;
   // the BAR is disabled or reset: whatever still points at it points at nothing it had
   markStale(d, e, 0, pagesOf(d, e));
-  if (ex.pending === PENDING_RESET && ex.memory) unrevokeAll(d, e);
+  if (ex.pending === PENDING_RESET && ex.memory) unrevokeAll(d, out, e);
   ex.pending = PENDING_NONE;
 }
 
@@ -223,7 +225,7 @@ function revokeFor(d: DbState, out: O, e: number, pending: number): void {
         waiting = true;
       }
     }
-  if (!waiting) finishPending(d, e);
+  if (!waiting) finishPending(d, out, e);
 }
 
 // --- what the shared transitions do here --------------------------------------------------
@@ -605,7 +607,7 @@ function exporterEvictFinish(s: DbState, a: A<'exporter_evict_finish'>, out: O):
     return '0';
   }
   d.alloc(a.alloc).evicting = false;
-  drained(d, a.exporter);
+  drained(d, out, a.exporter);
   return '0';
 }
 
@@ -648,7 +650,7 @@ function exporterMemory(s: DbState, a: A<'exporter_memory'>, out: O): Ret {
   if (!a.on) revokeFor(d, out, a.exporter, PENDING_MEMORY_OFF);
   else {
     d.exporter(a.exporter).memory = true;
-    unrevokeAll(d, a.exporter);
+    unrevokeAll(d, out, a.exporter);
   }
   return '0';
 }

@@ -569,6 +569,15 @@ describe('dynamic importers told: in the callback, deferred, or ignoring', () =>
     expect(decode(released.state).e0).toMatchObject({ memory: false, pending: 'none' });
   });
 
+  it('the restore is a move too: memory_on and a finished reset notify an importer still mapped (vfio_pci_dma_buf_move(false))', () => {
+    const knobs = { importer: 'ignores' };
+    expect(run([...vfioOdp, memoryOff(), memoryOn()], 'vfio-v6.19', knobs).events).toEqual([invalidated()]);
+    // revoked and restored in one step: told twice
+    expect(run([...vfioOdp, reset()], 'vfio-v6.19', knobs).events).toEqual([invalidated(), invalidated()]);
+    // an importer that unmapped when told has nothing to be told of
+    expect(run([...vfioOdp, memoryOff(), memoryOn()]).events).toEqual([]);
+  });
+
   it('ack_invalidate with nothing pending, or of an MR not the importer\'s', () => {
     refused(run([...vfioOdp, ack()]), '-ENOENT');
     refused(run([...vfioOdp, ack(0, NIC1)]), '-EBADF');
