@@ -122,5 +122,11 @@ describe('Arena', () => {
     for (let i = 1; i < 5000; i++) arena.intern(Int32Array.of(i), 0, 0);
     expect(arena.flags[0]).toBe(5);
     expect(arena.flags.subarray(1, 5000).every((f) => f === 0)).toBe(true);
+    // as the search sets them: each state's flags right after it is stored, past every growth
+    for (let i = 5000; i < 20_000; i++) {
+      const j = arena.intern(Int32Array.of(i), 0, 0);
+      arena.flags[j] = (i % 7) + 1;
+    }
+    expect(Array.from({ length: 15_000 }, (_, k) => arena.flags[5000 + k]).every((f, k) => f === ((5000 + k) % 7) + 1)).toBe(true);
   });
 });
