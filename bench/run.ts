@@ -16,6 +16,7 @@ import { type CheckResult, checkExhaustive } from '../properties/exhaustive.js';
 import { expected } from '../properties/expected.js';
 import { defaultMaxLength, explore } from '../properties/explore.js';
 import { loadWorld } from '../worlds/load.js';
+import { stepsFloor } from './floor.js';
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -70,6 +71,29 @@ function completeSearches(world: string): SearchBench[] {
         bytesPerState: r.bytesPerState,
         commandSeconds,
       };
+    }),
+  );
+}
+
+interface FloorBench {
+  design: string;
+  preset: string;
+  states: number;
+  /** The search's steps alone (bench/floor.ts), best of REPEATS. */
+  stepsSeconds: number;
+  /** The most states/s a search of this world can reach with these steps. */
+  ceilingStatesPerSecond: number;
+}
+
+/** The minimal world's searches against the floor under them: their steps alone. */
+function floors(searches: SearchBench[]): FloorBench[] {
+  const { config } = loadWorld('minimal');
+  return designs.flatMap((design) =>
+    design.presets.map((preset) => {
+      const f = stepsFloor(design, config, resolveKnobs(design, preset), REPEATS);
+      const search = searches.find((x) => x.world === 'minimal' && x.design === design.id && x.preset === preset.name)!;
+      if (f.states !== search.states) throw new Error(`${design.id} ${preset.name}: the floor stored ${f.states} states, the search ${search.states}`);
+      return { design: design.id, preset: preset.name, states: f.states, stepsSeconds: f.seconds, ceilingStatesPerSecond: f.states / f.seconds };
     }),
   );
 }
@@ -139,6 +163,7 @@ function randomCells(config: Config): CellBench[] {
 const t0 = performance.now();
 const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
 const searches = ['minimal', 'default', 'routes'].flatMap(completeSearches);
+const floorsOfMinimal = floors(searches);
 const defaultWorld = loadWorld('default').config;
 const steps = designs.map((d) => ({ design: d.id, stepsPerSecond: Math.round(stepsPerSecond(d, defaultWorld)) }));
 const cells = randomCells(defaultWorld);
@@ -146,6 +171,7 @@ const results = {
   date: new Date().toISOString(),
   machine,
   searches,
+  floors: floorsOfMinimal,
   steps,
   cells,
   peakRssMiB: Math.round(resourceUsage().maxRSS / 1024),
@@ -165,6 +191,13 @@ const lines = [
     (x) =>
       `${x.world.padEnd(8)} ${x.design.padEnd(12)} ${x.preset.padEnd(24)} ${pad(x.states, 8)} ${pad(x.transitions, 12)} ${pad(x.diameter, 4)} ${pad(x.seconds.toFixed(2), 5)} ${pad(Math.round(x.statesPerSecond), 9)} ${pad(Math.round(x.bytesPerState), 8)} ${pad(x.commandSeconds.toFixed(2), 10)}`,
   ),
+  '',
+  `minimal world: the search against its steps alone (the floor), best of ${REPEATS}`,
+  'design       preset                    states  search s  steps s  steps %  ceiling states/s',
+  ...floorsOfMinimal.map((f) => {
+    const search = searches.find((x) => x.world === 'minimal' && x.design === f.design && x.preset === f.preset)!;
+    return `${f.design.padEnd(12)} ${f.preset.padEnd(24)} ${pad(f.states, 8)} ${pad(search.seconds.toFixed(3), 9)} ${pad(f.stepsSeconds.toFixed(3), 8)} ${pad(Math.round((100 * f.stepsSeconds) / search.seconds), 8)} ${pad(Math.round(f.ceilingStatesPerSecond), 17)}`;
+  }),
   '',
   'design        step()/s (default world)',
   ...steps.map((s) => `${s.design.padEnd(13)} ${pad(s.stepsPerSecond, 9)}`),

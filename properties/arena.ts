@@ -105,21 +105,25 @@ export class Arena {
 
   /** The index of the state whose words are `words`, adding it if new; `added` says which. */
   intern(words: Int32Array, parent: number, via: number): number {
-    const h = this.hashAt(words, 0);
+    return this.internAt(words, 0, this.hashAt(words, 0), parent, via);
+  }
+
+  /** intern() of the state whose words start at `words[at]`, its hash `h` known. */
+  internAt(words: Int32Array, at: number, h: number, parent: number, via: number): number {
     const { table, bits, mask } = this;
     const tag = h >>> bits;
     let slot = h & mask;
     for (;;) {
       const entry = table[slot]!;
       if (entry === 0) break;
-      if (entry >>> bits === tag && this.same((entry & mask) - 1, words, 0)) {
+      if (entry >>> bits === tag && this.same((entry & mask) - 1, words, at)) {
         this.added = false;
         return (entry & mask) - 1;
       }
       slot = (slot + 1) & mask;
     }
     const j = this.count++;
-    this.store(j, words, h, parent, via);
+    this.store(j, words, at, h, parent, via);
     table[slot] = ((tag << bits) | (j + 1)) >>> 0;
     if (this.count * 2 > mask) this.rehash();
     this.added = true;
@@ -136,7 +140,7 @@ export class Arena {
     return true;
   }
 
-  private store(j: number, words: Int32Array, h: number, parent: number, via: number): void {
+  private store(j: number, words: Int32Array, from: number, h: number, parent: number, via: number): void {
     const c = j >>> CHUNK_BITS;
     if (c === this.chunks.length) {
       const buffer = new ArrayBuffer(CHUNK * this.width);
@@ -145,7 +149,7 @@ export class Arena {
     }
     const chunk = this.chunkWords[c]!;
     const at = (j & (CHUNK - 1)) * this.words;
-    for (let i = 0; i < this.words; i++) chunk[at + i] = words[i]!;
+    for (let i = 0; i < this.words; i++) chunk[at + i] = words[from + i]!;
     this.hashes = grown(this.hashes, j + 1);
     this.parent = grown(this.parent, j + 1);
     this.via = grown(this.via, j + 1);

@@ -134,6 +134,11 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
   const edges = new Edges();
   const canonBytes = new Uint8Array(m.width);
   const canonWords = new Int32Array(canonBytes.buffer);
+  // the canonical forms of the successors not stored as written, looked up together too
+  const formBytes = new Uint8Array(actions.length * m.width);
+  const formWords = new Int32Array(formBytes.buffer);
+  const formHash = new Uint32Array(actions.length);
+  const formOf = new Int32Array(actions.length);
   const enabled = new Int32Array(actions.length);
   const src = m.wrap(canonBytes, 0);
 
@@ -227,15 +232,24 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
       out.d.o = pending * m.width;
     }
     arena.touch(pendingHash, pending);
+    let forms = 0;
     for (let q = 0; q < pending; q++) {
-      const at = q * words;
-      const h = pendingHash[q]!;
       // a successor already stored as it is needs no canonical form: it is one
-      let j = arena.find(pendingWords, at, h);
+      formOf[q] = arena.find(pendingWords, q * words, pendingHash[q]!);
+      if (formOf[q]! >= 0) continue;
+      successor.o = q * m.width;
+      if (opts.symmetry) m.canonical(successor, formBytes, forms * m.width);
+      else formBytes.set(pendingBytes.subarray(successor.o, successor.o + m.width), forms * m.width);
+      formHash[forms] = arena.hashAt(formWords, forms * words);
+      formOf[q] = -1 - forms++;
+    }
+    arena.touch(formHash, forms);
+    for (let q = 0; q < pending; q++) {
+      let j = formOf[q]!;
       if (j < 0) {
-        successor.o = at * 4;
-        canonicalize(successor);
-        j = arena.intern(canonWords, i, pendingAction[q]!);
+        const f = -1 - j;
+        j = arena.internAt(formWords, f * words, formHash[f]!, i, pendingAction[q]!);
+        successor.o = q * m.width;
         if (arena.added) added(j, successor, !closure);
       }
       if (pendingEdge[q] !== 0) edges.add(i, j, pendingEdge[q]!);

@@ -32,6 +32,16 @@ describe('Arena', () => {
     expect(bytesOf(arena, 1)).toEqual([0, 0, 0, 0, 0x7f, 0, 0, 0]);
   });
 
+  it('interns a state from the middle of a batch, by the hash it is handed, as intern() does from the start', () => {
+    const arena = new Arena(8);
+    const batch = Int32Array.of(7, 7, 1, 2, 3, 4);
+    const a = arena.internAt(batch, 2, arena.hashAt(batch, 2), -1, -1);
+    expect([a, arena.added, bytesOf(arena, a)]).toEqual([0, true, [1, 0, 0, 0, 2, 0, 0, 0]]);
+    expect([arena.intern(Int32Array.of(1, 2), 0, 0), arena.added]).toEqual([a, false]);
+    expect([arena.internAt(batch, 4, arena.hashAt(batch, 4), a, 3), arena.added, bytesOf(arena, 1)]).toEqual([1, true, [3, 0, 0, 0, 4, 0, 0, 0]]);
+    expect([arena.internAt(batch, 2, arena.hashAt(batch, 2), 1, 0), arena.added]).toEqual([a, false]);
+  });
+
   it('reads only the first width / 4 words of what it is handed', () => {
     const arena = new Arena(4);
     const a = arena.intern(Int32Array.of(9, 1), -1, -1);
