@@ -2,11 +2,18 @@
 // stored in a canonical form in which process slots, VMA slots within a
 // process, allocation, MR and bio slots are renamed by what they hold.
 // Every rewrite renames an entity everywhere it is named, so the
-// canonical form is a relabelling of the state: two states with one form
-// are isomorphic (sound). The order is computed from content hashes, so
-// a few isomorphic states keep distinct forms (less reduction, never a
-// wrong verdict). BAR pages and importers keep their ids: first fit
-// makes page order observable, and importers differ in kind and route.
+// canonical form is a relabelling of the state. Merging by it is sound
+// only if relabelling commutes with every step: no slot's id may be
+// observable. Slots are filled first fit, and dead slots sort after live
+// ones in id order, so first fit picks the same slot in the form; a
+// slot's id would show only through a reference that outlives its
+// entity, and the designs clear those (freed allocations' refs become
+// NONE, exit deregisters a process's MRs), except an ODP MR's VMA slot:
+// a design that reads it keeps VMA ids (vmasKeepIds). The order is
+// computed from content hashes, so a few isomorphic states keep distinct
+// forms (less reduction, never a wrong verdict). BAR pages and importers
+// keep their ids: first fit makes page order observable, and importers
+// differ in kind and route.
 // The hottest code of a complete search, so it is compiled for its
 // layout: every loop over a fixed count unrolled, every offset a
 // constant, typed arrays only where a state's bytes choose the index.
@@ -20,6 +27,13 @@ export interface SymmetryRefs {
   readonly mrAllocRefs: readonly number[];
   /** Offsets within one MR page entry. */
   readonly entryAllocRefs: readonly number[];
+  /**
+   * VMA slots keep their ids: the design reads an MR's VMA slot after
+   * that VMA is gone (an ODP MR mirrors whatever VMA holds the slot, its
+   * address range, now), and mmap() fills the lowest free slot, so which
+   * slot a VMA had decides what a later mmap() is mirrored by.
+   */
+  readonly vmasKeepIds: boolean;
 }
 
 /** Base slot offsets (state.ts): VmaSlot.used/.alloc, FdSlot.used/.alloc, MrSlot.live/.proc/.vma. */
@@ -143,7 +157,7 @@ export function canonicalizer(L: Layout, refs: SymmetryRefs): Canonicalizer {
     c.push(`} else h = ${UNUSED};`, `vmaSig[${i}] = h; vmaOrder[${i}] = ${i % V};`);
   }
   for (const p of range(N)) {
-    c.push(`sortIds(vmaOrder, ${p * V}, ${V}, vmaSig, ${p * V});`);
+    if (!refs.vmasKeepIds) c.push(`sortIds(vmaOrder, ${p * V}, ${V}, vmaSig, ${p * V});`);
     for (const r of range(V)) c.push(`vmaRank[${p * V} + vmaOrder[${p * V + r}]] = ${r};`);
   }
   // dma-buf files the same way (no one names a file slot)

@@ -214,5 +214,6 @@ export const structPage: Design<SpState> = makeDesign({
   held,
   clean,
   decode,
-  symmetry: { pageAllocRefs: [], mrAllocRefs: [], entryAllocRefs: [] },
+  // an ODP MR faults through whatever VMA holds its slot now (step.ts, devMrDma), so VMA slots keep their ids
+  symmetry: { pageAllocRefs: [], mrAllocRefs: [], entryAllocRefs: [], vmasKeepIds: true },
 });

@@ -32,11 +32,11 @@ export const worldSizes: Readonly<Record<string, Readonly<Record<string, Size>>>
     'dma-buf/static-pinned': size(77_908, 1_171_038, 19),
   },
   minimal: {
-    'struct-page/mainline': size(19_894, 369_208, 20),
-    'struct-page/lsfmm-2020': size(33_782, 824_088, 20),
+    'struct-page/mainline': size(50_675, 956_662, 22),
+    'struct-page/lsfmm-2020': size(80_835, 2_028_774, 22),
     // no fault injection in this world: the leaky path is never taken
-    'struct-page/bug-insert-leak': size(19_894, 369_208, 20),
-    'struct-page/bug-zone-device-refcount': size(25_660, 450_278, 21),
+    'struct-page/bug-insert-leak': size(50_675, 956_662, 22),
+    'struct-page/bug-zone-device-refcount': size(65_453, 1_167_864, 23),
     'vma-p2p/rfc-2019': size(644, 9_684, 12),
     'vma-p2p/legacy-importer': size(1_840, 27_919, 16),
     'vma-p2p/exporter-no-wait': size(596, 8_951, 11),

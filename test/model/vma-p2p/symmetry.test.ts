@@ -10,7 +10,7 @@ import { vmaP2p } from '../../../model/vma-p2p/index.js';
 import { type Config, defaultConfig, defaultLimits } from '../../../model/vocabulary.js';
 import { ack, deregMr, evict, evictFinish, exit, fork, injectInsertFail, mmap, mrDma, munmap, regMr, touch, unbind, unbindFinish } from '../../actions.js';
 import { canonicalRelation, fails, type Row, type Side } from '../canonical.js';
-import { roomy, type Setup } from '../run.js';
+import { roomy, run, type Setup } from '../run.js';
 
 // defaultConfig: nic0 = importer 2 is the only one that can import (ODP, host-bridge);
 // per process 1 VMA and 1 MR, 2 objects, 1 fault
@@ -97,9 +97,24 @@ describe('vma-p2p canonical forms: the default world', () => {
   ])('%s', (_name, a, b, want, setup) => expect(relation(a, b, setup)).toBe(want));
 });
 
+describe('vma-p2p canonical forms: why VMA slots keep their ids', () => {
+  // as in struct-page: one state with its VMA slots swapped, an ODP MR on
+  // the first mapping or the second; after both munmap()s the next mmap()
+  // fills slot 0, and odpFault() faults through the MR that covers it
+  const first = [mmap(1), mmap(1), regMr(0)];
+  const second = [fork(), mmap(1, { proc: 1 }), mmap(1), exit(1), mmap(1), regMr(1)];
+  const then = [munmap(0), munmap(1), mmap(1), mrDma(0, 0)];
+
+  it('an ODP MR faults through whatever VMA holds its slot: the two states have different futures', () => {
+    expect([run(vmaP2p, [...first, ...then], big).ret, run(vmaP2p, [...second, ...then], big).ret]).toEqual(['0', '-EFAULT']);
+  });
+
+  it('so the canonical form keeps them apart', () => expect(relation(first, second, big)).toBe('differ'));
+});
+
 describe('vma-p2p canonical forms: more slots than the default world', () => {
   it.each<Row>([
-    ['objects renamed: RAM objects of one process in either order', [mmap(2), mmap(1), mmap(2)], [mmap(2), mmap(2), mmap(1)], 'iso', big],
+    ['VMA slots keep their ids (an ODP MR faults through its slot): RAM objects of one process mapped in either order', [mmap(2), mmap(1), mmap(2)], [mmap(2), mmap(2), mmap(1)], 'differ', big],
     ['objects renamed: RAM objects of two processes, swapped', [mmap(2), fork(), mmap(1), mmap(2, { proc: 1 })], [mmap(2), fork(), mmap(2), mmap(1, { proc: 1 })], 'iso', big],
     ['a RAM object in the parent vs in the child', [mmap(2), fork(), mmap(1)], [mmap(2), fork(), mmap(1, { proc: 1 })], 'iso', big],
     ['two MRs in one process vs one in each', [mmap(1), fork(), regMr(0), regMr(0)], [mmap(1), fork(), regMr(0), regMr(0, { proc: 1 })], 'differ', big],
