@@ -9,7 +9,9 @@
 // slot's id would show only through a reference that outlives its
 // entity, and the designs clear those (freed allocations' refs become
 // NONE, exit deregisters a process's MRs), except an ODP MR's VMA slot:
-// a design that reads it keeps VMA ids (vmasKeepIds). The order is
+// a design that reads it keeps VMA ids (mrVma). A design that never
+// reads it leaves it out of the form, as Promela leaves out `hidden`
+// variables: states that differ only there have one future. The order is
 // computed from content hashes, so a few isomorphic states keep distinct
 // forms (less reduction, never a wrong verdict). BAR pages and importers
 // keep their ids: first fit makes page order observable, and importers
@@ -28,12 +30,14 @@ export interface SymmetryRefs {
   /** Offsets within one MR page entry. */
   readonly entryAllocRefs: readonly number[];
   /**
-   * VMA slots keep their ids: the design reads an MR's VMA slot after
-   * that VMA is gone (an ODP MR mirrors whatever VMA holds the slot, its
-   * address range, now), and mmap() fills the lowest free slot, so which
-   * slot a VMA had decides what a later mmap() is mirrored by.
+   * Whether a step reads an MR's VMA slot. `read`: an ODP MR mirrors
+   * whatever VMA holds the slot (its address range) now, even after its
+   * own VMA is gone, and mmap() fills the lowest free slot, so which slot
+   * a VMA had decides what a later mmap() is mirrored by: VMA slots keep
+   * their ids. `unread`: VMA slots are renamed, and the MR's VMA is left
+   * out of the form (a replay still shows it).
    */
-  readonly vmasKeepIds: boolean;
+  readonly mrVma: 'read' | 'unread';
 }
 
 /** Base slot offsets (state.ts): VmaSlot.used/.alloc, FdSlot.used/.alloc, MrSlot.live/.proc/.vma. */
@@ -157,7 +161,7 @@ export function canonicalizer(L: Layout, refs: SymmetryRefs): Canonicalizer {
     c.push(`} else h = ${UNUSED};`, `vmaSig[${i}] = h; vmaOrder[${i}] = ${i % V};`);
   }
   for (const p of range(N)) {
-    if (!refs.vmasKeepIds) c.push(`sortIds(vmaOrder, ${p * V}, ${V}, vmaSig, ${p * V});`);
+    if (refs.mrVma === 'unread') c.push(`sortIds(vmaOrder, ${p * V}, ${V}, vmaSig, ${p * V});`);
     for (const r of range(V)) c.push(`vmaRank[${p * V} + vmaOrder[${p * V + r}]] = ${r};`);
   }
   // dma-buf files the same way (no one names a file slot)
@@ -176,7 +180,7 @@ export function canonicalizer(L: Layout, refs: SymmetryRefs): Canonicalizer {
     for (const k of range(S)) {
       if (k === MR_PROC) continue;
       c.push(`x = src[so + ${at + k}];`);
-      if (k === MR_VMA) c.push('x = x > 0 ? vmaSig[v + x - 1] : 0;');
+      if (k === MR_VMA) c.push(refs.mrVma === 'read' ? 'x = x > 0 ? vmaSig[v + x - 1] : 0;' : 'x = 0;');
       else if (isEntryRef[k] === 1) c.push(`x = ${token};`);
       mix('x');
     }
@@ -244,7 +248,8 @@ export function canonicalizer(L: Layout, refs: SymmetryRefs): Canonicalizer {
     c.push('} else {');
     for (const k of range(S)) c.push(isEntryRef[k] === 1 ? `x = src[so + ${at + k}]; mrTmp[${m * S + k}] = x > 0 ? allocName[x - 1] + 1 : 0;` : `mrTmp[${m * S + k}] = src[so + ${at + k}];`);
     c.push(`p = src[so + ${at + MR_PROC}]; mrTmp[${m * S + MR_PROC}] = procRank[p];`);
-    c.push(`v = src[so + ${at + MR_VMA}]; mrTmp[${m * S + MR_VMA}] = v > 0 ? vmaRank[p * ${V} + v - 1] + 1 : 0;`);
+    if (refs.mrVma === 'read') c.push(`v = src[so + ${at + MR_VMA}]; mrTmp[${m * S + MR_VMA}] = v > 0 ? vmaRank[p * ${V} + v - 1] + 1 : 0;`);
+    else c.push(`mrTmp[${m * S + MR_VMA}] = 0;`);
     c.push('}', `mrOrder[${m}] = ${m};`);
   }
   // MRs and bios sorted by their rewritten bytes

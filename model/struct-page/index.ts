@@ -215,5 +215,5 @@ export const structPage: Design<SpState> = makeDesign({
   clean,
   decode,
   // an ODP MR faults through whatever VMA holds its slot now (step.ts, devMrDma), so VMA slots keep their ids
-  symmetry: { pageAllocRefs: [], mrAllocRefs: [], entryAllocRefs: [], vmasKeepIds: true },
+  symmetry: { pageAllocRefs: [], mrAllocRefs: [], entryAllocRefs: [], mrVma: 'read' },
 });

@@ -93,7 +93,7 @@ const VpVma = slotClass<VmaSlot>(vmaFields);
 export const vpClasses: SlotClasses = { exporter: VpExporter, page: VpPage, alloc: VpObject, vma: VpVma, mr: MrSlot, entry: VpMapping, bios: false, fds: false };
 
 /** Offsets of the fields that name an object, for symmetry reduction: VpPage.orphan_alloc, VpMapping.alloc. An ODP MR faults through whatever VMA holds its slot now (step.ts, odpFault), so VMA slots keep their ids. */
-export const vpSymmetry = { pageAllocRefs: [2], mrAllocRefs: [], entryAllocRefs: [3], vmasKeepIds: true };
+export const vpSymmetry = { pageAllocRefs: [2], mrAllocRefs: [], entryAllocRefs: [3], mrVma: 'read' as const };
 
 export class VpState extends State {
   declare readonly k: VpKnobs;

@@ -3,7 +3,7 @@
 // property or a step can see is the same, up to the names of processes,
 // VMA slots, allocations, MRs and bios), canonicalising never changes the
 // state, and the form of a form is itself. The rows of what it merges
-// and what it keeps apart are in struct-page/ and vma-p2p/symmetry.test.ts.
+// and what it keeps apart are in each design's symmetry.test.ts.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { designs } from '../../model/designs.js';

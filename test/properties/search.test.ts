@@ -469,8 +469,8 @@ describe('checkExhaustive', () => {
         const knobs = resolveKnobs(design, preset);
         const on = checkExhaustive(design, config, knobs, { depth: 6, symmetry: true });
         const off = checkExhaustive(design, config, knobs, { depth: 6, symmetry: false });
-        // only dma-buf never reads an MR's VMA slot (model/symmetry.ts, vmasKeepIds): its VMAs are renamed
-        const keep = design.machine(config, knobs).spec.symmetry.vmasKeepIds;
+        // only dma-buf never reads an MR's VMA slot (model/symmetry.ts, mrVma): its VMAs are renamed
+        const keep = design.machine(config, knobs).spec.symmetry.mrVma === 'read';
         expect(keep, preset.name).toBe(design.id !== 'dma-buf');
         if (keep) expect(on.states, preset.name).toBeLessThanOrEqual(off.states);
         else expect(on.states, preset.name).toBeLessThan(off.states);
