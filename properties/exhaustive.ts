@@ -80,7 +80,7 @@ const CLEAN = 4;
 
 /** Where a property's first finding is; made into a trace once the search is over. */
 type Hit =
-  | { readonly at: 'transition'; readonly from: number; readonly detail: string }
+  | { readonly at: 'transition'; readonly from: number }
   | { readonly at: 'state'; readonly state: number; readonly detail: string };
 
 /** A StepView reading the packed state; the ghost view is built only if a check reads it. */
@@ -215,10 +215,10 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
         if (out.events.length > 0 && onEvents.length > 0 && out.events.some(isJudged)) {
           const view = new LazyView(config, out.events, design, out.written ? out.d : src);
           let hit = false;
+          // the detail is found again when the trace is made (findingOf)
           for (const p of onEvents) {
-            const detail = checkHit(p, view);
-            if (detail === null) continue;
-            hits.set(p.id, { at: 'transition', from: i, detail });
+            if (checkHit(p, view) === null) continue;
+            hits.set(p.id, { at: 'transition', from: i });
             hit = true;
           }
           if (hit) onEvents = onEvents.filter((p) => !hits.has(p.id));

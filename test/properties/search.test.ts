@@ -361,6 +361,21 @@ describe('checkExhaustive', () => {
     expect(r.coverage.get('proc_mmap')!.taken).toBeLessThan(r.coverage.get('proc_mmap')!.tried);
   });
 
+  it('returns: per action kind, what it gave, ids by their kind, the refusals of skipped (inert) actions too', () => {
+    const r = check('mainline', 2, { returns: true });
+    // MAP_PRIVATE is inert (never tried), its -EINVAL still listed; a created VMA is vmaN
+    expect([...r.returns!.get('proc_mmap')!].sort()).toEqual(['-EINVAL', '-ENODEV', '-ENOMEM', 'vmaN']);
+    expect([...r.returns!.get('proc_fork')!]).toEqual(['pN']);
+    expect(check('mainline', 2).returns).toBeUndefined();
+  });
+
+  it('bytes per state: the state, its bookkeeping and table, and the recorded edges', () => {
+    const r = check('mainline', undefined);
+    const width = structPage.machine(defaultConfig, resolveKnobs(structPage, structPage.presets[0]!)).width;
+    expect(r.bytesPerState).toBeGreaterThan(width + 13 + 4);
+    expect(r.bytesPerState).toBeLessThan(width + 100);
+  });
+
   it('finds the shortest violation at the depth it needs, judging a step that leaves the state as it was', () => {
     expect(verdicts(check('lsfmm-2020', 1))['no-kernel-cpu-access']).toBe('holds');
     const r = check('lsfmm-2020', 3, { properties: ['p2p-dma', 'no-kernel-cpu-access'] });
@@ -407,6 +422,8 @@ describe('checkExhaustive', () => {
       const deepest = levels.findIndex((n) => n >= r.states);
       expect([r.diameter, levels[deepest - 1]! < r.states], `${maxStates}`).toEqual([deepest, true]);
     }
+    // a bound met exactly as a level ends stops there: no state of the next level is expanded
+    expect(check('mainline', undefined, { maxStates: levels[2]! })).toMatchObject({ states: levels[2], diameter: 2 });
   });
 
   it('runs to the end without a bound; a depth past the diameter changes nothing, one at it stops short', () => {
