@@ -4,10 +4,10 @@
 // Every rewrite renames an entity everywhere it is named, so the
 // canonical form is a relabelling of the state. Merging by it is sound
 // only if relabelling commutes with every step: no slot's id may be
-// observable. Slots are filled first fit, and dead slots sort after live
-// ones in id order, so first fit picks the same slot in the form; a
-// slot's id would show only through a reference that outlives its
-// entity, and the designs clear those (freed allocations' refs become
+// observable. Slots are filled first fit, and a free slot is zeroed and
+// named by nothing, so whichever one first fit picks, the result is the
+// state relabelled; a slot's id would show only through a reference
+// that outlives its entity, and the designs clear those (freed allocations' refs become
 // NONE, exit deregisters a process's MRs), except an ODP MR's VMA slot:
 // a design that reads it keeps VMA ids (mrVma). A design that never
 // reads it leaves it out of the form, as Promela leaves out `hidden`

@@ -1,4 +1,4 @@
-// What the canonical-form tables of both designs share: reach a state
+// What the canonical-form tables of every design share: reach a state
 // from init by a list of actions (each expected to succeed, or marked to
 // fail), then say how two states compare as bytes and as canonical forms
 // (model/symmetry.ts).
@@ -17,7 +17,8 @@ export type Side = readonly Act[] | (Setup & { readonly actions: readonly Act[] 
 /**
  *   same    the states' bytes are equal (so their forms are too)
  *   iso     the bytes differ, the canonical forms are equal: one state
- *           relabelled (processes, VMA slots, allocations, MRs, bios)
+ *           relabelled (processes, VMA slots, allocations, MRs, bios),
+ *           or differing only in a field left out of the form
  *   differ  the forms differ
  */
 export type Relation = 'same' | 'iso' | 'differ';

@@ -1,7 +1,8 @@
 // model/symmetry.ts over random reachable states of every design and
-// preset: the canonical form is a relabelling of the state (everything a
-// property or a step can see is the same, up to the names of processes,
-// VMA slots, allocations, MRs and bios), canonicalising never changes the
+// preset: the canonical form is a relabelling of the state, less the
+// fields no step reads (everything a property or a step can see is the
+// same, up to the names of processes, VMA slots, allocations, MRs and
+// bios), canonicalising never changes the
 // state, and the form of a form is itself. The rows of what it merges
 // and what it keeps apart are in each design's symmetry.test.ts.
 import fc from 'fast-check';
