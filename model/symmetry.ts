@@ -6,16 +6,16 @@
 // only if relabelling commutes with every step: no slot's id may be
 // observable. Slots are filled first fit, and a free slot is zeroed and
 // named by nothing, so whichever one first fit picks, the result is the
-// state relabelled; a slot's id would show only through a reference
-// that outlives its entity, and the designs clear those (freed allocations' refs become
-// NONE, exit deregisters a process's MRs), except an ODP MR's VMA slot:
-// a design that reads it keeps VMA ids (mrVma). A design that never
-// reads it leaves it out of the form, as Promela leaves out `hidden`
-// variables: states that differ only there have one future. The order is
-// computed from content hashes, so a few isomorphic states keep distinct
-// forms (less reduction, never a wrong verdict). BAR pages and importers
-// keep their ids: first fit makes page order observable, and importers
-// differ in kind and route.
+// state relabelled. A slot's id would show only through a reference
+// that outlives its entity, and the designs clear those (a freed
+// allocation's refs become NONE, exit deregisters a process's MRs),
+// except an ODP MR's VMA slot: a design that reads it keeps VMA ids
+// (mrVma); one that never reads it leaves it out of the form, as
+// Promela leaves out `hidden` variables (states that differ only there
+// have one future). The order is computed from content hashes, so a few
+// isomorphic states keep distinct forms (less reduction, never a wrong
+// verdict). BAR pages and importers keep their ids: first fit makes
+// page order observable, and importers differ in kind and route.
 // The hottest code of a complete search, so it is compiled for its
 // layout: every loop over a fixed count unrolled, every offset a
 // constant, typed arrays only where a state's bytes choose the index.

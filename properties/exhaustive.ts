@@ -142,10 +142,10 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
   const enabled = new Int32Array(actions.length);
   const src = m.wrap(canonBytes, 0);
 
-  /** Canonical form of `s` into canonBytes. */
-  const canonicalize = (s: S) => {
-    if (opts.symmetry) m.canonical(s, canonBytes, 0);
-    else for (let k = 0; k < m.width; k++) canonBytes[k] = s.b[s.o + k]!;
+  /** The form `s` is stored in, written to `dst` at `at`: canonical, or as it is without symmetry. */
+  const canonicalize = (s: S, dst: Uint8Array, at: number) => {
+    if (opts.symmetry) m.canonical(s, dst, at);
+    else dst.set(s.b.subarray(s.o, s.o + m.width), at);
   };
 
   /** A state seen for the first time: its flags, and (within the bound) the checks on states. */
@@ -238,8 +238,7 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
       formOf[q] = arena.find(pendingWords, q * words, pendingHash[q]!);
       if (formOf[q]! >= 0) continue;
       successor.o = q * m.width;
-      if (opts.symmetry) m.canonical(successor, formBytes, forms * m.width);
-      else formBytes.set(pendingBytes.subarray(successor.o, successor.o + m.width), forms * m.width);
+      canonicalize(successor, formBytes, forms * m.width);
       formHash[forms] = arena.hashAt(formWords, forms * words);
       formOf[q] = -1 - forms++;
     }
@@ -257,7 +256,7 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
   };
 
   const root = m.init();
-  canonicalize(root);
+  canonicalize(root, canonBytes, 0);
   arena.intern(canonWords, -1, -1);
   added(0, root, true);
 
