@@ -1,7 +1,7 @@
 // The floor under a complete search: how long its steps alone take.
 // Every state the search stores is expanded again by every enabled
-// action, each step writing into a copy of the state as the search's
-// do, with nothing hashed, canonicalised, stored or judged. No store or
+// action, each step writing into a copy of the state as in the search,
+// with nothing hashed, canonicalised, stored or judged. No store or
 // canonical form can make the search faster than this, so states over
 // these seconds bound the states/s of the semantics as written.
 import type { Design, Knobs } from '../model/design.js';
