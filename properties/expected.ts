@@ -27,8 +27,8 @@ const mainline: Readonly<Record<PropertyId, Expectation>> = {
   'evict-completes': holds('after zapping, only short-term bio pins remain, and they complete'),
   'no-leak': holds('exit unmaps and deregisters; completed bios unpin; every free puts its pgmap ref'),
   'odirect-to-bar': sometimes('a queue with blk_queue_pci_p2pdma() pins with FOLL_PCI_P2PDMA'),
-  'rdma-mr-on-bar': never('ib_umem_get() pins without FOLL_PCI_P2PDMA (-EREMOTEIO); ODP refuses P2P pages'),
-  'p2p-dma': sometimes('O_DIRECT through a P2P-capable queue'),
+  'rdma-mr-on-bar': sometimes('an ODP MR faults BAR pages (hmm_dma_map_pfn, v6.17); a pinned one gets -EREMOTEIO from ib_umem_get()'),
+  'p2p-dma': sometimes('O_DIRECT through a P2P-capable queue, or an ODP MR'),
 };
 
 const rfc2019: Readonly<Record<PropertyId, Expectation>> = {
@@ -127,7 +127,7 @@ export const expected: Readonly<Record<DesignId, Table>> = {
       'dma-to-bound-exporter': holds('remove() waits for VRAM pins; dynamic importers unmap when notified'),
       'route-supported': holds('with no route the attachment loses peer2peer and the object goes to GTT: no P2P DMA'),
       'unbind-completes': violated('a pinned MR holds its object in VRAM and remove() waits for the pin (the unconfirmed reading)'),
-      'evict-completes': violated('a pinned MR pins the object in VRAM: the eviction waits for ibv_dereg_mr'),
+      'evict-completes': holds('TTM never moves a pinned object (evict is refused); an unpinned one moves once its importers unmap'),
     },
     'static-pinned': {
       ...revokeV71,

@@ -26,9 +26,10 @@
 // Knobs per preset: revoke-v7.1 = VFIO, revocable importers only, revoke
 // waits, pinned MRs irrevocable (refused); vfio-v6.19 = pin refused, no
 // wait; vfio-v6.19-rc = a pinned MR attaches and only warns on revoke;
-// dynamic-move-notify = a GPU, dynamic importers, P2P or GTT by route,
-// pins into VRAM (the v6.15 reading; before, GTT), remove() waits for
-// VRAM pins (unconfirmed); static-pinned = a GPU whose every attachment
+// dynamic-move-notify = a GPU, dynamic importers that fence after
+// move_notify (the move waits on them), P2P or GTT by route, pins into
+// VRAM (the v6.15 reading; before, GTT) that TTM never moves, remove()
+// waits for VRAM pins (unconfirmed); static-pinned = a GPU whose every attachment
 // is static and pins into GTT. Every preset maps an ODP MR at
 // registration (mlx5) and takes CONFIG_DMABUF_MOVE_NOTIFY=y where it
 // existed (with =n, v6.19 would fail every VFIO map: not modelled).
@@ -46,7 +47,13 @@
 // mmap of the dma-buf fd itself (-EINVAL: no .mmap), a GPU's buffer
 // objects made without mmap (a GEM handle is a VMA here), and the
 // v7.1-rc close-after-memory-off hang (c64a647c84f3) and the close-order
-// window (d97708701434).
+// window (d97708701434). Also: the VFIO device fd (remove() asks user
+// space to close it, and vfio_pci_core_close_device() runs the cleanup:
+// unbind revokes at once here, as if the user complied; a close without
+// unbind is not an action); who picks a dma-buf MR's kind (mlx5 always
+// attaches dynamically, efa and data-direct pin: here the call's odp
+// flag does); and a pin's domain by every attachment (f5e7fabd1f5c
+// forces GTT if any is not P2P; here the pinning importer decides).
 //
 // Sources: drivers/dma-buf/dma-buf.c, drivers/vfio/pci/vfio_pci_dmabuf.c
 // (v6.19 1f97d9dcf536; v7.1 series 20260131-dmabuf-revoke-v7-0-463d956bd527@nvidia.com),
@@ -264,8 +271,8 @@ export const dmaBuf: Design<DbState> = makeDesign({
   },
   handlers,
   inert,
-  // a GPU evicts what is in VRAM; a VFIO buffer is only finished, once a revoke waits on it
-  offerEvict: (s, a) => s.alloc(a).evicting || (s.k.vram && s.alloc(a).placement === IN_VRAM),
+  // a GPU evicts what is in VRAM and unpinned (TTM keeps pinned objects off its LRU); a VFIO buffer is only finished, once a revoke waits on it
+  offerEvict: (s, a) => s.alloc(a).evicting || (s.k.vram && s.alloc(a).placement === IN_VRAM && s.alloc(a).pins === 0),
   // a VFIO config write that changes something, and none while a revoke drains
   offerMemory: (s, e) => {
     const ex = s.exporter(e);

@@ -32,7 +32,7 @@ export const dmaBufKnobs: readonly KnobSpec[] = [
     name: 'revoke_waits',
     values: ['unmap', 'no'],
     default: 'unmap',
-    doc: 'a revoke or move waits until every importer has unmapped (v7.1: kref + wait_for_completion, unbounded) or goes on at once (v6.19, TTM moves)',
+    doc: 'a VFIO revoke waits until every importer has unmapped (v7.1: kref + wait_for_completion, unbounded) or goes on at once (v6.19); TTM moves never wait (no preset sets unmap for a GPU)',
     cite: `1a8a5227f229 "vfio: Wait for dma-buf invalidation to complete" (${lore('20260131-dmabuf-revoke-v7-4-463d956bd527@nvidia.com')})`,
   },
   {
@@ -114,13 +114,13 @@ export const dmaBufPresets: readonly PresetSpec[] = [
   },
   {
     name: 'dynamic-move-notify',
-    doc: 'v5.7/v5.8 dynamic importers and move_notify on a movable GPU exporter',
-    cite: 'bb42df4662a4 (v5.7), 09606b5446c2 (v5.8); pin into VRAM per f5e7fabd1f5c (v6.15)',
-    knobs: { exporter: 'vram', attach: 'any', revoke_waits: 'no', no_route: 'system-ram' },
+    doc: 'v5.7/v5.8 dynamic importers and move_notify on a movable GPU exporter; mappings stay valid until the importer fences (the move waits on the dma_resv)',
+    cite: 'bb42df4662a4 (v5.7), 09606b5446c2 (v5.8); move_notify kdoc: "Mappings stay valid and are not directly affected by this callback"; pin into VRAM per f5e7fabd1f5c (v6.15)',
+    knobs: { exporter: 'vram', attach: 'any', revoke_waits: 'no', no_route: 'system-ram', fence: 'deferred' },
   },
   {
     name: 'static-pinned',
-    doc: 'before dynamic dma-buf: attach+map pins, the GPU pins into system RAM',
+    doc: 'before dynamic dma-buf: attach+map pins, the GPU pins into system RAM (counterfactual for RDMA: ib_umem_dmabuf always attached dynamically)',
     cite: 'dma-buf before bb42df4662a4 (<= v5.6); amdgpu_dma_buf_pin() into GTT',
     knobs: { exporter: 'vram', attach: 'any', revoke_waits: 'no', no_route: 'system-ram', importers: 'static', pin_domain: 'gtt' },
   },

@@ -576,7 +576,7 @@ function named(s: DbState, e: number, a: number): Ret | null {
   return null;
 }
 
-/** TTM eviction: zap the CPU mappings, move_notify the importers; the move waits for pins (and unmaps). */
+/** TTM eviction: zap the CPU mappings, move_notify the importers; the move waits for their fences (and unmaps). */
 function exporterEvict(s: DbState, a: A<'exporter_evict'>, out: O): Ret {
   const err = named(s, a.exporter, a.alloc);
   if (err) return err;
@@ -585,20 +585,20 @@ function exporterEvict(s: DbState, a: A<'exporter_evict'>, out: O): Ret {
   if (buf.placement !== IN_VRAM) return '-ENOENT';
   if (s.exporter(a.exporter).driver !== DRIVER_BOUND) return '-ENODEV';
   if (buf.evicting) return '-EBUSY';
+  if (buf.pins > 0) return '-EINVAL'; // ttm_bo_validate(): "Moving of pinned BOs is forbidden"
   const d = out.draft(s);
   d.alloc(a.alloc).evicting = true;
   invalidate(d, out, a.alloc);
   const waits = (d.k.revokeWaits && anyMapped(d, a.exporter, a.alloc)) || anyPending(d, a.alloc);
-  if (d.alloc(a.alloc).pins === 0 && !waits) moveToGtt(d, out, a.alloc);
+  if (!waits) moveToGtt(d, out, a.alloc);
   return '0';
 }
 
-/** The move (or a VFIO buffer's revoke) finishes once nothing pins or maps it; a drained revoke's write takes effect. */
+/** The move (or a VFIO buffer's revoke) finishes once nothing maps it; a drained revoke's write takes effect. */
 function exporterEvictFinish(s: DbState, a: A<'exporter_evict_finish'>, out: O): Ret {
   const buf = exporterAlloc(s, a.exporter, a.alloc);
   if (!buf?.evicting) return '-EBADF';
   const wait = (on: string) => refuseWith(out, '-EBUSY', { kind: 'wait', exporter: a.exporter, on });
-  if (s.k.vram && s.alloc(a.alloc).pins > 0) return wait('dma_buf_unpin');
   if ((s.k.revokeWaits || !s.k.vram) && anyMapped(s, a.exporter, a.alloc)) return wait('dma_buf_unmap_attachment');
   if (s.k.vram && anyPending(s, a.alloc)) return wait('dma_resv fences');
   const d = out.draft(s);
@@ -619,7 +619,7 @@ function exporterRestore(s: DbState, a: A<'exporter_restore'>, out: O): Ret {
   const buf = s.alloc(a.alloc);
   if (buf.placement !== IN_GTT) return '-ENOENT';
   if (s.exporter(a.exporter).driver !== DRIVER_BOUND) return '-ENODEV';
-  if (buf.pins > 0) return '-EBUSY'; // a pinned object stays where it is
+  if (buf.pins > 0) return '-EINVAL'; // ttm_bo_validate(): "Moving of pinned BOs is forbidden"
   const start = firstFit(s, a.exporter, buf.npages);
   if (start === NONE) return '-ENOMEM';
   if (fencesOwed(s, a.alloc, NONE)) return awaitFences(s, out, a.alloc, NONE);

@@ -9,23 +9,30 @@
 // after zap (kernfs_vma_fault), GUP with/without FOLL_PCI_P2PDMA and
 // FOLL_LONGTERM (try_grab_page, is_valid_gup_args), O_DIRECT pins held to
 // bio_endio, DMA map type by route, the GUP-then-kmap kernel path, RDMA
-// MRs (ib_umem_get pinned; ib_umem_odp mirrored), unbind as zap + percpu_ref
+// MRs (ib_umem_get pinned; ib_umem_odp mirrored: hmm_range_fault() and,
+// since v6.17, hmm_dma_map_pfn() by route), unbind as zap + percpu_ref
 // kill + wait on pgmap->ref + release, and eviction as far as the design
-// allows: p2pdma cannot migrate or revoke one allocation, so eviction is
-// modelled as unmap_mapping_range() of that allocation plus waiting for its
-// page refs (the same wait unbind does for the whole device).
+// allows, a hypothetical exporter's: p2pdma has no way to migrate or
+// revoke one allocation (every p2pmem VMA maps offset 0 of one file), so
+// eviction is modelled as unmap_mapping_range() of that allocation plus
+// waiting for its page refs (the same wait unbind does for the device).
 //
 // Leaves out: kernel-internal users (pci_alloc_p2pmem, nvmet), page sizes
 // and partial GUP counts (one page per I/O), bio merging across pgmaps, the
 // percpu_ref's own initial ref and its per-CPU mode, mremap/mprotect,
 // kernfs open files (mmap implies open), swiotlb, and the page count of
-// 1 that idle pages had before b7e282378773 (idle pages are at 0 here).
+// 1 that idle pages had before b7e282378773 (idle pages are at 0 here),
+// and an MR's access flags: a writable FOLL_LONGTERM pin of this file
+// mapping (kernfs has page_mkwrite) fails -EFAULT in check_vma_flags()
+// before the P2PDMA checks; here every MR is refused as a read-only one
+// is, -EREMOTEIO.
 // The world is finite (its limits bound VMAs, MRs, bios, allocations and
 // fault injections); a page freed under a holder marks the holder stale
 // instead of counting generations.
 //
-// Sources: drivers/pci/p2pdma.c, mm/memremap.c, mm/gup.c, block/bio.c,
-// drivers/infiniband/core/umem.c.
+// Sources: drivers/pci/p2pdma.c, mm/memremap.c, mm/gup.c, mm/hmm.c,
+// block/bio.c, drivers/infiniband/core/umem.c, umem_odp.c,
+// drivers/infiniband/hw/mlx5/odp.c.
 import type { Design } from '../design.js';
 import { makeDesign } from '../machine.js';
 import { NONE } from '../packed.js';
@@ -52,8 +59,8 @@ function inert(a: Action, k: SpKnobs, config: Config): boolean {
       const imp = config.importers[a.importer];
       return imp?.kind !== 'nvme' || (k.gupGate && !imp.p2pQueue);
     }
-    case 'proc_reg_mr': // the FOLL_LONGTERM pin: refused by the gate or by is_valid_gup_args()
-      return !a.odp && (!k.longtermAllowed || (k.gupGate && !k.umemP2pdma));
+    case 'proc_reg_mr': // the FOLL_LONGTERM pin: refused by is_valid_gup_args() or by the gate
+      return !a.odp && ((k.umemP2pdma && !k.longtermAllowed) || (k.gupGate && !k.umemP2pdma));
     default:
       return false;
   }

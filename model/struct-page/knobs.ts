@@ -26,9 +26,9 @@ export const structPageKnobs: readonly KnobSpec[] = [
   {
     name: 'odp_p2pdma',
     values: ['off', 'on'],
-    default: 'off',
-    doc: 'an ODP MR fault (hmm_range_fault + DMA map) accepts P2PDMA pages',
-    cite: 'mm/hmm.c, drivers/infiniband/core/umem_odp.c (inference: no P2PDMA-aware ODP mapping)',
+    default: 'on',
+    doc: 'an ODP MR fault maps P2PDMA pages: hmm_range_fault() walks the VM_MIXEDMAP VMA and hmm_dma_map_pfn() classifies them by route (v6.17), or the fault fails (before v5.17)',
+    cite: '87c01d57fa23 "mm/hmm.c: allow VM_MIXEDMAP to work with hmm_range_fault" (v5.17); "mm/hmm: provide generic DMA managing logic" (v6.17: pci_p2pdma_state()); mlx5 populate_mtt()',
   },
   {
     name: 'dma_map_checks_route',
@@ -69,9 +69,9 @@ export const structPagePresets: readonly PresetSpec[] = [
   },
   {
     name: 'lsfmm-2020',
-    doc: 'the 2020 starting point: BAR pages for every GUP caller, long-term pins allowed',
+    doc: 'the 2020 starting point: BAR pages for every GUP caller, long-term pins allowed; hmm_range_fault() still refuses VM_MIXEDMAP',
     cite: 'https://lore.kernel.org/r/20200207182457.GM23346@mellanox.com',
-    knobs: { gup_p2pdma_gate: 'off', longterm_p2pdma: 'allowed', dma_map_checks_route: 'off' },
+    knobs: { gup_p2pdma_gate: 'off', longterm_p2pdma: 'allowed', dma_map_checks_route: 'off', odp_p2pdma: 'off' },
   },
   {
     name: 'bug-insert-leak',
@@ -81,7 +81,7 @@ export const structPagePresets: readonly PresetSpec[] = [
   },
   {
     name: 'bug-zone-device-refcount',
-    doc: '27674ef6c73f before 0dc45ca1ce18: unbind does not wait for page refs',
+    doc: 'hypothetical: p2pmem_alloc_mmap() without its per-page pgmap ref, the gap 27674ef6c73f opened for ZONE_DEVICE pages: unbind does not wait for page refs',
     cite: '27674ef6c73f "mm: remove the extra ZONE_DEVICE struct page refcount"; 0dc45ca1ce18',
     knobs: { mmap_takes_page_pgmap_ref: 'off' },
   },

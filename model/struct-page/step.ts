@@ -268,12 +268,12 @@ function procRegMr(s: SpState, a: A<'proc_reg_mr'>, out: O): Ret {
   const { slot } = guard;
   const vma = guard.vma as SpVma;
   if (!a.odp) {
+    // is_valid_gup_args(): FOLL_LONGTERM with FOLL_PCI_P2PDMA refused before any page is walked
+    if (s.k.umemP2pdma && !s.k.longtermAllowed) return '-EINVAL';
     for (let i = 0; i < vma.npages; i++) {
       const err = gupPage(s, vma, i, s.k.umemP2pdma);
       if (err) return err;
     }
-    // is_valid_gup_args(): FOLL_LONGTERM with P2PDMA pages refused (pin_user_pages_fast: -EINVAL)
-    if (!s.k.longtermAllowed) return '-EINVAL';
     if (mapFails(s, a.importer, vma.exporter)) return '-EREMOTEIO'; // ib_dma_map_sgtable_attrs()
   }
   const { exporter, start, npages } = vma;
@@ -333,8 +333,8 @@ function devMrDma(s: SpState, a: A<'dev_mr_dma'>, out: O): Ret {
   // the ODP MR mirrors its address range: whatever VMA is there now
   const vma = s.vma(mr.proc, mr.vma);
   if (!vma.used || !vma.ptes || a.page >= vma.npages) return '-EFAULT'; // hmm_range_fault(): no PTE
-  if (!s.k.odpP2pdma) return '-EFAULT';
-  if (mapFails(s, a.importer, vma.exporter)) return '-EREMOTEIO';
+  if (!s.k.odpP2pdma) return '-EFAULT'; // hmm_vma_walk_test(): VM_MIXEDMAP
+  if (mapFails(s, a.importer, vma.exporter)) return '-EFAULT'; // hmm_dma_map_pfn(): DMA_MAPPING_ERROR, populate_mtt()
   const d = out.draft(s);
   const to = d.pin(a.mr, a.page);
   to.exporter = vma.exporter;

@@ -123,7 +123,7 @@ const divergent: [string, RegExp][] = [
   ['steps-swapped', /^Divergence: step 3 \(line 18\): stated -> mr0, now -> -EFAULT$/m],
   ['result-not-shown', /^Returns: all 4 as stated\nResult: no-kernel-cpu-access holds \(stated violated\)$/m],
   ['verdict-flipped', /^Result: unbind-completes violated \(stated holds\)$/m],
-  ['knob-contradicts-steps', /^Divergence: step 2 \(line 18\): stated -> mr0, now -> -EINVAL$/m],
+  ['knob-contradicts-steps', /^Divergence: step 2 \(line 18\): stated -> mr0, now -> -EREMOTEIO$/m],
   ['config-contradicts-steps', /^Divergence: step 2 \(line 18\): stated -> mr0, now -> -EOPNOTSUPP$/m],
   ['limits-contradict-steps', /^Divergence: step 2 \(line 18\): stated -> mr0, now -> -ENOMEM$/m],
 ];

@@ -115,6 +115,7 @@ describe('p2pmodel check with a bound: incomplete, never a bare holds', () => {
     expect(verdicts).toEqual({
       ...Object.fromEntries(catalogue.map((p) => [p.id, null])),
       'odirect-to-bar': 'sometimes',
+      'rdma-mr-on-bar': 'sometimes',
       'p2p-dma': 'sometimes',
     });
   });

@@ -37,7 +37,7 @@ describe('knobs and presets (the --knob and preset contract)', () => {
       ['gup_p2pdma_gate', ['on', 'off'], 'on'],
       ['longterm_p2pdma', ['refused', 'allowed'], 'refused'],
       ['umem_p2pdma', ['off', 'on'], 'off'],
-      ['odp_p2pdma', ['off', 'on'], 'off'],
+      ['odp_p2pdma', ['off', 'on'], 'on'],
       ['dma_map_checks_route', ['on', 'off'], 'on'],
       ['mmap_takes_page_pgmap_ref', ['on', 'off'], 'on'],
       ['insert_fail_puts_ref', ['on', 'off'], 'on'],
@@ -45,7 +45,7 @@ describe('knobs and presets (the --knob and preset contract)', () => {
     ]);
     expect(d.presets.map((p) => [p.name, p.knobs])).toEqual([
       ['mainline', {}],
-      ['lsfmm-2020', { gup_p2pdma_gate: 'off', longterm_p2pdma: 'allowed', dma_map_checks_route: 'off' }],
+      ['lsfmm-2020', { gup_p2pdma_gate: 'off', longterm_p2pdma: 'allowed', dma_map_checks_route: 'off', odp_p2pdma: 'off' }],
       ['bug-insert-leak', { insert_fail_puts_ref: 'off' }],
       ['bug-zone-device-refcount', { mmap_takes_page_pgmap_ref: 'off' }],
     ]);
@@ -520,10 +520,11 @@ describe('struct-page ODP MRs (odp_p2pdma=on)', () => {
     expect(run('struct-page', 'mainline', [mmap(2), regMr(), mrDma(0, 1), evict(), mrDma(0, 1)], odp).ret).toBe('-EFAULT');
   });
 
-  it('without odp_p2pdma the fault is refused; over no route, the map fails', () => {
-    expect(run('struct-page', 'mainline', [mmap(), regMr(), mrDma()]).ret).toBe('-EFAULT');
+  it('without odp_p2pdma the fault is refused; over no route, the map fails (populate_mtt(): -EFAULT)', () => {
+    expect(run('struct-page', 'mainline', [mmap(), regMr(), mrDma()], { odp_p2pdma: 'off' }).ret).toBe('-EFAULT');
     const noRoute: Config = { ...defaultConfig, routes: [['bus-addr'], ['bus-addr'], ['none'], ['none']] };
-    expect(run('struct-page', 'mainline', [mmap(), regMr(), mrDma()], odp, noRoute).ret).toBe('-EREMOTEIO');
+    const refused = run('struct-page', 'mainline', [mmap(), regMr(), mrDma()], odp, noRoute);
+    expect([refused.ret, refused.events]).toEqual(['-EFAULT', []]);
     expect(run('struct-page', 'mainline', [mmap(), regMr(), mrDma()], { ...odp, dma_map_checks_route: 'off' }, noRoute).events).toEqual([{ ...bar(0), route: 'none' }]);
   });
 });

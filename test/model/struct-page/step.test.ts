@@ -255,12 +255,12 @@ describe('RDMA MRs', () => {
     expect(run([mmap(1), regMr()], 'mainline', {}, noOdp).ret).toBe('-EOPNOTSUPP');
     expect(run([mmap(1), regMr(0, { importer: 0, odp: false })]).ret).toBe('-EINVAL');
   });
-  it('an ODP MR registers but its fault on a P2P page fails', () => {
+  it('an ODP MR registers; before hmm_range_fault() took VM_MIXEDMAP its fault on a P2P page fails', () => {
     expect(run([mmap(1), regMr()]).ret).toBe('mr0');
-    expect(run([mmap(1), regMr(), mrDma()]).ret).toBe('-EFAULT');
+    expect(run([mmap(1), regMr(), mrDma()], 'mainline', { odp_p2pdma: 'off' }).ret).toBe('-EFAULT');
   });
-  it('a P2P-aware ODP MR maps on fault and is invalidated by munmap', () => {
-    const knobs = { odp_p2pdma: 'on' };
+  it('an ODP MR maps on fault (hmm_dma_map_pfn) and is invalidated by munmap', () => {
+    const knobs = {};
     const faulted = run([mmap(1), regMr(), mrDma()], 'mainline', knobs);
     expect(faulted.ret).toBe('0');
     expect(decode(faulted.state)).toMatchObject({ mr0: { dma_list: ['e0 page 0'] } });
@@ -269,11 +269,11 @@ describe('RDMA MRs', () => {
     expect(decode(state)).toMatchObject({ mr0: { dma_list: [null] } });
   });
   it('an ODP MR mirrors its address range: after munmap and a new mmap in the slot it faults the new mapping', () => {
-    const r = run([mmap(1), regMr(), munmap(0), mmap(2), mrDma()], 'mainline', { odp_p2pdma: 'on' });
+    const r = run([mmap(1), regMr(), munmap(0), mmap(2), mrDma()]);
     expect(r.rets).toEqual(['vma0', 'mr0', '0', 'vma0', '0']);
     // the new allocation took pages 0 and 1; the MR's page 0 is the new page 0
     expect(decode(r.state)).toMatchObject({ a0: { pages: '0+2' }, mr0: { dma_list: ['e0 page 0'] } });
-    expect(run([mmap(1), regMr(), munmap(0), mrDma()], 'mainline', { odp_p2pdma: 'on' }).ret).toBe('-EFAULT');
+    expect(run([mmap(1), regMr(), munmap(0), mrDma()]).ret).toBe('-EFAULT');
   });
   it('a second MR past the per-process limit is -ENOMEM; the other process has its own', () => {
     const r = run([mmap(1), regMr(), regMr()]);
