@@ -56,7 +56,7 @@ export const structPageKnobs: readonly KnobSpec[] = [
     values: ['on', 'off'],
     default: 'on',
     doc: 'a failed vm_insert_page() resets the page count to 0 before freeing the page to the pool',
-    cite: '"PCI/P2PDMA: Reset page reference count when page mapping fails" (20260112005440.998543-1-apopple@nvidia.com); cb500023a752',
+    cite: '83014d82a110 "PCI/P2PDMA: Reset page reference count when page mapping fails" (20260112005440.998543-1-apopple@nvidia.com); the stale count trips the warning cb500023a752 fixed',
   },
 ];
 
@@ -69,7 +69,7 @@ export const structPagePresets: readonly PresetSpec[] = [
   },
   {
     name: 'lsfmm-2020',
-    doc: 'the 2020 starting point: BAR pages for every GUP caller, long-term pins allowed; hmm_range_fault() still refuses VM_MIXEDMAP',
+    doc: 'the 2020 starting point before the GUP opt-in it asked for: BAR pages for every GUP caller, long-term pins allowed; hmm_range_fault() still refuses VM_MIXEDMAP',
     cite: 'https://lore.kernel.org/r/20200207182457.GM23346@mellanox.com',
     knobs: { gup_p2pdma_gate: 'off', longterm_p2pdma: 'allowed', dma_map_checks_route: 'off', odp_p2pdma: 'off' },
   },
