@@ -6,6 +6,7 @@ import { type Command, Option } from 'commander';
 import { designs } from '../model/designs.js';
 import { allColumns, type Column, compare, compareJson, compareText } from '../trace/compare.js';
 import type { Ctx } from './context.js';
+import { usage } from './errors.js';
 import { collect, designOption, presetOption, worldOption } from './options.js';
 import { readDocuments } from './replay.js';
 
@@ -14,9 +15,11 @@ function columnsOf(specs: readonly string[]): Column[] {
   if (specs.length === 0) return allColumns();
   const out: Column[] = [];
   for (const spec of specs) {
-    const [id, presetName] = spec.split('/', 2) as [string, string | undefined];
+    const parts = spec.split('/');
+    if (parts.length > 2) usage(`--design: expected a design or design/preset, got '${spec}'`);
+    const [id, presetName] = parts as [string, string | undefined];
     const design = designOption(id);
-    const presets = presetName === undefined ? design.presets : [presetOption(design, presetName)];
+    const presets = presetName === undefined ? design.presets : [presetOption(design, presetName, '--design')];
     for (const preset of presets) if (!out.some((c) => c.design === design && c.preset === preset)) out.push({ design, preset });
   }
   return out;

@@ -11,12 +11,13 @@ export function designOption(id: string | undefined): Design {
   return findDesign(id) ?? usage(`--design: unknown design '${id}' (one of: ${designs.map((d) => d.id).join(', ')})`);
 }
 
-export function presetOption(design: Design, name: string | undefined): PresetSpec {
+/** The preset `name` of `design` (its first without one); `option` is how the user named it. */
+export function presetOption(design: Design, name: string | undefined, option = '--preset'): PresetSpec {
   if (name === undefined) return design.presets[0]!;
   const names = design.presets.map((p) => p.name);
   return (
     design.presets.find((p) => p.name === name) ??
-    usage(`--preset: unknown preset '${name}' of ${design.id} (one of: ${names.join(', ')})`)
+    usage(`${option}: unknown preset '${name}' of ${design.id} (one of: ${names.join(', ')})`)
   );
 }
 

@@ -64,7 +64,7 @@ export interface ExploreResult {
 /** Long runs find deep violations far more often than short ones (measured). */
 export const defaultMaxLength = 64;
 
-/** `path` names no run of this seed: fast-check cannot replay it. */
+/** `path` names no run of this seed that shows the property: fast-check cannot replay it. */
 export class PathError extends Error {
   constructor(readonly path: string) {
     super(`no run of the search has the path ${path}`);
@@ -126,6 +126,8 @@ export function explore(opts: ExploreOptions): ExploreResult {
       if (opts.path === undefined) throw err;
       throw new PathError(opts.path);
     }
+    // a given path that replays no counterexample names no run that shows the property
+    if (opts.path !== undefined && !shrunk.failed) throw new PathError(opts.path);
     const picks = shrunk.counterexample?.[0];
     const finding = picks ? judge(picks, [p]).findings.get(p.id) : undefined;
     return {

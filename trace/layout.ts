@@ -6,8 +6,9 @@
 // `Detail:`) and continuation lines that start with whitespace. Joining
 // them back:
 //   - a line ending in `\` is joined to the next with nothing between
-//     (the `\` dropped): a hard break inside a word, or the shell-style
-//     ` \` break of the reproducing command, whose space stays;
+//     (the `\` dropped): a hard break inside a word (in the reproducing
+//     command, the next line starts at column 0, as a shell joins it), or
+//     the shell-style ` \` break of that command, whose space stays;
 //   - a first line with no value is joined to the next with nothing;
 //   - otherwise lines are joined with one space (a soft break, made
 //     only at a single space between two non-space characters and never
@@ -50,7 +51,8 @@ export function foldUnits(head: string, units: readonly string[], opts: FoldOpti
   let content = false; // cur holds a unit already
   let first = true;
   const newLine = (indent: number) => {
-    lines.push(cur);
+    // a head padded for alignment but left without its unit ends in spaces: mail and checkpatch drop them
+    lines.push(cur.trimEnd());
     cur = ' '.repeat(indent);
     content = false;
     first = false;
@@ -89,7 +91,8 @@ export function foldUnits(head: string, units: readonly string[], opts: FoldOpti
       while (cut > 1 && (rest[cut - 1] === ' ' || rest[cut] === ' ')) cut--;
       cur += rest.slice(0, cut) + '\\';
       rest = rest.slice(cut);
-      newLine(2);
+      // a shell joins backslash-newline with what follows as it stands: an indent would split the word
+      newLine(shell ? 0 : 2);
     }
     cur += rest;
     content = true;

@@ -11,7 +11,8 @@
 // element before it; so does any line indented deeper than that
 // element's first line (the printer's own folding), unless it starts a
 // step. A blank line ends an element, unless its value is still empty
-// (mail cut the line at its indent, before a long URL).
+// or it is a step still short of its `-> return` (mail cut the line at
+// its indent, before a long URL or call).
 //
 // Hand-writing: the config block (the default world), `Result:` (every
 // property is judged), `Detail:` and the trailers may be left out, and
@@ -395,7 +396,8 @@ export class Reader {
       if (opts.bound && length > opts.bound.chars) this.fail(opts.bound.expected, line);
       if (opts.complete?.(unfold(segments))) break;
       let k = this.i;
-      if (length === 0) while (k < this.end && this.lines[k]!.text === '') k++;
+      // mail cut the line at an indent: before a long URL, or inside a step still short of its return
+      if (length === 0 || opts.complete) while (k < this.end && this.lines[k]!.text === '') k++;
       const l = k < this.end ? this.lines[k] : undefined;
       if (!l || l.text === '') break;
       const text = l.text.trimStart();

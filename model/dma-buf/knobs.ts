@@ -82,7 +82,7 @@ export const dmaBufKnobs: readonly KnobSpec[] = [
     values: ['waits-for-vram-pins', 'no-wait'],
     default: 'waits-for-vram-pins',
     doc: "a GPU exporter's remove() waits until no buffer object is pinned in VRAM, or finishes at once (unconfirmed either way: no stored source says)",
-    cite: 'amdgpu_pci_remove(); unconfirmed (research note: no code or list statement found)',
+    cite: 'amdgpu_pci_remove(); unconfirmed (no code or list statement found either way)',
   },
   {
     name: 'odp_map',

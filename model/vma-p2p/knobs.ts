@@ -45,7 +45,7 @@ export const vmaP2pKnobs: readonly KnobSpec[] = [
     values: ['unmaps', 'leaks'],
     default: 'unmaps',
     doc: 'a failed hmm_range_dma_map() p2p_unmaps the pages it already mapped (fixed) or skips them (as posted: mapped--; continue)',
-    cite: `${rfc(6)} (hmm_range_dma_map error unwind; inference from the code, research §11)`,
+    cite: `${rfc(6)} (hmm_range_dma_map error unwind; inferred from the posted code)`,
   },
   {
     name: 'odp_map',

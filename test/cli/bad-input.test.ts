@@ -1,4 +1,4 @@
-// Bad input, as DESIGN.md §6 wants it: exit 2 with exactly one line on
+// Bad input, as the README promises: exit 2 with exactly one line on
 // stderr naming FILE:LINE or the option, never a stack trace; exit 1,
 // with nothing on stderr, when the input is well-formed but does not
 // reproduce. The corpus is test/corpus/: bad-traces/*.txt (replay, cite
@@ -27,7 +27,7 @@
 // process slots pN are alive), page numbers against the mapping, every
 // return value (an errno the model never returns is a divergence), and
 // the stated Result. An id that was never created is well-formed: the
-// step is the model's -EBADF/-ESRCH no-op (DESIGN.md §3), so such a trace
+// step is the model's -EBADF/-ESRCH no-op (step is total), so such a trace
 // reproduces only if it says so. Likewise a Result for a property the
 // steps do not show, or a header (knobs, config, limits) the steps
 // contradict, is exit 1; `cite` and `compare` judge nothing and print
@@ -401,6 +401,9 @@ describe('bad options, for every subcommand: exit 2, one line naming the option'
       ['explore', ...sp, '--preset', 'bug-insert-leak', '--property', 'no-leak', '--runs', '50', '--path', '49:999:3'],
       /^p2pmodel: --path: 49:999:3 is not the path of a run with --seed 42 --runs 50 /,
     ],
+    // a run past --runs, or a run that does not show the property, replays nothing
+    [['explore', ...sp, '--property', 'p2p-dma', '--path', '999999:1:2'], /^p2pmodel: --path: 999999:1:2 is not the path of a run with --seed 42 /],
+    [['explore', ...sp, '--property', 'p2p-dma', '--path', '1:99999'], /^p2pmodel: --path: 1:99999 is not the path of a run with --seed 42 /],
     [['explore', ...sp, 'stray'], /^p2pmodel: too many arguments for 'explore'/],
     [['check'], /^p2pmodel: --design is required/],
     [['check', ...sp, '--depth', '0'], /^p2pmodel: --depth: expected a whole number from 1 to \d+, got '0'$/],
@@ -420,7 +423,8 @@ describe('bad options, for every subcommand: exit 2, one line naming the option'
     [['replay', '-', '--design', 'hmm'], /^p2pmodel: --design: unknown design 'hmm'/],
     [['replay', '-', '--world', 'nope'], /^p2pmodel: --world: no shipped world 'nope' /],
     [['compare'], /^p2pmodel: missing required argument 'file'$/],
-    [['compare', '-', '--design', 'struct-page/nope'], /^p2pmodel: --preset: unknown preset 'nope' of struct-page/],
+    [['compare', '-', '--design', 'struct-page/nope'], /^p2pmodel: --design: unknown preset 'nope' of struct-page/],
+    [['compare', '-', '--design', 'vma-p2p/rfc-2019/x'], /^p2pmodel: --design: expected a design or design\/preset, got 'vma-p2p\/rfc-2019\/x'$/],
     [['compare', '-', '--columns'], /^p2pmodel: unknown option '--columns'$/],
     [['compare', tmpdir()], /: cannot read: EISDIR$/],
     [['matrix', '--markdown', '--json'], /^p2pmodel: --markdown and --json exclude each other$/],

@@ -74,7 +74,7 @@ describe('p2pmodel compare', () => {
 
   it.each<[string, string[], RegExp]>([
     ['an unknown design', ['--design', 'hmm'], /^p2pmodel: --design: unknown design 'hmm'/],
-    ['an unknown preset', ['--design', 'vma-p2p/mainline'], /^p2pmodel: --preset: unknown preset 'mainline' of vma-p2p/],
+    ['an unknown preset', ['--design', 'vma-p2p/mainline'], /^p2pmodel: --design: unknown preset 'mainline' of vma-p2p/],
     ['an unknown option', ['--preset', 'mainline'], /^p2pmodel: unknown option '--preset'$/],
     ['a missing world', ['--world', 'nowhere'], /^p2pmodel: --world: no shipped world 'nowhere'/],
   ])('bad options: %s, exit 2', async (_name, argv, message) => {

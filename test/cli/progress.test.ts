@@ -1,4 +1,4 @@
-// Long runs show progress on a terminal (DESIGN.md §6): throttled status
+// Long runs show progress on a terminal (README, Commands): throttled status
 // lines on stderr, erased before the result; never on a pipe, never in stdout.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

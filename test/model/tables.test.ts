@@ -450,7 +450,7 @@ describe('audit and view keep exporters apart', () => {
 });
 
 describe('the vocabulary and the default world', () => {
-  it('the default world of README and DESIGN.md, with its limits', () => {
+  it('the default world of the README, with its limits', () => {
     expect(defaultConfig).toEqual({
       exporters: [{ name: 'e0', pages: 2 }],
       importers: [

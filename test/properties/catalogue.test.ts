@@ -29,7 +29,7 @@ const ramDma: Event = { kind: 'dma', importer: 2, path: 'mr', target: { mem: 'ra
 const step = (events: Event[], v: GhostView = view([0]), audit: string[] = []): StepView => judgedStep(defaultConfig, events, v, audit);
 
 describe('the catalogue', () => {
-  it('lists the ids of DESIGN.md §4 in order, each found by id', () => {
+  it('lists the property ids in their documented order, each found by id', () => {
     expect(catalogue.map((p) => p.id)).toEqual([...propertyIds]);
     for (const id of propertyIds) expect(findProperty(id)?.id).toBe(id);
     expect(findProperty('no-such-property')).toBeUndefined();

@@ -167,7 +167,7 @@ const configArb: fc.Arbitrary<Config> = fc
     importers: fc.uniqueArray(
       fc.oneof(
         fc.record({ kind: fc.constant('nvme' as const), name: fc.constantFrom('nvme0', 'nvme1', 'nvme-fabrics-target9'), p2pQueue: fc.boolean() }),
-        fc.record({ kind: fc.constant('rdma' as const), name: fc.constantFrom('nic0', 'nic1', 'mlx5_0'), odp: fc.boolean() }),
+        fc.record({ kind: fc.constant('rdma' as const), name: fc.constantFrom('nic0', 'nic1', 'mlx5_0', 'rdma-nic-with-a-name-of-forty-columns'), odp: fc.boolean() }),
       ) as fc.Arbitrary<ImporterConfig>,
       { maxLength: 4, selector: (i) => i.name },
     ),
