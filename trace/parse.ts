@@ -144,7 +144,8 @@ export function parseCall(actor: string, call: string, config: Config): Action |
   if (specs.length === 0)
     return `a call of the model (such as mmap or ibv_reg_mr; 'p2pmodel list --calls' names them all), got '${fn}()'`;
   const n = namesOf(config);
-  const proc = /^p(0|[1-9]\d*)$/.exec(actor);
+  // a process id of more digits than any world has processes is no process, not a number rounded
+  const proc = /^p(0|[1-9]\d{0,8})$/.exec(actor);
   const who: Record<Actor, number | null> = {
     process: proc ? Number(proc[1]) : null,
     importer: n.importerId(actor),

@@ -65,6 +65,7 @@ const traces: [string, 2, string | number, RegExp][] = [
   ['unknown-importer', 2, 'nic7', /expected ibv_reg_mr\(NIC, VMA\[, ODP\]\), got 'ibv_reg_mr\(nic7, vma0\)'$/],
   ['unknown-exporter-actor', 2, 'gpu0', /expected an exporter \(e0\) as the actor of unbind\(\), got 'gpu0'$/],
   ['wrong-actor-kind', 2, '  3  p0', /expected an exporter \(e0\) as the actor of unbind\(\), got 'p0'$/],
+  ['process-id-too-long', 2, 'p99999999999999999999', /expected a process \(p0, p1, \.\.\.\) as the actor of mmap\(\), got 'p99999999999999999999'$/],
   ['malformed-call', 2, '  3  e0', /expected a call 'name\(args\)', got 'unbind'$/],
   ['bad-return', 2, '-EWHATEVER', /expected a return value \(0, vmaN, .*; \? if unknown\), got '-EWHATEVER'$/],
   ['missing-return', 2, '  3  e0', /expected '-> <return value>' ending step 3$/],
