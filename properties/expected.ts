@@ -123,11 +123,11 @@ export const expected: Readonly<Record<DesignId, Table>> = {
     },
     'dynamic-move-notify': {
       ...revokeV71,
-      'dma-to-live-allocation': holds('move_notify makes a dynamic importer unmap in its callback; a pinned object never moves'),
-      'dma-to-bound-exporter': holds('remove() waits for VRAM pins; dynamic importers unmap when notified'),
+      'dma-to-live-allocation': holds('the move frees VRAM only once every notified importer has fenced (dma_resv); a pinned object never moves'),
+      'dma-to-bound-exporter': holds('remove() waits for VRAM pins and for the fences of notified dynamic importers'),
       'route-supported': holds('with no route the attachment loses peer2peer and the object goes to GTT: no P2P DMA'),
       'unbind-completes': violated('a pinned MR holds its object in VRAM and remove() waits for the pin (the unconfirmed reading)'),
-      'evict-completes': holds('TTM never moves a pinned object (evict is refused); an unpinned one moves once its importers unmap'),
+      'evict-completes': holds('TTM never moves a pinned object (evict is refused); an unpinned one moves once its importers fence'),
     },
     'static-pinned': {
       ...revokeV71,

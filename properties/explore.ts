@@ -67,7 +67,7 @@ export const defaultMaxLength = 64;
 /** `path` names no run of this seed that shows the property: fast-check cannot replay it. */
 export class PathError extends Error {
   constructor(readonly path: string) {
-    super(`no run of the search has the path ${path}`);
+    super(`the path ${path} names no run of the search that shows the property`);
   }
 }
 

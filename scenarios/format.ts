@@ -185,6 +185,7 @@ export function parseScenarioAt(lines: readonly Line[], at: number, file: string
     const k = n++;
     const { value } = r.element('', starts, {
       complete: (v) => v.endsWith(')'),
+      resumes: (text) => /^[a-z_]+\(/.test(text),
       bound: { chars: limits.stepChars, expected: `step ${k} within ${limits.stepChars} characters` },
     });
     const m = /^\d+\s+(\S+)\s+(\S.*)$/.exec(value);

@@ -51,8 +51,10 @@ export function foldUnits(head: string, units: readonly string[], opts: FoldOpti
   let content = false; // cur holds a unit already
   let first = true;
   const newLine = (indent: number) => {
-    // a head padded for alignment but left without its unit ends in spaces: mail and checkpatch drop them
-    lines.push(cur.trimEnd());
+    // a head padded for alignment but left without its unit ends in spaces: mail and checkpatch drop them;
+    // a head of spaces alone (an indent) is no line at all
+    const line = cur.trimEnd();
+    if (line !== '') lines.push(line);
     cur = ' '.repeat(indent);
     content = false;
     first = false;
@@ -86,7 +88,8 @@ export function foldUnits(head: string, units: readonly string[], opts: FoldOpti
     if (cur.length > 2) cur = '  ';
     let rest = unit;
     while (cur.length + rest.length + reserve > width) {
-      let cut = width - cur.length - 1;
+      // never an empty last piece: the next unit's separator would start the line, and unfold drops it
+      let cut = Math.min(width - cur.length - 1, rest.length - 1);
       // never leave a space at either side of the cut: the parser trims them
       while (cut > 1 && (rest[cut - 1] === ' ' || rest[cut] === ' ')) cut--;
       cur += rest.slice(0, cut) + '\\';

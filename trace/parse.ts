@@ -10,9 +10,11 @@
 // `N actor ...` numbered next, `Link:`, `Reproduce:`) continues the
 // element before it; so does any line indented deeper than that
 // element's first line (the printer's own folding), unless it starts a
-// step. A blank line ends an element, unless its value is still empty
-// or it is a step still short of its `-> return` (mail cut the line at
-// its indent, before a long URL or call).
+// step. A blank line ends an element, unless its value is still empty,
+// or it is a step still short of its `-> return` and the next line goes
+// on with its call or return (mail cut the line at its indent, before a
+// long URL or call). In `Reproduce:`, a line after one ending in `\`
+// continues it whatever it starts with (a word cut at column 0).
 //
 // Hand-writing: the config block (the default world), `Result:` (every
 // property is judged), `Detail:` and the trailers may be left out, and
@@ -297,6 +299,10 @@ export interface ElementOptions {
   readonly complete?: (value: string) => boolean;
   /** At most `chars` characters in all, else fail expecting `expected`. */
   readonly bound?: { readonly chars: number; readonly expected: string };
+  /** A line that, after blank lines, still carries on the incomplete value (mail cut it at its indent). */
+  readonly resumes?: (text: string) => boolean;
+  /** A line after one ending in a backslash continues the value whatever it starts with (the shell-style command, cut at column 0). */
+  readonly cutsContinue?: boolean;
 }
 
 /** Reads one document element by element, from `start` up to (not including) `end`. */
@@ -397,12 +403,14 @@ export class Reader {
       if (opts.bound && length > opts.bound.chars) this.fail(opts.bound.expected, line);
       if (opts.complete?.(unfold(segments))) break;
       let k = this.i;
-      // mail cut the line at an indent: before a long URL, or inside a step still short of its return
-      if (length === 0 || opts.complete) while (k < this.end && this.lines[k]!.text === '') k++;
+      // mail cut the line at an indent: before a long URL, or a call of a step still short of its return
+      while (k < this.end && this.lines[k]!.text === '') k++;
+      if (k > this.i && length > 0 && !(k < this.end && opts.resumes?.(this.lines[k]!.text.trimStart()))) k = this.i;
       const l = k < this.end ? this.lines[k] : undefined;
       if (!l || l.text === '') break;
       const text = l.text.trimStart();
-      if (starts(text, l.text.length - text.length > indent)) break;
+      const cut = opts.cutsContinue === true && segments.at(-1)!.endsWith('\\');
+      if (!cut && starts(text, l.text.length - text.length > indent)) break;
       this.i = k + 1;
       segments.push(text);
       length += text.length;
@@ -529,7 +537,7 @@ export function parseTraceAt(lines: readonly Line[], at: number, file: string, o
     if (!l || !traceLabels.test(t)) break;
     if (!trailerLabel.test(t)) r.fail(`a Link: or Reproduce: trailer after the steps, or a blank line and prose`);
     if (t.startsWith('Link:')) links.push(r.element('Link:', starts).value);
-    else if (command === undefined) command = r.element('Reproduce:', starts).value;
+    else if (command === undefined) command = r.element('Reproduce:', starts, { cutsContinue: true }).value;
     else r.fail('one Reproduce: trailer, got a second');
   }
 
@@ -593,6 +601,7 @@ const stepComplete = (value: string) => /->\s*\S+$/.test(value);
 function parseStep(r: Reader, n: number, config: Config, starts: Starts): StatedStep {
   const { value, line } = r.element('', starts, {
     complete: stepComplete,
+    resumes: (text) => /^(?:->|[a-z_]+\()/.test(text),
     bound: { chars: limits.stepChars, expected: `step ${n} within ${limits.stepChars} characters` },
   });
   if (!stepComplete(value)) r.fail(`'-> <return value>' ending step ${n}`, line);

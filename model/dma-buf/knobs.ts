@@ -32,7 +32,7 @@ export const dmaBufKnobs: readonly KnobSpec[] = [
     name: 'revoke_waits',
     values: ['unmap', 'no'],
     default: 'unmap',
-    doc: 'a VFIO revoke waits until every importer has unmapped (v7.1: kref + wait_for_completion, unbounded) or goes on at once (v6.19); TTM moves never wait (no preset sets unmap for a GPU)',
+    doc: 'a revoke or move waits until every importer has unmapped (VFIO v7.1: kref + wait_for_completion, unbounded) or goes on at once (v6.19); a GPU move waits for deferred fences either way (no preset sets unmap for a GPU)',
     cite: `1a8a5227f229 "vfio: Wait for dma-buf invalidation to complete" (${lore('20260131-dmabuf-revoke-v7-4-463d956bd527@nvidia.com')})`,
   },
   {

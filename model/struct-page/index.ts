@@ -25,7 +25,8 @@
 // and an MR's access flags: a writable FOLL_LONGTERM pin of this file
 // mapping (kernfs has page_mkwrite) fails -EFAULT in check_vma_flags()
 // before the P2PDMA checks; here every MR is refused as a read-only one
-// is, -EREMOTEIO.
+// is, -EREMOTEIO; and mlx5's SNAPSHOT prefetch at ODP registration
+// (a03bfc37d59d): an ODP MR maps each page on the NIC's first DMA.
 // The world is finite (its limits bound VMAs, MRs, bios, allocations and
 // fault injections); a page freed under a holder marks the holder stale
 // instead of counting generations.

@@ -27,7 +27,7 @@ export const structPageKnobs: readonly KnobSpec[] = [
     name: 'odp_p2pdma',
     values: ['off', 'on'],
     default: 'on',
-    doc: 'an ODP MR fault maps P2PDMA pages: hmm_range_fault() walks the VM_MIXEDMAP VMA and hmm_dma_map_pfn() classifies them by route (v6.17), or the fault fails (before v5.17)',
+    doc: 'an ODP MR fault maps P2PDMA pages: hmm_range_fault() walks the VM_MIXEDMAP VMA and hmm_dma_map_pfn() classifies them by route (v6.17), or the fault fails (v5.10..v5.16: hmm_range_fault() refused VM_MIXEDMAP)',
     cite: '87c01d57fa23 "mm/hmm.c: allow VM_MIXEDMAP to work with hmm_range_fault" (v5.17); "mm/hmm: provide generic DMA managing logic" (v6.17: pci_p2pdma_state()); mlx5 populate_mtt()',
   },
   {
@@ -69,9 +69,9 @@ export const structPagePresets: readonly PresetSpec[] = [
   },
   {
     name: 'lsfmm-2020',
-    doc: 'the 2020 starting point before the GUP opt-in it asked for: BAR pages for every GUP caller, long-term pins allowed; hmm_range_fault() still refuses VM_MIXEDMAP',
+    doc: 'the 2020 starting point before the GUP opt-in it asked for: BAR pages for every GUP caller (ODP too: it faulted through get_user_pages_remote() until 36f30e486dce, v5.10), long-term pins allowed',
     cite: 'https://lore.kernel.org/r/20200207182457.GM23346@mellanox.com',
-    knobs: { gup_p2pdma_gate: 'off', longterm_p2pdma: 'allowed', dma_map_checks_route: 'off', odp_p2pdma: 'off' },
+    knobs: { gup_p2pdma_gate: 'off', longterm_p2pdma: 'allowed', dma_map_checks_route: 'off' },
   },
   {
     name: 'bug-insert-leak',

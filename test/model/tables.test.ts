@@ -45,7 +45,7 @@ describe('knobs and presets (the --knob and preset contract)', () => {
     ]);
     expect(d.presets.map((p) => [p.name, p.knobs])).toEqual([
       ['mainline', {}],
-      ['lsfmm-2020', { gup_p2pdma_gate: 'off', longterm_p2pdma: 'allowed', dma_map_checks_route: 'off', odp_p2pdma: 'off' }],
+      ['lsfmm-2020', { gup_p2pdma_gate: 'off', longterm_p2pdma: 'allowed', dma_map_checks_route: 'off' }],
       ['bug-insert-leak', { insert_fail_puts_ref: 'off' }],
       ['bug-zone-device-refcount', { mmap_takes_page_pgmap_ref: 'off' }],
     ]);

@@ -18,7 +18,7 @@ const size = (states: number, transitions: number, diameter: number): Size => ({
 export const worldSizes: Readonly<Record<string, Readonly<Record<string, Size>>>> = {
   default: {
     'struct-page/mainline': size(58_216, 838_756, 20),
-    'struct-page/lsfmm-2020': size(191_448, 3_612_920, 20),
+    'struct-page/lsfmm-2020': size(207_684, 3_943_430, 20),
     'struct-page/bug-insert-leak': size(71_579, 1_023_073, 21),
     'struct-page/bug-zone-device-refcount': size(74_576, 1_036_104, 21),
     'vma-p2p/rfc-2019': size(8_748, 123_690, 15),
@@ -33,7 +33,7 @@ export const worldSizes: Readonly<Record<string, Readonly<Record<string, Size>>>
   },
   minimal: {
     'struct-page/mainline': size(56_471, 1_069_496, 22),
-    'struct-page/lsfmm-2020': size(80_835, 2_028_774, 22),
+    'struct-page/lsfmm-2020': size(87_527, 2_201_800, 22),
     // no fault injection in this world: the leaky path is never taken
     'struct-page/bug-insert-leak': size(56_471, 1_069_496, 22),
     'struct-page/bug-zone-device-refcount': size(71_249, 1_280_698, 23),
@@ -49,7 +49,7 @@ export const worldSizes: Readonly<Record<string, Readonly<Record<string, Size>>>
   },
   routes: {
     'struct-page/mainline': size(17_980, 303_430, 15),
-    'struct-page/lsfmm-2020': size(38_040, 710_964, 15),
+    'struct-page/lsfmm-2020': size(43_856, 827_720, 15),
     'struct-page/bug-insert-leak': size(21_945, 366_464, 16),
     'struct-page/bug-zone-device-refcount': size(22_708, 361_306, 16),
     'vma-p2p/rfc-2019': size(6_108, 82_278, 14),

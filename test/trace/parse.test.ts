@@ -133,6 +133,14 @@ describe('lines a mail client cut', () => {
     expect(unmail(folded).some((l, i, all) => l.text === '' && all[i - 1]?.text === 'Link:')).toBe(true);
     expect(parseTrace(folded)).toStrictEqual(t);
   });
+
+  it('a step cut at its indent, before a call longer than the rest of the line: a blank line, then the call', () => {
+    const step = '  2  p0\n\nibv_reg_mr(nic0, vma0)  -> mr0';
+    expect(parseTrace(byHand.replace('2 p0 ibv_reg_mr(nic0, vma0) -> mr0', step))).toStrictEqual(parseTrace(byHand));
+    // prose after a step with no return is not its call: the step still lacks its return
+    const prose = byHand.replace('2 p0 ibv_reg_mr(nic0, vma0) -> mr0', '2 p0 ibv_reg_mr(nic0, vma0)\n\nHere the NIC pins the page -> forever');
+    expect(() => parseTrace(prose)).toThrow(/:4: expected '-> <return value>' ending step 2$/);
+  });
 });
 
 describe('what mail cannot do is an error naming its line', () => {

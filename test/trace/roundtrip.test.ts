@@ -20,6 +20,18 @@ const seed = defaultSeed();
 /** Within 72 columns of printable ASCII, and no line ends in a space (mail and checkpatch drop them). */
 const fits = (text: string) => text.split('\n').every((l) => l.length <= 72 && /^[\x20-\x7e]*$/.test(l) && l === l.trimEnd());
 
+/** A one-step trace of the default world, for tests that vary one part. */
+const minimalTrace: Trace = {
+  design: 'struct-page',
+  preset: 'mainline',
+  overrides: {},
+  config: defaultConfig,
+  detail: '',
+  steps: [{ action: { kind: 'proc_fork', proc: 0 }, ret: 'p1' }],
+  links: [],
+  command: '',
+};
+
 describe('trace text round trip', () => {
   it('parse(print(t)) deep-equals t, within 72 ASCII columns', () => {
     fc.assert(
@@ -129,6 +141,21 @@ describe('trace text round trip', () => {
     expect(words).toEqual(command.split(' '));
     const segments = [lines[0]!.slice('Reproduce:'.length).trim(), ...lines.slice(1).map((l) => l.trim())];
     expect(unfold(segments)).toBe(command);
+  });
+
+  it('a command word of any length near the width folds and reads back, as the parser and a shell read it', () => {
+    for (let n = 55; n <= 150; n++) {
+      const command = `npx p2pmodel check --design struct-page --world /${'w'.repeat(n)} --seed 42`;
+      const t: Trace = { ...minimalTrace, command };
+      const text = printTrace(t);
+      expect(fits(text), `word of ${n}`).toBe(true);
+      expect(parseTrace(text).command, `word of ${n}`).toBe(command);
+      const lines = fold('Reproduce:', command, { indent: 2, style: 'shell' });
+      expect(lines.join('\n').replace(/\\\n/g, '').split(/\s+/).slice(1), `word of ${n}`).toEqual(command.split(' '));
+    }
+    // a cut piece that reads like a label is still the command's
+    const command = `npx p2pmodel check --world /tmp/${'x'.repeat(51)}Link:y --seed 1`;
+    expect(parseTrace(printTrace({ ...minimalTrace, command }))).toStrictEqual({ ...minimalTrace, command });
   });
 
   it('folds any text into 72 columns and unfolds it exactly', () => {

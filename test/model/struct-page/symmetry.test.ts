@@ -18,7 +18,6 @@ import { roomy, run, type Setup } from '../run.js';
 const relation = canonicalRelation(structPage);
 
 const lsfmm: Setup = { preset: 'lsfmm-2020' };
-const odpFaults: Setup = { knobs: { odp_p2pdma: 'on' } };
 const big: Setup = { config: roomy };
 const twoExporters: Setup = {
   config: {
@@ -132,10 +131,10 @@ describe('struct-page canonical forms: MRs that pin (lsfmm-2020) and ODP faults'
     ['a pinned MR by nic0 vs by nic1 (importers keep their ids)', [mmap(1), regMr(0, { odp: false })], [mmap(1), regMr(0, { importer: 3, odp: false })], 'differ', lsfmm],
     ['O_DIRECT by nvme0 vs nvme1', [mmap(1), pread(0)], [mmap(1), pread(1)], 'differ', lsfmm],
     ['a deregistered pinned MR vs none', [mmap(1), regMr(0, { odp: false }), deregMr(0)], [mmap(1)], 'same', lsfmm],
-    ['an ODP MR faulted vs not', [mmap(1), regMr(), mrDma()], [mmap(1), regMr()], 'differ', odpFaults],
-    ['an ODP MR faulted on page 0 vs page 1', [mmap(2), regMr(), mrDma()], [mmap(2), regMr(), mrDma(0, 1)], 'differ', odpFaults],
-    ['an ODP MR invalidated by eviction vs never faulted', [mmap(1), regMr(), mrDma(), evict(0)], [mmap(1), regMr(), evict(0)], 'same', odpFaults],
-    ['an ODP MR invalidated by munmap vs never faulted', [mmap(1), regMr(), mrDma(), munmap(0)], [mmap(1), regMr(), munmap(0)], 'same', odpFaults],
+    ['an ODP MR faulted vs not', [mmap(1), regMr(), mrDma()], [mmap(1), regMr()], 'differ'],
+    ['an ODP MR faulted on page 0 vs page 1', [mmap(2), regMr(), mrDma()], [mmap(2), regMr(), mrDma(0, 1)], 'differ'],
+    ['an ODP MR invalidated by eviction vs never faulted', [mmap(1), regMr(), mrDma(), evict(0)], [mmap(1), regMr(), evict(0)], 'same'],
+    ['an ODP MR invalidated by munmap vs never faulted', [mmap(1), regMr(), mrDma(), munmap(0)], [mmap(1), regMr(), munmap(0)], 'same'],
   ])('%s', (_name, a, b, want, setup) => expect(relation(a, b, setup)).toBe(want));
 });
 
@@ -147,7 +146,7 @@ describe('struct-page canonical forms: why VMA slots keep their ids', () => {
   const first = [mmap(1), mmap(1), regMr(0)];
   const second = [fork(), mmap(1, { proc: 1 }), mmap(1), exit(1), mmap(1), regMr(1)];
   const then = [munmap(0), munmap(1), mmap(1), mrDma(0, 0)];
-  const setup: Setup = { config: roomy, knobs: { odp_p2pdma: 'on' } };
+  const setup: Setup = { config: roomy };
 
   it('an ODP MR mirrors whatever VMA holds its slot: the two states have different futures', () => {
     expect([run(structPage, [...first, ...then], setup).ret, run(structPage, [...second, ...then], setup).ret]).toEqual(['0', '-EFAULT']);
