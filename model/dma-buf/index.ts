@@ -54,6 +54,9 @@
 // attaches dynamically, efa and data-direct pin: here the call's odp
 // flag does); and a pin's domain by every attachment (f5e7fabd1f5c
 // forces GTT if any is not P2P; here the pinning importer decides).
+// A map of an object pinned in VRAM takes it where it is, for any
+// importer (f5e7fabd1f5c dropped amdgpu_dma_buf_map()'s -EBUSY): with
+// no route, that DMA crosses none.
 //
 // Sources: drivers/dma-buf/dma-buf.c, drivers/vfio/pci/vfio_pci_dmabuf.c
 // (v6.19 1f97d9dcf536; v7.1 series 20260131-dmabuf-revoke-v7-0-463d956bd527@nvidia.com),

@@ -431,8 +431,8 @@ function attachErrno(s: DbState, importer: number, a: number, kind: number, rema
   if (s.exporter(buf.exporter).driver !== DRIVER_BOUND || buf.placement === GONE) return '-ENODEV';
   if (!s.k.noRouteRam && !p2pRoute(s, importer, buf.exporter) && kind !== STATIC) return '-EINVAL';
   if (buf.evicting) return '-EAGAIN'; // the move holds the reservation: retry
-  // pinning or mapping into GTT moves the object: not while someone else pins it in VRAM
-  if (buf.placement === IN_VRAM && buf.pins > 0 && !staysInVram(s, importer, a, kind)) return '-EBUSY';
+  // a pin into GTT of an object pinned in VRAM: amdgpu_bo_pin_restricted(); a map takes it where it is (f5e7fabd1f5c dropped the -EBUSY)
+  if (buf.placement === IN_VRAM && buf.pins > 0 && kind !== DYNAMIC && !staysInVram(s, importer, a, kind)) return '-EINVAL';
   return null;
 }
 
@@ -442,9 +442,11 @@ function staysInVram(s: DbState, importer: number, a: number, kind: number): boo
   return p2p && (kind === DYNAMIC || s.k.pinVram);
 }
 
-/** Does this attachment move buffer `a` out of VRAM (amdgpu_dma_buf_pin()/map into GTT)? */
+/** Does this attachment move buffer `a` out of VRAM (amdgpu_dma_buf_pin()/map into GTT)? A map leaves a pinned object where it is. */
 function moves(s: DbState, importer: number, a: number, kind: number): boolean {
-  return s.k.vram && s.alloc(a).placement === IN_VRAM && !staysInVram(s, importer, a, kind);
+  const buf = s.alloc(a);
+  if (kind === DYNAMIC && buf.pins > 0) return false;
+  return s.k.vram && buf.placement === IN_VRAM && !staysInVram(s, importer, a, kind);
 }
 
 /**

@@ -59,7 +59,7 @@ export const worldSizes: Readonly<Record<string, Readonly<Record<string, Size>>>
     'dma-buf/revoke-v7.1': size(20_562, 270_300, 12),
     'dma-buf/vfio-v6.19': size(20_562, 270_300, 12),
     'dma-buf/vfio-v6.19-rc': size(31_602, 407_372, 12),
-    'dma-buf/dynamic-move-notify': size(56_060, 795_998, 18),
+    'dma-buf/dynamic-move-notify': size(59_548, 849_550, 16),
     'dma-buf/static-pinned': size(14_220, 198_198, 13),
   },
 };

@@ -462,11 +462,19 @@ describe('ibv_reg_dmabuf_mr on a GPU', () => {
     expect(decode(r.state).a0).toMatchObject({ placement: 'gtt', pins: 1 });
   });
 
-  it("a second attachment that would move an object another importer pins in VRAM gets -EBUSY", () => {
+  it('a second pin that would move an object another importer pins in VRAM gets -EINVAL (amdgpu_bo_pin_restricted)', () => {
     const twoNics: Config = { ...routed, limits: { ...routed.limits, mrs: 2 } };
-    refused(gpu([...bo, pinnedMr(), bindRx(0, NIC0)], {}, twoNics), '-EBUSY');
+    refused(gpu([...bo, pinnedMr(), bindRx(0, NIC0)], {}, twoNics), '-EINVAL');
     // a P2P dynamic one may share it in VRAM
     expect(gpu([...bo, pinnedMr(), regDmabuf()], {}, twoNics).ret).toBe('mr1');
+  });
+
+  it('a dynamic importer with no route maps an object pinned in VRAM where it is (f5e7fabd1f5c dropped the -EBUSY): its DMA has no route', () => {
+    const noRoute: Config = { ...routed, routes: routed.routes.map((r, i) => (i === NIC0 ? ['none'] : r)), limits: { ...routed.limits, mrs: 2 } };
+    const mapped = gpu([...bo, pinnedMr(), regDmabuf(), mrDma(1)], {}, noRoute);
+    expect(mapped.rets.slice(-2)).toEqual(['mr1', '0']);
+    expect(decode(mapped.state)).toMatchObject({ a0: { placement: 'vram', pins: 1 }, mr1: { mapping: ['e0 page 0'] } });
+    expect(mapped.events).toEqual([dmaTo(0, false, NIC0, 'none')]);
   });
 
   it('refuses mid-eviction: the move holds the reservation (retry)', () => {
