@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { resolveKnobs } from '../model/design.js';
 import { designs } from '../model/designs.js';
-import { findProperty } from '../properties/catalogue.js';
+import { linksFor } from '../properties/catalogue.js';
 import { type CheckResult, checkExhaustive } from '../properties/exhaustive.js';
 import { expectationOf } from '../properties/expected.js';
 import type { Verdict } from '../properties/explore.js';
@@ -81,7 +81,7 @@ export function registerCheck(program: Command, ctx: Ctx): void {
           verdict: r.verdict,
           detail: r.finding.detail,
           steps: r.finding.steps,
-          links: findProperty(r.property)?.links ?? [],
+          links: linksFor(r.property, design.id),
           command: `npx p2pmodel check --design ${design.id} --preset ${preset.name}${knobArgs(overrides)}${worldArg}${bounds}`,
         };
         // an incomplete search can confirm what it found, never what it did not

@@ -7,7 +7,7 @@ import { type Actor, type CallSpec, calls } from '../model/calls.js';
 import type { Design } from '../model/design.js';
 import { designs } from '../model/designs.js';
 import { type ActionKind, actionKinds } from '../model/vocabulary.js';
-import { catalogue } from '../properties/catalogue.js';
+import { allLinks, catalogue } from '../properties/catalogue.js';
 import { fold, foldUnits } from '../trace/layout.js';
 import { loadWorld, worldNames } from '../worlds/load.js';
 import type { Ctx } from './context.js';
@@ -35,7 +35,7 @@ function listing() {
       knobs: d.knobs.map((k) => ({ name: k.name, values: k.values, default: k.default, doc: k.doc, cite: k.cite })),
     })),
     worlds: worldNames().map((name) => ({ name, description: loadWorld(name).description })),
-    properties: catalogue.map((p) => ({ id: p.id, kind: p.kind, statement: p.statement, links: p.links })),
+    properties: catalogue.map((p) => ({ id: p.id, kind: p.kind, statement: p.statement, links: allLinks(p) })),
   };
 }
 

@@ -3,6 +3,7 @@
 // and the ghost view; liveness by what kernel and device steps alone can
 // reach (the complete search's backward pass, a single run's drain);
 // capabilities by a witness event.
+import type { DesignId } from '../model/design.js';
 import type { Config, DriverState, Event, GhostView } from '../model/vocabulary.js';
 
 export type PropertyKind = 'safety' | 'liveness' | 'capability';
@@ -38,8 +39,10 @@ export interface StepView {
 interface Base {
   readonly id: PropertyId;
   readonly statement: string;
-  /** lore links and commits that raised it. */
+  /** lore links and commits that raised it, whatever the design. */
   readonly links: readonly string[];
+  /** Those that raised one design's form of it: traces of that design cite them too. */
+  readonly designLinks?: Readonly<Partial<Record<DesignId, readonly string[]>>>;
 }
 
 export interface SafetyProperty extends Base {
@@ -91,9 +94,11 @@ export const catalogue: readonly Property[] = [
     statement: 'A device DMA reaches only BAR memory still allocated to the allocation the importer mapped',
     links: [
       lore('20190129174728.6430-4-jglisse@redhat.com'),
-      commit('0dc45ca1ce18', 'mm/memremap.c: take a pgmap reference on page allocation'),
-      commit('61ceaf236115', 'vfio: Prevent from pinned DMABUF importers to attach to VFIO DMABUF'),
     ],
+    designLinks: {
+      'struct-page': [commit('0dc45ca1ce18', 'mm/memremap.c: take a pgmap reference on page allocation')],
+      'dma-buf': [commit('61ceaf236115', 'vfio: Prevent from pinned DMABUF importers to attach to VFIO DMABUF')],
+    },
     reads: 'events',
     violation: (step) => {
       const { config, events } = step;
@@ -158,9 +163,11 @@ export const catalogue: readonly Property[] = [
     statement: 'Once unbind starts it finishes by kernel and device steps alone, without waiting on user space',
     links: [
       lore('Yy4Ot5MoOhsgYLTQ@ziepe.ca'),
-      commit('4003f107fa2e', 'mm: introduce FOLL_PCI_P2PDMA to gate getting PCI P2PDMA pages'),
-      commit('1a8a5227f229', 'vfio: Wait for dma-buf invalidation to complete'),
     ],
+    designLinks: {
+      'struct-page': [commit('4003f107fa2e', 'mm: introduce FOLL_PCI_P2PDMA to gate getting PCI P2PDMA pages')],
+      'dma-buf': [commit('1a8a5227f229', 'vfio: Wait for dma-buf invalidation to complete')],
+    },
     goal: 'unbind',
   },
   {
@@ -203,3 +210,12 @@ export const catalogue: readonly Property[] = [
 export function findProperty(id: string): Property | undefined {
   return catalogue.find((p) => p.id === id);
 }
+
+/** What a trace of `design` cites for property `id`: its links, then its design's own. */
+export function linksFor(id: string, design: DesignId): string[] {
+  const p = findProperty(id);
+  return p ? [...p.links, ...(p.designLinks?.[design] ?? [])] : [];
+}
+
+/** Every link of `p`, each design's included, as `list` shows them. */
+export const allLinks = (p: Property): string[] => [...p.links, ...Object.values(p.designLinks ?? {}).flatMap((l) => l ?? [])];

@@ -11,7 +11,7 @@ import { findDesign } from '../model/designs.js';
 import { formatCall } from '../model/format.js';
 import type { State } from '../model/state.js';
 import type { Action, Config, Ret, TraceStep } from '../model/vocabulary.js';
-import { catalogue, findProperty, type PropertyId, type PropertyKind } from '../properties/catalogue.js';
+import { catalogue, linksFor, type PropertyId, type PropertyKind } from '../properties/catalogue.js';
 import { evaluate, fromList } from '../properties/evaluate.js';
 import { goalStuck } from '../properties/liveness.js';
 import { type Verdict, verdictOf } from '../properties/explore.js';
@@ -192,7 +192,7 @@ export function fill(r: Replay): Trace {
   const steps = t.steps.map((s, i) => ({ action: s.action, ret: r.steps[i]!.now }));
   if (!r.verdict) return { ...t, steps };
   const seen = r.observations.find((o) => o.property === r.verdict!.property);
-  const links = t.links.length > 0 ? t.links : (findProperty(r.verdict.property)?.links ?? []);
+  const links = t.links.length > 0 ? t.links : linksFor(r.verdict.property, t.design);
   return { ...t, verdict: r.verdict.now, detail: seen?.detail ?? '', steps, links };
 }
 

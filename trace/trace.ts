@@ -4,7 +4,7 @@
 // the verdict unknown (`?`) and judge no property in particular.
 import type { DesignId, Knobs } from '../model/design.js';
 import type { Action, Config, Ret } from '../model/vocabulary.js';
-import { findProperty, type PropertyId } from '../properties/catalogue.js';
+import { linksFor, type PropertyId } from '../properties/catalogue.js';
 import type { ExploreResult, PropertyResult, Verdict } from '../properties/explore.js';
 
 /** A return or verdict the writer does not know yet: `replay --fill` fills it in. */
@@ -48,7 +48,7 @@ export function traceFromResult(run: ExploreResult, result: PropertyResult): Tra
     verdict: result.verdict,
     detail: result.finding.detail,
     steps: result.finding.steps,
-    links: findProperty(result.property)?.links ?? [],
+    links: linksFor(result.property, run.design.id),
     command:
       `npx p2pmodel explore --design ${run.design.id} --preset ${run.preset}${knobArgs}` +
       `${run.worldArg === undefined ? '' : ` --world ${run.worldArg}`}` +

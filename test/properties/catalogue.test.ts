@@ -2,7 +2,7 @@
 // it calls a violation or a witness, and the exact detail it gives.
 import { describe, expect, it } from 'vitest';
 import { type DriverState, defaultConfig, type Event, type GhostView, type Route } from '../../model/vocabulary.js';
-import { catalogue, findProperty, isJudged, type Property, type PropertyId, propertyIds, type StepView } from '../../properties/catalogue.js';
+import { allLinks, catalogue, findProperty, isJudged, linksFor, type Property, type PropertyId, propertyIds, type StepView } from '../../properties/catalogue.js';
 import { judgedStep } from '../../properties/evaluate.js';
 
 type Safety = Extract<Property, { kind: 'safety' }>;
@@ -53,8 +53,17 @@ describe('the catalogue', () => {
     for (const p of catalogue) {
       expect(p.statement.length, p.id).toBeGreaterThan(20);
       expect(p.links.length, p.id).toBeGreaterThan(0);
-      for (const link of p.links) expect(link, p.id).toMatch(/^(https:\/\/lore\.kernel\.org\/r\/\S+|commit [0-9a-f]{12} \(".+"\)|\S+\.(rst|c)( .+)?)$/);
+      for (const link of allLinks(p)) expect(link, p.id).toMatch(/^(https:\/\/lore\.kernel\.org\/r\/\S+|commit [0-9a-f]{12} \(".+"\)|\S+\.(rst|c)( .+)?)$/);
     }
+  });
+
+  it("a trace cites its property's links and its own design's, not another design's", () => {
+    const vfioWait = 'commit 1a8a5227f229 ("vfio: Wait for dma-buf invalidation to complete")';
+    expect(linksFor('unbind-completes', 'dma-buf')).toContain(vfioWait);
+    expect(linksFor('unbind-completes', 'struct-page')).not.toContain(vfioWait);
+    expect(linksFor('unbind-completes', 'vma-p2p')).toEqual(findProperty('unbind-completes')!.links);
+    expect(allLinks(findProperty('unbind-completes')!)).toContain(vfioWait);
+    expect(linksFor('no-such-property', 'dma-buf')).toEqual([]);
   });
 
   it('isJudged: a device DMA and a kernel CPU access are what an events check reads', () => {
