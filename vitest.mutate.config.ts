@@ -1,7 +1,8 @@
 // The suite Stryker runs (stryker.config.mjs): the fast tests that pin
 // the model's and the judge's behaviour down, with every search inside
-// an it() so coverage is per test. Not the 10,000-run table or the depth
-// 6 exhaustive cross-check of npm test: too slow to run per mutant.
+// an it() so coverage is per test. Not the complete searches of the
+// shipped worlds (expected.test.ts, worlds.test.ts) or the random
+// cross-check: too slow to run per mutant.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { printScenario } from '../scenarios/format.js';
 import { cite, citeColumns } from '../trace/cite.js';
 import type { Ctx } from './context.js';
-import { readDocuments } from './replay.js';
+import { readDocuments } from './documents.js';
 
 export function registerCite(program: Command, ctx: Ctx): void {
   program

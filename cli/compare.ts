@@ -8,7 +8,7 @@ import { allColumns, type Column, compare, compareJson, compareText } from '../t
 import type { Ctx } from './context.js';
 import { usage } from './errors.js';
 import { collect, designOption, presetOption, worldOption } from './options.js';
-import { readDocuments } from './replay.js';
+import { readDocuments } from './documents.js';
 
 /** `--design D` (every preset of D) or `D/P`, in the order given, each column once. */
 function columnsOf(specs: readonly string[]): Column[] {

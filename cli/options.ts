@@ -1,5 +1,5 @@
 // Turning option words into model objects; anything unknown is a UsageError.
-import type { Design, Knobs, PresetSpec } from '../model/design.js';
+import { type Design, type Knobs, knobOverrides, type PresetSpec } from '../model/design.js';
 import { designs, findDesign } from '../model/designs.js';
 import { catalogue, findProperty, type PropertyId } from '../properties/catalogue.js';
 import { type Config, defaultConfig } from '../model/vocabulary.js';
@@ -21,19 +21,8 @@ export function presetOption(design: Design, name: string | undefined, option = 
   );
 }
 
-export function knobOptions(design: Design, pairs: readonly string[]): Knobs {
-  const knobs: Record<string, string> = {};
-  for (const pair of pairs) {
-    const m = /^([a-z0-9_]+)=([a-z0-9_-]+)$/.exec(pair);
-    if (!m) usage(`--knob: expected name=value, got '${pair}'`);
-    const [, name, value] = m;
-    const spec = design.knobs.find((k) => k.name === name);
-    if (!spec) usage(`--knob: unknown knob '${name}' of ${design.id} (one of: ${design.knobs.map((k) => k.name).join(', ')})`);
-    if (!spec.values.includes(value!)) usage(`--knob: ${name} takes ${spec.values.join('|')}, got '${value}'`);
-    knobs[name!] = value!;
-  }
-  return knobs;
-}
+export const knobOptions = (design: Design, pairs: readonly string[]): Knobs =>
+  knobOverrides(design, pairs, (expected) => usage(`--knob: expected ${expected}`));
 
 export function propertyOptions(ids: readonly string[]): PropertyId[] | undefined {
   if (ids.length === 0) return undefined;

@@ -4,50 +4,19 @@
 // reproduce (exit 0) or not (exit 1); a malformed one is
 // `FILE:LINE: expected ...`, exit 2. --fill prints them with every
 // return and verdict as the model gives them, ready to cite.
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Design, Knobs, PresetSpec } from '../model/design.js';
 import { findDesign } from '../model/designs.js';
 import type { Config, Ret } from '../model/vocabulary.js';
-import { type Expectation, type ParsedScenario, parseScenarioAt, printScenario, type Scenario } from '../scenarios/format.js';
-import { type ParsedTrace, parseTraceAt, type ReadOptions, eachDocument, unmail } from '../trace/parse.js';
+import { type Expectation, type ParsedScenario, printScenario, type Scenario } from '../scenarios/format.js';
+import type { ParsedTrace } from '../trace/parse.js';
 import { printTrace } from '../trace/print.js';
 import { fill, outcomeOf, type Replay, replay, replayJson, replayText, retarget, whereOf } from '../trace/replay.js';
 import { UNKNOWN, type Trace } from '../trace/trace.js';
 import type { Ctx } from './context.js';
+import { readDocuments } from './documents.js';
 import { usage } from './errors.js';
 import { collect, designOption, knobOptions, presetOption, worldOption } from './options.js';
-
-/** One trace or scenario of an input, in the order they come. */
-export type Document = { readonly kind: 'trace'; readonly parsed: ParsedTrace } | { readonly kind: 'scenario'; readonly parsed: ParsedScenario };
-
-/** The text of `file` (`-`: stdin, named `<stdin>`); an unreadable file is a usage error. */
-async function readText(ctx: Ctx, file: string): Promise<{ name: string; text: string }> {
-  const name = file === '-' ? '<stdin>' : file;
-  try {
-    return { name, text: file === '-' ? await ctx.io.readStdin() : await readFile(file, 'utf8') };
-  } catch (err) {
-    return usage(`${name}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-}
-
-/**
- * Every trace and scenario in `file`, parsed (a malformed one throws
- * TraceSyntaxError: `FILE:LINE: expected ...`, exit 2).
- */
-export async function readDocuments(ctx: Ctx, file: string, opts: ReadOptions = {}): Promise<{ name: string; documents: Document[] }> {
-  const { name, text } = await readText(ctx, file);
-  const lines = unmail(text);
-  const documents = eachDocument(lines, name, (d): { value: Document; next: number } => {
-    if (d.kind === 'scenario') {
-      const { parsed, next } = parseScenarioAt(lines, d.at, name, opts);
-      return { value: { kind: 'scenario', parsed }, next };
-    }
-    const { parsed, next } = parseTraceAt(lines, d.at, name, opts);
-    return { value: { kind: 'trace', parsed }, next };
-  });
-  return { name, documents };
-}
 
 /** The steps of a scenario stated as a trace on one design/preset, returns unknown unless given. */
 function scenarioTrace(s: Scenario, design: Design, preset: PresetSpec, overrides: Knobs, returns?: readonly Ret[]): Trace {
@@ -165,7 +134,7 @@ export function registerReplay(program: Command, ctx: Ctx): void {
     .description('replay every trace and scenario in a file (or - for stdin); exit 1 if a return value or a verdict differs')
     .argument('<file>', 'trace or scenario file, or - for standard input (mail quoting is fine)')
     .option('--json', 'machine-readable output')
-    .option('--verbose', 'after each step, show what changed in the design state and the ghost view')
+    .option('--verbose', 'after each step, show what changed in the decoded design state')
     .option('--fill', 'print the traces with every return and verdict as the model gives them (? included)')
     .option('--design <id>', "replay on this design instead of the trace's")
     .option('--preset <name>', "replay on this preset (default with --design: the design's first)")

@@ -51,6 +51,25 @@ export interface Design<S extends State = State> {
   machine(config: Config, knobs: Knobs): Machine<S>;
 }
 
+/**
+ * Knob overrides from `name=value` words (a trace's `Knobs:` line, the
+ * `--knob` options); `fail` is told what was expected instead.
+ */
+export function knobOverrides(design: Pick<Design, 'id' | 'knobs'>, words: readonly string[], fail: (expected: string) => never): Knobs {
+  const knobs: Record<string, string> = {};
+  for (const word of words) {
+    const m = /^([^=\s]+)=(\S+)$/.exec(word);
+    if (!m) fail(`name=value, got '${word}'`);
+    const [, name, value] = m as unknown as [string, string, string];
+    const spec = design.knobs.find((k) => k.name === name);
+    if (!spec) fail(`a knob of ${design.id} (one of: ${design.knobs.map((k) => k.name).join(', ')}), got '${name}'`);
+    if (!spec.values.includes(value)) fail(`${name}=${spec.values.join('|')}, got '${word}'`);
+    if (Object.hasOwn(knobs, name)) fail(`each knob once, got ${name} twice`);
+    knobs[name] = value;
+  }
+  return knobs;
+}
+
 /** Resolve a preset plus overrides into a full knob set, defaults filled in. */
 export function resolveKnobs(design: Pick<Design, 'knobs'>, preset: PresetSpec, overrides: Knobs = {}): Knobs {
   const knobs: Record<string, string> = {};

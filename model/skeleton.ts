@@ -9,7 +9,8 @@ import type { Action, Errno, Ret, Signal } from './vocabulary.js';
 
 type Of<K extends Action['kind']> = Extract<Action, { kind: K }>;
 
-const inRange = (i: number, n: number) => Number.isInteger(i) && i >= 0 && i < n;
+/** An integer id in 0..n-1 (an action's ids come from a trace, so anything). */
+export const inRange = (i: number, n: number) => Number.isInteger(i) && i >= 0 && i < n;
 
 // --- guards -----------------------------------------------------------------
 
@@ -53,6 +54,14 @@ export function exporterAlloc(s: State, e: number, a: number) {
   if (!inRange(a, s.world.allocs)) return null;
   const alloc = s.alloc(a);
   return alloc.used && alloc.exporter === e ? alloc : null;
+}
+
+/** An exporter call's allocation argument: -EBADF naming no slot or another exporter's, -ENOENT a free one. */
+export function allocArgument(s: State, e: number, a: number): Ret | null {
+  if (!exporterExists(s, e) || !inRange(a, s.world.allocs)) return '-EBADF';
+  if (!s.alloc(a).used) return '-ENOENT';
+  if (!exporterAlloc(s, e, a)) return '-EBADF';
+  return null;
 }
 
 // --- free slots: the lowest one, or NONE when the world's limit is reached ---

@@ -174,7 +174,7 @@ export const catalogue: readonly Property[] = [
     id: 'evict-completes',
     kind: 'liveness',
     statement: 'The exporter takes BAR memory back (eviction) without user-space cooperation',
-    links: [lore('4e0637ba-0d7c-66a5-d3de-bc1e7dc7c0ef@amd.com'), lore('20190129202000.GM3176@redhat.com')],
+    links: [lore('20190129204359.GM3176@redhat.com')],
     goal: 'evict',
   },
   {

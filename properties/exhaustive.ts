@@ -298,9 +298,8 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
 
   const walk = walker(m, arena, opts.symmetry);
   const findingOf = (p: Property, hit: Hit): Finding => {
-    if (hit.at === 'state' && p.kind !== 'liveness') return { property: p.id, detail: hit.detail, steps: walk(hit.state).steps };
     if (hit.at === 'state') {
-      if (p.kind !== 'liveness') throw new Error('unreachable');
+      if (p.kind !== 'liveness') return { property: p.id, detail: hit.detail, steps: walk(hit.state).steps };
       const { steps, state } = walk(hit.state);
       const stuck = goalStuck(design, state, p.goal);
       // the drain cannot reach what no path reaches; a null here would be a search bug

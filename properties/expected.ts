@@ -21,7 +21,7 @@ const mainline: Readonly<Record<PropertyId, Expectation>> = {
   'dma-to-live-allocation': holds('a pinned or mapped page keeps its refcount, so it is never freed under a DMA'),
   'dma-to-bound-exporter': holds('memunmap_pages() waits for pgmap->ref, which every allocated page holds'),
   'no-kernel-cpu-access': holds('GUP without FOLL_PCI_P2PDMA gets -EREMOTEIO, so kmap never sees a BAR page'),
-  'route-supported': holds('pci_p2pdma_map_type() NOT_SUPPORTED fails the DMA map with -EREMOTEIO'),
+  'route-supported': holds('pci_p2pdma_map_type() NOT_SUPPORTED fails the DMA map: O_DIRECT -EINVAL, ibv_reg_mr -EREMOTEIO, an ODP fault -EFAULT'),
   'accounting-consistent': holds('every page ref and pgmap ref taken is dropped on the paths that undo it'),
   'unbind-completes': holds('FOLL_LONGTERM P2PDMA pins are refused; the only pins are bios, which complete'),
   'evict-completes': holds('after zapping, only short-term bio pins remain, and they complete'),
@@ -32,13 +32,13 @@ const mainline: Readonly<Record<PropertyId, Expectation>> = {
 };
 
 const rfc2019: Readonly<Record<PropertyId, Expectation>> = {
-  'dma-to-live-allocation': holds('munmap/exit fence in the notifier; eviction and unbind wait for every p2p_unmap'),
+  'dma-to-live-allocation': holds('the importer fences in the notifier, so a zap returns only once every p2p_map of the object is undone'),
   'dma-to-bound-exporter': holds('remove() finishes only once every p2p_map of the BAR is p2p_unmapped'),
   'no-kernel-cpu-access': holds('GUP refuses VM_PFNMAP (check_vma_flags -EFAULT): no kernel path gets the BAR'),
-  'route-supported': holds('p2p_map checks pci_test_p2p() (upstream_bridge_distance) and fails -EREMOTEIO'),
+  'route-supported': holds('p2p_map checks pci_test_p2p() (the P2P distance) and fails -EREMOTEIO'),
   'accounting-consistent': holds('every p2p_map is held by one MR page and undone once, even on error and dereg'),
   'unbind-completes': holds('the importer fences each notified MR by itself; nothing waits on user space'),
-  'evict-completes': holds('the move waits only for notified importers, which fence without user space'),
+  'evict-completes': holds('the notified importers fence inside the zap; the move has nothing left to wait for'),
   'no-leak': holds('exit fences every MR in mmu_notifier_release, frees every object, deregisters every MR'),
   'odirect-to-bar': never('GUP on a VM_IO|VM_PFNMAP VMA fails -EFAULT (20190130080006.GB29665)'),
   'rdma-mr-on-bar': sometimes('an ODP MR faults through hmm_range_dma_map() -> p2p_map() and the NIC DMAs'),
@@ -51,7 +51,7 @@ const revokeV71: Readonly<Record<PropertyId, Expectation>> = {
   'no-kernel-cpu-access': holds('GUP refuses the VM_PFNMAP mapping (check_vma_flags -EFAULT): no kernel path gets the BAR'),
   'route-supported': holds('dma_buf_phys_vec_to_sgt() fails NOT_SUPPORTED with -EINVAL'),
   'accounting-consistent': holds('files, attachments and pins are taken and put on the paths that undo them'),
-  'unbind-completes': holds('only revocable importers attach, and they unmap inside their callback'),
+  'unbind-completes': holds('only revocable importers attach, and they unmap inside their callback (user space taken to close the VFIO device fd when remove() asks)'),
   'evict-completes': holds('a revoke waits only for importers that unmap in their callback'),
   'no-leak': holds('exit closes every file and deregisters every attachment; the last put releases the dma-buf'),
   'odirect-to-bar': never('GUP on a VM_PFNMAP mapping fails -EFAULT: O_DIRECT takes no dma-buf'),
@@ -124,9 +124,9 @@ export const expected: Readonly<Record<DesignId, Table>> = {
     'dynamic-move-notify': {
       ...revokeV71,
       'dma-to-live-allocation': holds('the move frees VRAM only once every notified importer has fenced (dma_resv); a pinned object never moves'),
-      'dma-to-bound-exporter': holds('remove() waits for VRAM pins and for the fences of notified dynamic importers'),
+      'dma-to-bound-exporter': violated('remove() does not wait for pins: a pinned MR keeps its VRAM mapping and the NIC DMAs into the gone BAR'),
       'route-supported': holds('with no route the attachment loses peer2peer and the object goes to GTT: no P2P DMA'),
-      'unbind-completes': violated('a pinned MR holds its object in VRAM and remove() waits for the pin (the unconfirmed reading)'),
+      'unbind-completes': holds('remove() waits only for the fences of notified dynamic importers, never for a pin'),
       'evict-completes': holds('TTM never moves a pinned object (evict is refused); an unpinned one moves once its importers fence'),
     },
     'static-pinned': {

@@ -1,14 +1,14 @@
 // Judging a scenario, as herd7 judges a litmus test: run its steps on
-// each design/preset it lists with properties/evaluate.ts, every
-// property of the catalogue judged after every step (liveness by
-// draining, as evaluate does), and compare with the file's Outcome:
+// each design/preset it lists as replay runs them (trace/replay.ts),
+// every property of the catalogue judged after every step (liveness by
+// draining), and compare with the file's Outcome:
 // every return, then what it violates and witnesses. The first
 // difference is named by step number, line and call.
 import { resolveKnobs } from '../model/design.js';
 import { findDesign } from '../model/designs.js';
 import { formatAction } from '../model/format.js';
-import { catalogue, type PropertyId } from '../properties/catalogue.js';
-import { evaluate, fromList } from '../properties/evaluate.js';
+import type { PropertyId } from '../properties/catalogue.js';
+import { outcomeOf, runActions } from '../trace/replay.js';
 import { type Expectation, outcomeLines, type ParsedScenario, type Scenario, type ScenarioOutcome } from './format.js';
 
 export interface ScenarioRun {
@@ -17,26 +17,15 @@ export interface ScenarioRun {
   readonly details: ReadonlyMap<PropertyId, string>;
 }
 
-/** Run the steps on one design/preset and judge every catalogue property. */
+/** Run the steps on one design/preset and judge every catalogue property, as replay does. */
 function runScenario(s: Scenario, designId: string, presetName: string): ScenarioRun {
-  const design = findDesign(designId);
-  if (!design) throw new Error(`unknown design ${designId}`);
-  const preset = design.presets.find((p) => p.name === presetName);
-  if (!preset) throw new Error(`unknown preset ${presetName} of ${designId}`);
-  const knobs = resolveKnobs(design, preset);
-  const run = evaluate(design, s.config, knobs, fromList(s.steps), catalogue, { toEnd: true });
-  const found = (kinds: readonly string[]) =>
-    catalogue.filter((p) => kinds.includes(p.kind) && run.findings.has(p.id)).map((p) => p.id);
+  // the parser admits only designs and presets that exist
+  const design = findDesign(designId)!;
+  const knobs = resolveKnobs(design, design.presets.find((p) => p.name === presetName)!);
+  const run = runActions(design, s.config, knobs, s.steps);
   const details = new Map<PropertyId, string>();
-  for (const [id, f] of run.findings) details.set(id, f.detail);
-  return {
-    outcome: {
-      returns: run.steps.map((st) => st.ret),
-      violates: found(['safety', 'liveness']),
-      witnesses: found(['capability']),
-    },
-    details,
-  };
+  for (const o of run.observations) if (o.detail !== null) details.set(o.property, o.detail);
+  return { outcome: { returns: run.steps.map((st) => st.ret), ...outcomeOf(run.observations) }, details };
 }
 
 export interface Difference {

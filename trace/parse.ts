@@ -26,7 +26,7 @@
 // header or the end.
 // Anything else wrong is a TraceSyntaxError naming the line of the
 // input, as given, and what was expected there.
-import type { Design, Knobs } from '../model/design.js';
+import { type Knobs, knobOverrides } from '../model/design.js';
 import { designs, findDesign } from '../model/designs.js';
 import { type Actor, callsNamed, type Names, namesOf } from '../model/calls.js';
 import { formatCall } from '../model/format.js';
@@ -389,6 +389,19 @@ export class Reader {
   }
 
   /**
+   * Where an element goes on: the current line, or past blank lines if
+   * its value is still empty or the line after them `resumes` it (mail
+   * cut the line at an indent: before a long URL, or a step's call still
+   * short of its return).
+   */
+  private continuation(empty: boolean, resumes?: (text: string) => boolean): number {
+    let k = this.i;
+    while (k < this.end && this.lines[k]!.text === '') k++;
+    if (k === this.i || empty || (k < this.end && resumes?.(this.lines[k]!.text.trimStart()))) return k;
+    return this.i;
+  }
+
+  /**
    * The element at the current line: its text after `label`, and every
    * line that continues it (see the top of this file), joined by
    * layout.ts unfold().
@@ -402,10 +415,7 @@ export class Reader {
     for (;;) {
       if (opts.bound && length > opts.bound.chars) this.fail(opts.bound.expected, line);
       if (opts.complete?.(unfold(segments))) break;
-      let k = this.i;
-      // mail cut the line at an indent: before a long URL, or a call of a step still short of its return
-      while (k < this.end && this.lines[k]!.text === '') k++;
-      if (k > this.i && length > 0 && !(k < this.end && opts.resumes?.(this.lines[k]!.text.trimStart()))) k = this.i;
+      const k = this.continuation(length === 0, opts.resumes);
       const l = k < this.end ? this.lines[k] : undefined;
       if (!l || l.text === '') break;
       const text = l.text.trimStart();
@@ -477,7 +487,7 @@ export function parseTraceAt(lines: readonly Line[], at: number, file: string, o
   if (comes('Knobs:')) {
     take('Knobs:');
     const { value, line } = r.element('Knobs:', starts);
-    overrides = parseKnobs(design, value, (e) => r.fail(e, line));
+    overrides = knobOverrides(design, value.split(/\s+/).filter(Boolean), (e) => r.fail(e, line));
   }
 
   if (r.peek()?.text.trim() === '{') {
@@ -579,21 +589,6 @@ function parseResult(value: string, fail: (expected: string) => never): { proper
   if (verdict !== UNKNOWN && !verdictsOf(property).includes(verdict as Verdict))
     fail(`a verdict of a ${property.kind} property (${verdictsOf(property).join(' or ')}), got '${verdict}'`);
   return { property, verdict: verdict as StatedVerdict };
-}
-
-function parseKnobs(design: Design, value: string, fail: (expected: string) => never): Knobs {
-  const knobs: Record<string, string> = {};
-  for (const word of value.split(/\s+/).filter(Boolean)) {
-    const m = /^([^=\s]+)=(\S+)$/.exec(word);
-    if (!m) fail(`knob overrides 'name=value', got '${word}'`);
-    const [, name, v] = m as unknown as [string, string, string];
-    const spec = design.knobs.find((k) => k.name === name);
-    if (!spec) fail(`a knob of ${design.id} (one of: ${design.knobs.map((k) => k.name).join(', ')}), got '${name}'`);
-    if (!spec.values.includes(v)) fail(`${name}=${spec.values.join('|')}, got '${word}'`);
-    if (Object.hasOwn(knobs, name)) fail(`each knob once, got ${name} twice`);
-    knobs[name] = v;
-  }
-  return knobs;
 }
 
 const stepComplete = (value: string) => /->\s*\S+$/.test(value);

@@ -12,14 +12,14 @@
 //   }
 //   (* No kernel CPU access to BAR memory ... *)  statement, a comment
 //   Result: no-kernel-cpu-access violated (safety)
-//   Detail: kernel kmap+memcpy of BAR page 0
+//   Detail: kernel kmap+memcpy of e0 page 0
 //
 //     1  p0  mmap(e0, 1, MAP_SHARED, 0)  -> vma0   numbered steps
 //     2  p0  process_vm_readv(vma0, 0)   -> 0
 //
 //   Link: https://lore.kernel.org/r/...           trailers
-//   Reproduce: p2pmodel explore --design struct-page --preset ... \
-//     --seed 42 --path 19:3:3:3:3
+//   Reproduce: npx p2pmodel check --design struct-page \
+//     --preset lsfmm-2020
 //
 // A trace without a property prints no comment and no Result:, an empty
 // detail no Detail:, an empty command no Reproduce:.

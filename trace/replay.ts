@@ -95,7 +95,7 @@ export interface StepReplay {
   readonly call: string;
   readonly stated: StatedRet;
   readonly now: Ret;
-  /** What the step changed: `state.<path>` and `view.<path>` (verbose only). */
+  /** What the step changed in the decoded design state, a line per path (verbose only). */
   readonly changes?: readonly string[];
 }
 

@@ -13,7 +13,7 @@ const WORLD_EXT = '.txt';
 
 export interface World {
   readonly name: string;
-  /** The file it was read from, as given. */
+  /** The file it was read from: `worlds/NAME.txt` for a shipped world, else the path given. */
   readonly file: string;
   /** Its opening comment, unfolded. */
   readonly description: string;
@@ -35,7 +35,7 @@ function description(text: string): string {
 }
 
 /** Parse world text; throws TraceSyntaxError naming `file` and the line. */
-function parseWorld(text: string, file: string, name = file): World {
+function parseWorld(text: string, file: string, name: string): World {
   return { name, file, description: description(text), config: parseConfigBlock(unmail(text), file) };
 }
 
@@ -48,5 +48,5 @@ export function loadWorld(spec: string): World {
   const shipped = worldNames().includes(spec);
   const file = shipped ? join(worldDir, `${spec}${WORLD_EXT}`) : spec;
   const text = readFileSync(file, 'utf8');
-  return parseWorld(text, shipped ? `worlds/${spec}${WORLD_EXT}` : spec, shipped ? spec : spec);
+  return parseWorld(text, shipped ? `worlds/${spec}${WORLD_EXT}` : spec, spec);
 }

@@ -221,7 +221,8 @@ function decode(s: DbState): Record<string, unknown> {
     out[`a${a}`] = {
       exporter: exporterName(s, buf.exporter),
       ...where,
-      exported: buf.exported,
+      // a dma-buf exists for it (obj->dma_buf) while a file or an attachment holds one
+      exported: buf.files > 0 || buf.attached > 0,
       files: buf.files,
       attached: buf.attached,
       pins: buf.pins,

@@ -79,10 +79,10 @@ export const dmaBufKnobs: readonly KnobSpec[] = [
   },
   {
     name: 'unplug',
-    values: ['waits-for-vram-pins', 'no-wait'],
-    default: 'waits-for-vram-pins',
-    doc: "a GPU exporter's remove() waits until no buffer object is pinned in VRAM, or finishes at once (unconfirmed either way: no stored source says)",
-    cite: 'amdgpu_pci_remove(); unconfirmed (no code or list statement found either way)',
+    values: ['no-wait', 'waits-for-vram-pins'],
+    default: 'no-wait',
+    doc: "a GPU exporter's remove() finishes without waiting for its importers' pins (mainline: drm_dev_unplug(), then teardown), or waits until no buffer object is pinned in VRAM (proposed in 2020, not merged)",
+    cite: 'amdgpu_pci_remove(); https://lore.kernel.org/r/1589050310-19666-5-git-send-email-andrey.grodzovsky@amd.com ("drm/amdgpu: Wait for all clients importing out dma-bufs", not merged)',
   },
   {
     name: 'odp_map',

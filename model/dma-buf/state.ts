@@ -91,8 +91,6 @@ export interface DbBuffer extends AllocSlot {
   npages: number;
   /** vm_ops->open/close: VMAs mapping the buffer object. */
   vmas: number;
-  /** A dma-buf exists for it (obj->dma_buf); a VFIO buffer always is one. */
-  exported: boolean;
   /** Files (fds) naming the dma-buf: its struct file's count from user space. */
   files: number;
   /** Attachments holding the dma-buf (dma_buf_get() by an importer). */
@@ -110,7 +108,6 @@ export const DbBuffer = slotClass<DbBuffer>({
   start: 'u8',
   npages: 'u8',
   vmas: 'u8',
-  exported: 'bool',
   files: 'u8',
   attached: 'u8',
   pins: 'u8',

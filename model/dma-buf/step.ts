@@ -6,6 +6,7 @@ import { clearBytes, NONE } from '../packed.js';
 import { routeOf } from '../shared.js';
 import {
   type Effects,
+  allocArgument,
   exporterAlloc,
   exporterExists,
   firstFit,
@@ -14,6 +15,7 @@ import {
   freeVma,
   gupOnPfnmap,
   importerExists,
+  inRange,
   importerMr,
   injectInsertFail,
   mappedVma,
@@ -49,7 +51,6 @@ import {
 type A<K extends Action['kind']> = Extract<Action, { kind: K }>;
 type O = Out<DbState>;
 
-const inRange = (i: number, n: number) => Number.isInteger(i) && i >= 0 && i < n;
 const pagesOf = (s: DbState, e: number) => s.world.config.exporters[e]!.pages;
 
 // --- importers' mappings ----------------------------------------------------------
@@ -164,7 +165,6 @@ function freePages(d: DbState, out: O, e: number, start: number, n: number): voi
 function maybeRelease(d: DbState, out: O, a: number): void {
   const buf = d.alloc(a);
   if (!buf.used || buf.files > 0 || buf.attached > 0) return;
-  buf.exported = false;
   if (buf.vmas > 0) return;
   const { exporter, evicting } = buf;
   if (buf.placement === IN_VRAM && d.k.vram) freePages(d, out, exporter, buf.start, buf.npages);
@@ -384,7 +384,6 @@ function procVfioDmaBuf(s: DbState, a: A<'proc_vfio_dma_buf'>, out: O): Ret {
   buf.exporter = a.exporter;
   buf.start = a.page;
   buf.npages = a.pages;
-  buf.exported = true;
   buf.files = 1;
   // memory_lock: behind a draining revoke the export waits and sees the write's result (a reset then restores it)
   buf.revoked = !s.exporter(a.exporter).memory || s.exporter(a.exporter).pending !== PENDING_NONE;
@@ -402,7 +401,6 @@ function procPrimeExport(s: DbState, a: A<'proc_prime_export'>, out: O): Ret {
   if (f === NONE) return '-EMFILE';
   const bo = vma.alloc;
   const d = out.draft(s);
-  d.alloc(bo).exported = true;
   d.alloc(bo).files++;
   return openFile(d, a.proc, f, bo);
 }
@@ -570,17 +568,9 @@ function importerAckInvalidate(s: DbState, a: A<'importer_ack_invalidate'>, out:
 
 // --- exporter driver ----------------------------------------------------------
 
-/** An allocation slot named by an exporter: in use and its own, or the errno. */
-function named(s: DbState, e: number, a: number): Ret | null {
-  if (!exporterExists(s, e) || !inRange(a, s.world.allocs)) return '-EBADF';
-  if (!s.alloc(a).used) return '-ENOENT';
-  if (!exporterAlloc(s, e, a)) return '-EBADF';
-  return null;
-}
-
 /** TTM eviction: zap the CPU mappings, move_notify the importers; the move waits for their fences (and unmaps). */
 function exporterEvict(s: DbState, a: A<'exporter_evict'>, out: O): Ret {
-  const err = named(s, a.exporter, a.alloc);
+  const err = allocArgument(s, a.exporter, a.alloc);
   if (err) return err;
   if (!s.k.vram) return '-EOPNOTSUPP'; // a VFIO BAR range cannot move
   const buf = s.alloc(a.alloc);
@@ -615,7 +605,7 @@ function exporterEvictFinish(s: DbState, a: A<'exporter_evict_finish'>, out: O):
 
 /** TTM validates an evicted object back into VRAM: the importers' system-RAM mappings go. */
 function exporterRestore(s: DbState, a: A<'exporter_restore'>, out: O): Ret {
-  const err = named(s, a.exporter, a.alloc);
+  const err = allocArgument(s, a.exporter, a.alloc);
   if (err) return err;
   if (!s.k.vram) return '-EOPNOTSUPP';
   const buf = s.alloc(a.alloc);

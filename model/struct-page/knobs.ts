@@ -34,7 +34,7 @@ export const structPageKnobs: readonly KnobSpec[] = [
     name: 'dma_map_checks_route',
     values: ['on', 'off'],
     default: 'on',
-    doc: 'DMA mapping classifies P2P pages (pci_p2pdma_map_type) and fails NOT_SUPPORTED with -EREMOTEIO',
+    doc: 'DMA mapping classifies P2P pages (pci_p2pdma_map_type) and fails NOT_SUPPORTED: O_DIRECT -EINVAL (nvme, blk_rq_dma_map_iter_start), ibv_reg_mr -EREMOTEIO (dma_map_sgtable)',
     cite: 'v6.0 "dma-direct: support PCI P2PDMA pages in dma-direct map_sg", "iommu/dma: support PCI P2PDMA pages in dma-iommu map_sg" (Logan Gunthorpe)',
   },
   {

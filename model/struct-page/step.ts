@@ -233,8 +233,8 @@ function procOdirect(s: SpState, a: A<'proc_odirect'>, out: O): Ret {
   if (slot === NONE) return '-EAGAIN'; // RWF_NOWAIT: no tag free
   const { exporter } = vma!;
   const page = vma!.start + a.page;
-  // blk_rq_dma_map / dma_map_sgtable: -EREMOTEIO (blk-mq-dma: BLK_STS_INVAL)
-  if (mapFails(s, a.importer, exporter)) return '-EREMOTEIO';
+  // nvme_map_data(): blk_rq_dma_map_iter_start() BLK_STS_INVAL (7ce3c1dd78fc, v6.17; was dma_map_sgtable's -EREMOTEIO)
+  if (mapFails(s, a.importer, exporter)) return '-EINVAL';
   const d = out.draft(s);
   getPage(d, exporter, page);
   out.emit({ kind: 'pin', exporter, page });

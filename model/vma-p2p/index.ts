@@ -42,7 +42,7 @@
 // Sources: https://lore.kernel.org/r/20190129174728.6430-{1..6}-jglisse@redhat.com
 // (cover, pci_test_p2p, device_test_p2p, p2p_map API, HMM device memory,
 // hmm_range_dma_map); 20190129195302.GI3176@redhat.com (pci_test_p2p
-// always false); 20190129202000.GM3176@redhat.com (exporter serialises
+// always false); 20190129204359.GM3176@redhat.com (exporter serialises
 // p2p_map against invalidation); 20190130080006.GB29665@lst.de (no direct
 // I/O, no MRs); mm/gup.c check_vma_flags().
 import type { Design } from '../design.js';

@@ -6,6 +6,7 @@ import { clearBytes, NONE } from '../packed.js';
 import { routeOf } from '../shared.js';
 import {
   type Effects,
+  allocArgument,
   exporterAlloc,
   exporterExists,
   firstFit,
@@ -254,6 +255,7 @@ function procRegMr(s: VpState, a: A<'proc_reg_mr'>, out: O): Ret {
   if (d.k.mapAtRegistration && ptes) {
     const err = hmmMap(d, slot, out);
     if (err) {
+      // the MR exists before its snapshot fault, as in the kernel; a failed one is destroyed, an injection it spent stays spent
       clearBytes(d.b, d.mr(slot).o, d.layout.mrStride);
       return err;
     }
@@ -357,17 +359,9 @@ function importerAckInvalidate(s: VpState, a: A<'importer_ack_invalidate'>, out:
 
 // --- exporter driver ----------------------------------------------------------
 
-/** An object slot named by an exporter: in use and its own, or the errno. */
-function evictable(s: VpState, e: number, a: number): Ret | null {
-  if (!exporterExists(s, e) || !Number.isInteger(a) || a < 0 || a >= s.world.allocs) return '-EBADF';
-  if (!s.alloc(a).used) return '-ENOENT';
-  if (!exporterAlloc(s, e, a)) return '-EBADF';
-  return null;
-}
-
 /** VRAM eviction: zap_vma_ptes() on every VMA of the object, then wait for p2p_unmap (or not). */
 function exporterEvict(s: VpState, a: A<'exporter_evict'>, out: O): Ret {
-  const err = evictable(s, a.exporter, a.alloc);
+  const err = allocArgument(s, a.exporter, a.alloc);
   if (err) return err;
   const obj = s.alloc(a.alloc);
   if (obj.placement !== IN_BAR) return '-ENOENT';

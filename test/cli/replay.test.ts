@@ -252,7 +252,7 @@ describe('bad input: exit 2, one line', () => {
   it.each<[string, string[], string, RegExp]>([
     ['--fill with --json', ['replay', '--fill', '--json', '-'], byHand, /^p2pmodel: --fill prints traces: not with --json or --verbose$/],
     ['--preset not of the design', ['replay', '--design', 'vma-p2p', '--preset', 'mainline', '-'], byHand, /^p2pmodel: --preset: unknown preset 'mainline' of vma-p2p/],
-    ['--knob not of the design', ['replay', '--knob', 'importer=ignores', '-'], byHand, /^p2pmodel: --knob: unknown knob 'importer' of struct-page/],
+    ['--knob not of the design', ['replay', '--knob', 'importer=ignores', '-'], byHand, /^p2pmodel: --knob: expected a knob of struct-page \(one of: .*\), got 'importer'$/],
     ['--preset on a scenario without --design', ['replay', '--preset', 'mainline', '-'], readFileSync(join(scenarioDir, 'sp-reg-mr.txt'), 'utf8'), /^p2pmodel: --preset and --knob need --design for a scenario \(<stdin>, line 1\)$/],
     ['--fill of a scenario with --knob', ['replay', '--fill', '--design', 'vma-p2p', '--knob', 'importer=ignores', '-'], readFileSync(join(scenarioDir, 'sp-reg-mr.txt'), 'utf8'), /^p2pmodel: --fill with --knob: a scenario's Outcome: names a preset, not knobs \(<stdin>, line 1\)$/],
     ['a truncated step', ['replay', '-'], kcpu.slice(0, kcpu.indexOf('-> 0')), new RegExp(`^p2pmodel: <stdin>:${lineOf(kcpu, '  2  p0')}: expected '-> <return value>' ending step 2$`)],

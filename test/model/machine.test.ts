@@ -50,6 +50,21 @@ describe.each(designs.flatMap((d) => d.presets.map((p) => [d.id, p.name, d] as c
       { seed: fixedSeed, numRuns: 60 },
     );
   });
+
+  // the complete search judges no-leak by clean(), replay and explore by held()
+  it('clean(s) says exactly that held(s) is empty', () => {
+    let clean = 0;
+    fc.assert(
+      fc.property(picksArb, (picks) => {
+        for (const s of walk(m, picks)) {
+          expect(m.clean(s)).toBe(design.held(s).length === 0);
+          if (m.clean(s)) clean++;
+        }
+      }),
+      { seed: fixedSeed, numRuns: 60 },
+    );
+    expect(clean).toBeGreaterThan(60);
+  });
 });
 
 describe('the check catches a false declaration', () => {

@@ -56,7 +56,7 @@ describe('knobs and presets (the --knob and preset contract)', () => {
     expect(d.knobs.map((k) => [k.name, k.values, k.default])).toEqual([
       ['importer', ['obeys', 'ignores'], 'obeys'],
       ['exporter_waits', ['revoke', 'always', 'never'], 'revoke'],
-      ['revoke_fence', ['deferred', 'in-notifier'], 'deferred'],
+      ['revoke_fence', ['in-notifier', 'deferred'], 'in-notifier'],
       ['pci_test_p2p', ['distance', 'as-posted'], 'distance'],
       ['dma_unmap_without_vma', ['unmaps', 'bug'], 'unmaps'],
       ['dma_map_error_unwind', ['unmaps', 'leaks'], 'unmaps'],
@@ -65,7 +65,7 @@ describe('knobs and presets (the --knob and preset contract)', () => {
     expect(d.presets.map((p) => [p.name, p.knobs])).toEqual([
       ['rfc-2019', {}],
       ['legacy-importer', { importer: 'ignores' }],
-      ['exporter-no-wait', { exporter_waits: 'never' }],
+      ['exporter-no-wait', { exporter_waits: 'never', revoke_fence: 'deferred' }],
       ['as-posted', { pci_test_p2p: 'as-posted', dma_unmap_without_vma: 'bug', dma_map_error_unwind: 'leaks' }],
     ]);
   });
@@ -305,7 +305,7 @@ describe('what a successful step emits', () => {
         { kind: 'p2p_map', importer: 2, alloc: 0 },
       ],
     ],
-    ['vma-p2p', 'rfc-2019', 'evict_finish waits for p2p_unmap', [mmap(), regMr(), mrDma(), evict(), evictFinish()], [{ kind: 'wait', exporter: 0, on: 'p2p_unmap' }]],
+    ['vma-p2p', 'legacy-importer', 'evict_finish waits for p2p_unmap', [mmap(), regMr(), mrDma(), evict(), evictFinish()], [{ kind: 'wait', exporter: 0, on: 'p2p_unmap' }]],
     [
       'vma-p2p',
       'exporter-no-wait',
@@ -320,10 +320,10 @@ describe('what a successful step emits', () => {
 
 describe('enabled(): the actions worth trying, in order', () => {
   it.each([
-    ['struct-page', 'lsfmm-2020'],
-    ['vma-p2p', 'rfc-2019'],
-  ])('%s', (designId, preset) => {
-    const r = run(designId, preset, [mmap(2), fork(), regMr(), evict(), injectInsertFail(1)]);
+    ['struct-page', 'lsfmm-2020', {}],
+    ['vma-p2p', 'rfc-2019', { revoke_fence: 'deferred' }],
+  ])('%s', (designId, preset, knobs) => {
+    const r = run(designId, preset, [mmap(2), fork(), regMr(), evict(), injectInsertFail(1)], knobs);
     expect(r.rets).toEqual(['vma0', 'p1', 'mr0', '0', '0']);
     const offered = r.design.enabled(r.state).map((a) => formatAction(a, defaultConfig));
     // both process slots are taken: no fork; the fault is armed: no injection; every VMA
@@ -360,7 +360,7 @@ describe('enabled(): the actions worth trying, in order', () => {
         .map((a) => formatAction(a, defaultConfig))
         .filter((t) => /io0|fail_vm/.test(t)),
     ).toEqual(['nvme0: dma(io0)', 'nvme0: complete(io0)', 'fault: fail_vm_insert_page(0)', 'fault: fail_vm_insert_page(1)']);
-    const vp = run('vma-p2p', 'rfc-2019', [mmap(), regMr(), mrDma(), unbind()]);
+    const vp = run('vma-p2p', 'rfc-2019', [mmap(), regMr(), mrDma(), unbind()], { revoke_fence: 'deferred' });
     expect(
       vp.design
         .enabled(vp.state)

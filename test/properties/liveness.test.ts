@@ -12,9 +12,11 @@ import { evaluate, fromList } from '../../properties/evaluate.js';
 import { drain, drainOnce, evictStuck, goalStuck, leftBehind, unbindStuck } from '../../properties/liveness.js';
 import { evict, fork, injectInsertFail, kernelCopy, mmap, mrDma, munmap, pread, regMr, unbind } from '../actions.js';
 
+/** The state `actions` reach; `preset` may carry knobs on top: `rfc-2019 revoke_fence=deferred`. */
 function at(designId: string, preset: string, actions: readonly Action[]) {
   const design = findDesign(designId)!;
-  const knobs = resolveKnobs(design, design.presets.find((p) => p.name === preset)!);
+  const [name, ...overrides] = preset.split(' ');
+  const knobs = { ...resolveKnobs(design, design.presets.find((p) => p.name === name)!), ...Object.fromEntries(overrides.map((o) => o.split('='))) };
   let state = design.init(defaultConfig, knobs);
   for (const a of actions) state = design.step(state, a).state;
   return { design, state, knobs };
@@ -26,8 +28,9 @@ describe('drain: kernel and device steps that discharge an obligation, until non
   it.each<[string, string, Action[], number, string[]]>([
     ['struct-page', 'mainline', [mmap(), pread(), unbind()], 2, ['nvme0: complete(io0) -> 0', 'e0: unbind_finish() -> 0']],
     ['struct-page', 'mainline', [mmap(), pread(), evict()], 2, ['nvme0: complete(io0) -> 0', 'e0: evict_finish(a0) -> 0']],
-    ['vma-p2p', 'rfc-2019', [mmap(), regMr(), mrDma(), evict()], 2, ['nic0: ack_invalidate(mr0) -> 0', 'e0: evict_finish(a0) -> 0']],
-    ['vma-p2p', 'rfc-2019', [mmap(), regMr(), mrDma(), unbind()], 2, ['nic0: ack_invalidate(mr0) -> 0', 'e0: unbind_finish() -> 0']],
+    ['vma-p2p', 'rfc-2019 revoke_fence=deferred', [mmap(), regMr(), mrDma(), evict()], 2, ['nic0: ack_invalidate(mr0) -> 0', 'e0: evict_finish(a0) -> 0']],
+    ['vma-p2p', 'rfc-2019 revoke_fence=deferred', [mmap(), regMr(), mrDma(), unbind()], 2, ['nic0: ack_invalidate(mr0) -> 0', 'e0: unbind_finish() -> 0']],
+    ['vma-p2p', 'rfc-2019', [mmap(), regMr(), mrDma(), evict()], 1, ['e0: evict_finish(a0) -> 0']],
     ['struct-page', 'lsfmm-2020', [mmap(), regMr(0, { odp: false }), unbind()], 1, []],
     ['vma-p2p', 'legacy-importer', [mmap(), regMr(), mrDma(), evict()], 1, []],
     ['struct-page', 'mainline', [mmap(), pread()], 1, ['nvme0: complete(io0) -> 0']],

@@ -459,7 +459,7 @@ describe('checkExhaustive', () => {
     ['struct-page', 'lsfmm-2020', 774, 3336, 1040, 4091],
     ['struct-page', 'bug-insert-leak', 411, 1377, 543, 1692],
     ['struct-page', 'bug-zone-device-refcount', 402, 1361, 532, 1676],
-    ['vma-p2p', 'rfc-2019', 285, 960, 414, 1241],
+    ['vma-p2p', 'rfc-2019', 259, 910, 380, 1191],
     ['vma-p2p', 'legacy-importer', 289, 956, 418, 1237],
     ['vma-p2p', 'exporter-no-wait', 277, 923, 411, 1202],
     ['vma-p2p', 'as-posted', 217, 763, 311, 986],

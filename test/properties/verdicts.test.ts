@@ -1,6 +1,6 @@
 // The expected table at the smallest search that meets it: breadth-first
-// to depth 6, the longest shortest trace of the default world (vma-p2p
-// exporter-no-wait, dma-to-bound-exporter), each preset's search inside
+// to depth 6, the longest shortest trace of the default world (dma-buf
+// dynamic-move-notify, dma-to-bound-exporter), each preset's search inside
 // its own it() so a mutation tool sees which test covers what. Within
 // the depth every violated/sometimes cell is found and its trace
 // replays; a holds/never cell is only not contradicted here.

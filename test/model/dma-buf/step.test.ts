@@ -768,7 +768,7 @@ describe('GPU eviction and restore: move_notify', () => {
   ])('refuses %s (a deferred fence keeps the move going)', (_name, actions, ret) => refused(gpu(actions, { fence: 'deferred' }, routed), ret));
 });
 
-describe('GPU remove(): importers told; VRAM pins waited for (unplug knob)', () => {
+describe('GPU remove(): importers told; VRAM pins not waited for (unplug knob)', () => {
   it('unbind tells the importers; unbind_finish frees VRAM: the object is gone, its re-fault -ENODEV', () => {
     const started = gpu([...bo, regDmabuf(), unbind()]);
     expect(started.events).toEqual([invalidated()]);
@@ -780,12 +780,12 @@ describe('GPU remove(): importers told; VRAM pins waited for (unplug knob)', () 
     expect(dmaBuf.held(gpu([...bo, regDmabuf(), unbind(), unbindFinish(), exit()]).state)).toEqual([]);
   });
 
-  it('waits for a VRAM pin (waits-for-vram-pins); with unplug=no-wait the pinned NIC DMAs to the gone BAR', () => {
-    const waits = gpu([...bo, pinnedMr(), unbind(), unbindFinish()], {}, routed);
+  it('does not wait for a VRAM pin (no-wait): the pinned NIC DMAs to the gone BAR; waits-for-vram-pins waits', () => {
+    const waits = gpu([...bo, pinnedMr(), unbind(), unbindFinish()], { unplug: 'waits-for-vram-pins' }, routed);
     expect(waits.ret).toBe('-EBUSY');
     expect(waits.events).toEqual([waitOn('dma_buf_unpin')]);
-    expect(gpu([...bo, pinnedMr(), unbind(), deregMr(), unbindFinish()], {}, routed).ret).toBe('0');
-    const gone = gpu([...bo, pinnedMr(), unbind(), unbindFinish(), mrDma(0, 0, NIC1)], { unplug: 'no-wait' }, routed);
+    expect(gpu([...bo, pinnedMr(), unbind(), deregMr(), unbindFinish()], { unplug: 'waits-for-vram-pins' }, routed).ret).toBe('0');
+    const gone = gpu([...bo, pinnedMr(), unbind(), unbindFinish(), mrDma(0, 0, NIC1)], {}, routed);
     expect(gone.events).toEqual([dmaTo(0, true, NIC1, 'bus-addr')]);
     // a pin in GTT holds no VRAM: nothing to wait for
     expect(gpu([...bo, bindRx(), unbind(), unbindFinish()]).ret).toBe('0');

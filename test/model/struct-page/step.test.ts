@@ -245,6 +245,11 @@ describe('RDMA MRs', () => {
   it('a route-less pair fails the DMA map with -EREMOTEIO', () => {
     expect(run([mmap(1), regMr(0, { importer: NIC1, odp: false })], 'lsfmm-2020', { dma_map_checks_route: 'on' }).ret).toBe('-EREMOTEIO');
   });
+  it("O_DIRECT over no route fails the queue's DMA map with -EINVAL (blk_rq_dma_map_iter_start)", () => {
+    const noRoute: Config = { ...defaultConfig, routes: defaultConfig.routes.map((r, i) => (i === 0 ? ['none'] : r)) };
+    expect(run([mmap(1), pread(0)], 'mainline', {}, noRoute).ret).toBe('-EINVAL');
+    expect(run([mmap(1), pread(0)], 'mainline', { dma_map_checks_route: 'off' }, noRoute).ret).toBe('io0');
+  });
   it('a pre-v6.0 DMA map lets the NIC DMA over no route', () => {
     const { ret, events } = run([mmap(1), regMr(0, { importer: NIC1, odp: false }), mrDma(0, 0, NIC1)], 'lsfmm-2020');
     expect(ret).toBe('0');

@@ -42,6 +42,8 @@ const NIC1 = 3;
 const run = (actions: readonly Action[], opts: { preset?: string; knobs?: Knobs; config?: Config } = {}) =>
   runDesign(vmaP2p, actions, { ...opts, knobs: { odp_map: 'first-fault', ...opts.knobs } });
 const decode = (s: VpState) => vmaP2p.decode(s);
+/** The importer fences in a later step of its own (ack_invalidate). */
+const deferred = { knobs: { revoke_fence: 'deferred' } };
 const kinds = (events: readonly Event[]) => events.map((e) => e.kind);
 const owners = (r: Run<VpState>) => vmaP2p.view(r.state).exporters[0]!.pages.map((p) => p.owner);
 const bar = (page: number, stale = false) => ({ kind: 'dma', importer: NIC0, path: 'mr', target: { mem: 'bar', exporter: 0, page, stale }, route: 'host-bridge' });
@@ -335,14 +337,14 @@ describe('proc_touch: PTEs or the exporter vm_ops->fault', () => {
 
 describe('exporter_evict: zap, notify, wait for p2p_unmap, move to RAM', () => {
   it('deferred fence: pending until the importer acks, finish waits, then RAM', () => {
-    const e = run([...mapped, evict()]);
+    const e = run([...mapped, evict()], deferred);
     expect(e.ret).toBe('0');
     expect(e.events).toEqual([{ kind: 'invalidate', importer: NIC0, mr: 0 }]);
     expect(decode(e.state)).toMatchObject({ a0: { evicting: true }, p0: { vma0: { ptes: false } }, mr0: { pending_invalidation: true } });
     expect(vmaP2p.view(e.state).exporters[0]!.evicting).toEqual([0]);
     expect(vmaP2p.view(e.state).obligations).toBe(2);
 
-    const window = run([...mapped, evict(), mrDma()]);
+    const window = run([...mapped, evict(), mrDma()], deferred);
     expect(window.ret).toBe('0');
     expect(window.events).toEqual([bar(0)]);
     expect(violation(window, 'dma-to-live-allocation')).toBeNull();
@@ -352,14 +354,14 @@ describe('exporter_evict: zap, notify, wait for p2p_unmap, move to RAM', () => {
     expect(busy.events).toEqual([{ kind: 'wait', exporter: 0, on: 'p2p_unmap' }]);
     expect(bytesOf(busy.state)).toEqual(bytesOf(e.state));
 
-    expect(run([...mapped, evict(), ack(0, NIC1)]).ret).toBe('-EBADF');
-    const acked = run([...mapped, evict(), ack()]);
+    expect(run([...mapped, evict(), ack(0, NIC1)], deferred).ret).toBe('-EBADF');
+    const acked = run([...mapped, evict(), ack()], deferred);
     expect(acked.ret).toBe('0');
     expect(acked.events).toEqual([{ kind: 'p2p_unmap', importer: NIC0, alloc: 0 }]);
     expect(decode(acked.state)).toMatchObject({ mr0: { pending_invalidation: false, dma_list: [null] } });
-    expect(run([...mapped, evict(), ack(), mrDma()]).ret).toBe('-EAGAIN');
+    expect(run([...mapped, evict(), ack(), mrDma()], deferred).ret).toBe('-EAGAIN');
 
-    const done = run([...mapped, evict(), ack(), evictFinish()]);
+    const done = run([...mapped, evict(), ack(), evictFinish()], deferred);
     expect(done.ret).toBe('0');
     expect(done.events).toEqual([{ kind: 'page_free', exporter: 0, page: 0 }]);
     expect(owners(done)).toEqual([null, null]);
@@ -368,12 +370,11 @@ describe('exporter_evict: zap, notify, wait for p2p_unmap, move to RAM', () => {
     expect(evictStuck(vmaP2p, e.state)).toBeNull();
   });
 
-  it('in-notifier fence: p2p_unmap inside the zap, finish at once', () => {
-    const knobs = { revoke_fence: 'in-notifier' };
-    const e = run([...mapped, evict()], { knobs });
+  it('in-notifier fence (the default): p2p_unmap inside the zap, finish at once', () => {
+    const e = run([...mapped, evict()]);
     expect(kinds(e.events)).toEqual(['invalidate', 'p2p_unmap']);
     expect(decode(e.state)).toMatchObject({ mr0: { pending_invalidation: false } });
-    expect(run([...mapped, evict(), evictFinish()], { knobs }).ret).toBe('0');
+    expect(run([...mapped, evict(), evictFinish()]).ret).toBe('0');
   });
 
   it('exporter-no-wait frees the BAR at once; the notified NIC then DMAs into a free page', () => {
@@ -416,24 +417,24 @@ describe('importer_ack_invalidate', () => {
 });
 
 describe('exporter_unbind: zap, notify, wait for every p2p_unmap', () => {
-  it('waits for the ack, then the BAR goes; later p2p_map -ENODEV, touch SIGBUS', () => {
-    const u = run([...mapped, unbind()]);
+  it('deferred fence: waits for the ack, then the BAR goes; later p2p_map -ENODEV, touch SIGBUS', () => {
+    const u = run([...mapped, unbind()], deferred);
     expect(u.ret).toBe('0');
     expect(u.events).toEqual([{ kind: 'invalidate', importer: NIC0, mr: 0 }]);
     expect(vmaP2p.view(u.state).exporters[0]!.driver).toBe('unbinding');
-    const busy = run([...mapped, unbind(), unbindFinish()]);
+    const busy = run([...mapped, unbind(), unbindFinish()], deferred);
     expect(busy.ret).toBe('-EBUSY');
     expect(busy.events).toEqual([{ kind: 'wait', exporter: 0, on: 'p2p_unmap' }]);
     expect(unbindStuck(vmaP2p, u.state)).toBeNull();
 
-    const done = run([...mapped, unbind(), ack(), unbindFinish()]);
+    const done = run([...mapped, unbind(), ack(), unbindFinish()], deferred);
     expect(done.rets.slice(-2)).toEqual(['0', '0']);
     expect(done.events).toEqual([{ kind: 'page_free', exporter: 0, page: 0 }]);
     expect(vmaP2p.view(done.state).exporters[0]!.driver).toBe('unbound');
     expect(decode(done.state)).toMatchObject({ a0: { placement: 'gone', pages: '1' } });
     expect(vmaP2p.audit(done.state)).toEqual([]);
-    expect(run([...mapped, unbind(), ack(), unbindFinish(), mrDma()]).ret).toBe('-ENODEV');
-    expect(run([...mapped, unbind(), ack(), unbindFinish(), touch()]).ret).toBe('SIGBUS');
+    expect(run([...mapped, unbind(), ack(), unbindFinish(), mrDma()], deferred).ret).toBe('-ENODEV');
+    expect(run([...mapped, unbind(), ack(), unbindFinish(), touch()], deferred).ret).toBe('SIGBUS');
   });
 
   it('exporter-no-wait finishes at once and the NIC DMAs into the gone BAR', () => {

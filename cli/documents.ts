@@ -1,0 +1,38 @@
+// The traces and scenarios of an input file (or stdin), parsed, for
+// replay, compare and cite.
+import { readFile } from 'node:fs/promises';
+import { type ParsedScenario, parseScenarioAt } from '../scenarios/format.js';
+import { eachDocument, type ParsedTrace, parseTraceAt, type ReadOptions, unmail } from '../trace/parse.js';
+import type { Ctx } from './context.js';
+import { usage } from './errors.js';
+
+/** One trace or scenario of an input, in the order they come. */
+export type Document = { readonly kind: 'trace'; readonly parsed: ParsedTrace } | { readonly kind: 'scenario'; readonly parsed: ParsedScenario };
+
+/** The text of `file` (`-`: stdin, named `<stdin>`); an unreadable file is a usage error. */
+async function readText(ctx: Ctx, file: string): Promise<{ name: string; text: string }> {
+  const name = file === '-' ? '<stdin>' : file;
+  try {
+    return { name, text: file === '-' ? await ctx.io.readStdin() : await readFile(file, 'utf8') };
+  } catch (err) {
+    return usage(`${name}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
+/**
+ * Every trace and scenario in `file`, parsed (a malformed one throws
+ * TraceSyntaxError: `FILE:LINE: expected ...`, exit 2).
+ */
+export async function readDocuments(ctx: Ctx, file: string, opts: ReadOptions = {}): Promise<{ name: string; documents: Document[] }> {
+  const { name, text } = await readText(ctx, file);
+  const lines = unmail(text);
+  const documents = eachDocument(lines, name, (d): { value: Document; next: number } => {
+    if (d.kind === 'scenario') {
+      const { parsed, next } = parseScenarioAt(lines, d.at, name, opts);
+      return { value: { kind: 'scenario', parsed }, next };
+    }
+    const { parsed, next } = parseTraceAt(lines, d.at, name, opts);
+    return { value: { kind: 'trace', parsed }, next };
+  });
+  return { name, documents };
+}
