@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // Run a TypeScript entry point of this package: `node bin/run.js FILE.ts
 // [ARGS...]`. The sources are bundled with esbuild, dependencies and all,
-// to one ES module in the OS's temporary directory, then imported. No
+// to one ES module in the package's node_modules/.cache (a directory only
+// its owner writes: a bundle found there is run), then imported. No
 // build step after npm install, and no `keepNames` transform: tsx's
 // makes the exhaustive search ten times slower (a class or function
 // renamed after it is made defeats V8's inlining). A bundle is reused
 // while every file that went into it has the same content: a command
 // then starts without running esbuild (a third of a second saved).
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -43,13 +44,30 @@ function hashOf(path) {
   }
 }
 
-/** The cached bundle of `entry` if none of its inputs changed since it was built, else null. */
+/** Where bundles are kept: the package's own cache, or (read-only package) a fresh private directory. */
+export function bundleDir() {
+  const own = fileURLToPath(new URL('../node_modules/.cache/p2p-bar-model/', import.meta.url));
+  try {
+    mkdirSync(own, { recursive: true, mode: 0o700 });
+    accessSync(own, constants.W_OK);
+    return own;
+  } catch {
+    try {
+      return mkdtempSync(join(tmpdir(), 'p2pmodel-'));
+    } catch (err) {
+      process.stderr.write(`p2pmodel: nowhere to write the bundle: ${own} and ${tmpdir()}: ${err.code ?? err}\n`);
+      process.exit(2);
+    }
+  }
+}
+
+/** The cached bundle of `entry` if it is the one built and none of its inputs changed since, else null. */
 function cached(manifest) {
   if (!existsSync(manifest)) return null;
   try {
-    const { bundle, inputs } = JSON.parse(readFileSync(manifest, 'utf8'));
-    if (!existsSync(bundle)) return null;
-    for (const [path, hash] of Object.entries(inputs)) if (hashOf(path) !== hash) return null;
+    const { bundle, hash, inputs } = JSON.parse(readFileSync(manifest, 'utf8'));
+    if (hashOf(bundle) !== hash) return null;
+    for (const [path, h] of Object.entries(inputs)) if (hashOf(path) !== h) return null;
     return bundle;
   } catch {
     return null;
@@ -59,7 +77,8 @@ function cached(manifest) {
 /** Bundle `entry` (a path) and import it; returns the module. */
 export async function runTs(entry) {
   const entryPath = resolve(entry);
-  const manifest = join(tmpdir(), `p2pmodel-${basename(entry, '.ts')}-${sha(entryPath)}.inputs.json`);
+  const dir = bundleDir();
+  const manifest = join(dir, `${basename(entry, '.ts')}-${sha(entryPath)}.inputs.json`);
   const reuse = cached(manifest);
   if (reuse) return import(pathToFileURL(reuse).href);
   const { build } = await import('esbuild');
@@ -77,11 +96,12 @@ export async function runTs(entry) {
     banner: { js: "import { createRequire as __p2pRequire } from 'node:module'; const require = __p2pRequire(import.meta.url);" },
   });
   const code = result.outputFiles[0].text;
-  const bundle = join(tmpdir(), `p2pmodel-${basename(entry, '.ts')}-${sha(code)}.mjs`);
-  if (!existsSync(bundle)) publish(bundle, code);
+  const hash = sha(code);
+  const bundle = join(dir, `${basename(entry, '.ts')}-${hash}.mjs`);
+  if (hashOf(bundle) !== hash) publish(bundle, code);
   // esbuild names inputs relative to the working directory
   const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).map((p) => [resolve(p), hashOf(resolve(p))]));
-  publish(manifest, JSON.stringify({ bundle, inputs }));
+  publish(manifest, JSON.stringify({ bundle, hash, inputs }));
   return import(pathToFileURL(bundle).href);
 }
 
