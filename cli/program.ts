@@ -1,6 +1,7 @@
 // The p2pmodel command. Each subcommand lives in its own
 // file and registers itself here; bad input (a UsageError, a commander
-// error, a TraceSyntaxError) -> one line on stderr and exit 2.
+// error, a TraceSyntaxError, a world too big for memory) -> one line on
+// stderr and exit 2.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { TraceSyntaxError } from '../trace/parse.js';
@@ -49,6 +50,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
 function badInput(err: unknown, program: Command): string | null | undefined {
   if (err instanceof TraceSyntaxError) return `p2pmodel: ${err.message}`; // FILE:LINE: expected ...
   if (err instanceof UsageError) return `p2pmodel: ${err.message}`;
+  // a typed array the world's states need could not be had: Spin's "out of memory"
+  if (err instanceof RangeError && /Array buffer allocation failed|Invalid typed array length/.test(err.message))
+    return `p2pmodel: out of memory: this world's states do not fit (${err.message}); search a smaller world, or use explore`;
   if (!(err instanceof CommanderError)) return undefined;
   if (err.exitCode === 0) return null;
   // no subcommand: commander would print the whole help on stderr

@@ -449,6 +449,17 @@ describe('bad options, for every subcommand: exit 2, one line naming the option'
     expect(r.err.length).toBeLessThanOrEqual(401);
   });
 
+  it('a world whose states do not fit in memory: exit 2, one line', async () => {
+    const file = join(tmp, 'huge-world.txt');
+    const importer = (n: string, kind: string) => `  importer ${n}: ${kind}; route e0 bus-addr, e1 bus-addr`;
+    const world = ['{', '  exporter e0: 64 pages', '  exporter e1: 64 pages', importer('n0', 'nvme p2pdma'), importer('n1', 'rdma odp'), importer('n2', 'nvme p2pdma'), importer('n3', 'rdma odp')];
+    writeFileSync(file, [...world, '  iommu on; 16 processes', '  limits: 8 vmas, 8 mrs, 8 fds, 8 bios, 16 allocations, 8 faults', '}', ''].join('\n'));
+    const r = await cli(['check', '--design', 'vma-p2p', '--world', file, '--depth', '1']);
+    expect([r.code, r.out]).toEqual([2, '']);
+    oneLine(r.err);
+    expect(r.err).toMatch(/^p2pmodel: out of memory: this world's states do not fit \(.*\); search a smaller world, or use explore\n$/);
+  });
+
   it('--help is not an error', async () => {
     const r = await cli(['explore', '--help']);
     expect([r.code, r.err]).toEqual([0, '']);
