@@ -180,7 +180,15 @@ export function parseScenarioAt(lines: readonly Line[], at: number, file: string
   for (;;) {
     r.blank();
     const l = r.peek();
-    if (!l || !startsStep(l.text.trimStart(), n, world)) break;
+    if (!l) break;
+    const here = l.text.trimStart();
+    if (!startsStep(here, n, world)) {
+      // a reply's words between the steps (after a blank line), as a trace allows: on to the next step, or
+      // to the first `Label:` (Outcome: is read next; a mistyped one is an error there, not words)
+      const words = steps.length > 0 && !looksLikeStep(here) && !/^[A-Z][A-Za-z]*:/.test(here) && !here.startsWith('(*');
+      if (words && r.resume((t) => startsStep(t, n, world) || /^[A-Z][A-Za-z]*:/.test(t)) && startsStep(r.peek()!.text.trimStart(), n, world)) continue;
+      break;
+    }
     if (n > limits.steps) r.fail(`at most ${limits.steps} steps, then a blank line`);
     const k = n++;
     const { value } = r.element('', starts, {

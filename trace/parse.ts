@@ -73,15 +73,17 @@ export interface Line {
   readonly no: number;
   /** The text with quoting, CR and trailing whitespace removed. */
   readonly text: string;
+  /** How deep it was quoted: the `>` marks removed. */
+  readonly depth: number;
 }
 
 /** Undo mail: split lines (CRLF, CR or LF), strip `>` quoting of any depth and trailing whitespace. */
 export function unmail(text: string): Line[] {
-  return text.split(/\r\n|\r|\n/).map((raw, i) => ({
-    no: i + 1,
+  return text.split(/\r\n|\r|\n/).map((raw, i) => {
+    const quote = /^(?:> ?)*/.exec(raw)![0];
     // trimEnd(), not /\s+$/: that regex is quadratic on a long run of inner spaces
-    text: raw.replace(/^(?:> ?)*/, '').trimEnd(),
-  }));
+    return { no: i + 1, text: raw.slice(quote.length).trimEnd(), depth: quote.split('>').length - 1 };
+  });
 }
 
 // --- vocabulary words ----------------------------------------------------
@@ -531,9 +533,13 @@ export function parseTraceAt(lines: readonly Line[], at: number, file: string, o
     // from here on `starts` looks for the step after this one
     steps.push(parseStep(r, n++, config, starts));
     stepLineNos.push(l.no);
-    // a complete step has no continuation: a line right after it that starts nothing is not mail damage
+    // a complete step has no continuation: a line right after it that starts nothing is not mail damage,
+    // but quoted less deeply it is the reply written under the quoted trace, which ends there
     const after = r.peek();
-    if (after && after.text !== '' && !starts(after.text.trimStart(), false)) r.fail(expectedStep(n, after.text.trimStart(), afterSteps));
+    if (after && after.text !== '' && !starts(after.text.trimStart(), false)) {
+      if (after.depth < l.depth) break;
+      r.fail(expectedStep(n, after.text.trimStart(), afterSteps));
+    }
   }
   if (steps.length === 0) r.fail(expectedHere());
 

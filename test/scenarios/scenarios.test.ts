@@ -181,6 +181,13 @@ describe('scenario syntax errors name the file and line', () => {
     fails(text, lineOf(text, 'dma(mr0)'), /dma\(IO\) or dma\(MR, PAGE\), got 'dma\(mr0\)'/);
   });
 
+  it("a reply's words between the steps are skipped; a mistyped Outcome: after them is still an error", () => {
+    const text = base.replace('  3  nic0  dma(mr0, 0)', '  3  nic0  dma(mr0, 0)\n\nWhy does the NIC reach it?\n');
+    expect(parseScenario(text).scenario).toStrictEqual(parseScenario(base).scenario);
+    const typo = text.replace('Outcome:', 'Outcom:');
+    fails(typo, lineOf(typo, 'Outcom:'), /'Outcome: <design> <preset>' after the steps/);
+  });
+
   it('a bad config line, a missing question, no Link:', () => {
     let text = base.replace('  iommu on; 2 processes', '  iommu maybe; 2 processes');
     fails(text, lineOf(text, 'iommu maybe'), /'iommu on\|off; <n> processes'/);

@@ -84,6 +84,12 @@ describe('several traces in a text', () => {
     expect(p!.lines.steps).toEqual([1, 2, 3, 4].map((n) => reply.findIndex((l) => l.startsWith(`  ${n}  `)) + 1));
   });
 
+  it('a reply written right under a quoted trace, quoted less deeply, ends it; unquoted it is an error', () => {
+    const quoted = quote(byHand.trimEnd(), '> ');
+    expect(parseTraces(`${quoted}\nStep 2 should fail.\n`)[0]!.trace).toStrictEqual(parseTrace(byHand));
+    expect(failure(() => parseTraces(`${byHand.trimEnd()}\nStep 2 should fail.\n`)).message).toMatch(/expected step \d+, a Link:\/Reproduce: trailer or a blank line$/);
+  });
+
   it('a scenario is not a trace for parseTraces; the columns view is refused', () => {
     expect(failure(() => parseTraces('Hi\nP2P scenario x\nQuestion: y?\n')).message).toMatch(/^<input>:2: expected a trace, not a scenario/);
     const columns = '(* columns view for reading, not parseable: replay the plain \'cite\' *)\n' + byHand;
