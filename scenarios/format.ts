@@ -52,6 +52,7 @@ import {
   startsStep,
   TraceSyntaxError,
   unmail,
+  urlCut,
 } from '../trace/parse.js';
 import { configLines, HEADER_WORD } from '../trace/print.js';
 
@@ -267,7 +268,7 @@ export function parseScenarioAt(lines: readonly Line[], at: number, file: string
   // trailers
   const links: string[] = [];
   for (r.blank(); r.peek()?.text.trimStart().startsWith('Link:'); r.blank()) {
-    const link = r.element('Link:', starts);
+    const link = r.element('Link:', starts, { glues: urlCut });
     if (link.value === '') r.fail('a url or commit after Link:', link.line);
     links.push(link.value);
   }

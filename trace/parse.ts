@@ -305,6 +305,10 @@ export interface ElementOptions {
   readonly resumes?: (text: string) => boolean;
   /** A line after one ending in a backslash continues the value whatever it starts with (the shell-style command, cut at column 0). */
   readonly cutsContinue?: boolean;
+  /** Whether a line that starts nothing carries the value on; without it, every such line does (mail cut the value). */
+  readonly carries?: (value: string, next: string) => boolean;
+  /** Whether a carried line joins the value without a space: one word mail cut in two. */
+  readonly glues?: (value: string, next: string) => boolean;
 }
 
 /** Reads one document element by element, from `start` up to (not including) `end`. */
@@ -423,8 +427,11 @@ export class Reader {
       const text = l.text.trimStart();
       const cut = opts.cutsContinue === true && segments.at(-1)!.endsWith('\\');
       if (!cut && starts(text, l.text.length - text.length > indent)) break;
+      const value = unfold(segments);
+      if (!cut && opts.carries && !opts.carries(value, text)) break;
       this.i = k + 1;
-      segments.push(text);
+      if (!cut && opts.glues?.(value, text)) segments[segments.length - 1] += text;
+      else segments.push(text);
       length += text.length;
     }
     return { value: unfold(segments), line };
@@ -439,6 +446,15 @@ export interface ReadOptions {
 }
 
 const traceLabels = /^(?:Knobs:|Result:|Detail:|Link:|Reproduce:|\{$)/;
+
+/** A bare URL mail cut in two: the rest is one word. */
+export const urlCut = (value: string, next: string) => /^https?:\/\/\S+$/.test(value) && /^\S+$/.test(next);
+/** A `--path` mail cut at a colon. */
+const pathCut = (value: string) => value.endsWith(':');
+/** A command still short of a subcommand or of an option's value, or carried on by an option or its cut `\`: else the line is a reply's. */
+const commandGoesOn = (value: string, next: string) =>
+  next.startsWith('--') ||
+  next === '\\' || pathCut(value) || !/^(?:npx )?p2pmodel \S/.test(value) || /(?:^|\s)--(?:design|preset|knob|world|depth|max-states|property|seed|path|runs)$/.test(value);
 const trailerLabel = /^(?:Link|Reproduce):/;
 
 /** Every trace in `text`, in order; throws TraceSyntaxError naming the line. */
@@ -552,8 +568,8 @@ export function parseTraceAt(lines: readonly Line[], at: number, file: string, o
     const t = l?.text.trimStart() ?? '';
     if (!l || !traceLabels.test(t)) break;
     if (!trailerLabel.test(t)) r.fail(`a Link: or Reproduce: trailer after the steps, or a blank line and prose`);
-    if (t.startsWith('Link:')) links.push(r.element('Link:', starts).value);
-    else if (command === undefined) command = r.element('Reproduce:', starts, { cutsContinue: true }).value;
+    if (t.startsWith('Link:')) links.push(r.element('Link:', starts, { glues: urlCut }).value);
+    else if (command === undefined) command = r.element('Reproduce:', starts, { cutsContinue: true, carries: commandGoesOn, glues: pathCut }).value;
     else r.fail('one Reproduce: trailer, got a second');
   }
 

@@ -134,6 +134,20 @@ describe('lines a mail client cut', () => {
     cutEverywhere(printed, 'limits:'); // `1 fault` is no step inside the config
   });
 
+  it('a URL or a --path that mail cut inside a word is joined back without a space', () => {
+    const url = 'https://lore.kernel.org/r/4e0637ba-0d7c-66a5-d3de-bc1e7dc7c0ef@amd.com';
+    const cutUrl = printed.replace(url, `${url.slice(0, 40)}\n${url.slice(40)}`);
+    expect(parseTrace(cutUrl).links).toEqual(t.links);
+    const cutPath = printed.replace('--path 65:2:1:0:1:', '--path 65:2:1:0:1:\n');
+    expect([cutUrl, cutPath]).not.toContain(printed);
+    expect(parseTrace(cutPath).command).toBe(t.command);
+  });
+
+  it('a sign-off right under the Reproduce: command is not part of it', () => {
+    const signed = `${printed.trimEnd()}\nThanks,\nBob\n`;
+    expect(parseTraces(signed)[0]!.trace.command).toBe(t.command);
+  });
+
   it('a line cut at its indent, before a URL longer than the rest of the line: a blank line, then the URL', () => {
     const folded = foldS(quote(printed, '> '), 72);
     expect(unmail(folded).some((l, i, all) => l.text === '' && all[i - 1]?.text === 'Link:')).toBe(true);
