@@ -10,6 +10,7 @@ import { linksFor } from '../properties/catalogue.js';
 import { type CheckResult, checkExhaustive } from '../properties/exhaustive.js';
 import { expectationOf } from '../properties/expected.js';
 import type { Verdict } from '../properties/explore.js';
+import { foldUnits } from '../trace/layout.js';
 import { printTrace } from '../trace/print.js';
 import type { Trace } from '../trace/trace.js';
 import type { Ctx } from './context.js';
@@ -139,7 +140,7 @@ function text(
 ): string {
   const stopped = r.stoppedBy === 'depth' ? `--depth ${r.diameter}` : '--max-states';
   const lines = [
-    `Check ${design} ${preset}${knobArgs(overrides)} world ${world} symmetry ${symmetry ? 'on' : 'off'}`,
+    ...foldUnits('Check', [design, preset, ...Object.entries(overrides).map(([k, v]) => `--knob ${k}=${v}`), `world ${world}`, `symmetry ${symmetry ? 'on' : 'off'}`], { indent: 2 }),
     r.complete
       ? `complete: ${r.states} states, ${r.transitions} transitions, diameter ${r.diameter}`
       : `incomplete (stopped by ${stopped}): ${r.states} states, ${r.transitions} transitions, depth ${r.diameter}`,

@@ -44,18 +44,21 @@ export function diff(before: unknown, after: unknown, path = ''): Change[] {
   return isDeepStrictEqual(before, after) ? [] : [{ path, before, after }];
 }
 
-/** A value in one line: JSON, with Maps and Sets spelled out, cut at `max` characters. */
-function show(value: unknown, max = 60): string {
+/** A value in one line: JSON, with Maps and Sets spelled out, cut at `max` characters (at least 8). */
+function show(value: unknown, max: number): string {
   const text =
     JSON.stringify(value, (_k, v: unknown) =>
       v instanceof Map ? Object.fromEntries(v) : v instanceof Set ? [...v] : v === undefined ? null : v,
     ) ?? String(value);
-  return text.length <= max ? text : text.slice(0, max - 3) + '...';
+  const room = Math.max(8, max);
+  return text.length <= room ? text : text.slice(0, room - 3) + '...';
 }
 
-/** `path: before -> after`, `path: + after`, `path: - before`. */
-export function showChange(c: Change): string {
-  if (!('before' in c)) return `${c.path}: + ${show(c.after)}`;
-  if (!('after' in c)) return `${c.path}: - ${show(c.before)}`;
-  return `${c.path}: ${show(c.before)} -> ${show(c.after)}`;
+/** `path: before -> after`, `path: + after`, `path: - before`, within `width` columns, values cut to fit. */
+export function showChange(c: Change, width = 72): string {
+  const room = width - c.path.length - 2;
+  if (!('before' in c)) return `${c.path}: + ${show(c.after, room - 2)}`;
+  if (!('after' in c)) return `${c.path}: - ${show(c.before, room - 2)}`;
+  const before = show(c.before, Math.floor((room - 4) / 2));
+  return `${c.path}: ${before} -> ${show(c.after, room - 4 - before.length)}`;
 }

@@ -87,6 +87,9 @@ export const outcomeOf = (observations: readonly Observation[]): Outcome => ({
 const sameOutcome = (a: Outcome, b: Outcome) =>
   a.violates.join(' ') === b.violates.join(' ') && a.witnesses.join(' ') === b.witnesses.join(' ');
 
+/** The indent of a step's changes under it: past the widest step number. */
+const changeIndent = (steps: number) => String(steps).length + 4;
+
 export interface StepReplay {
   readonly n: number;
   /** Input line of the step, when the trace was parsed. */
@@ -139,9 +142,11 @@ export function replay(input: Trace | ParsedTrace, opts: ReplayOptions = {}): Re
   if (!preset) throw new Error(`unknown preset ${t.preset} of ${t.design}`);
   const run = runActions(design, t.config, resolveKnobs(design, preset, t.overrides), t.steps.map((s) => s.action), { decode: opts.verbose === true });
 
+  // a change is printed under its step, indented past the step number (replayText)
+  const changeWidth = WIDTH - changeIndent(t.steps.length);
   const steps = t.steps.map((s, i): StepReplay => {
     const { actor, call } = formatCall(s.action, t.config);
-    const changes = opts.verbose ? diff(run.decoded[i], run.decoded[i + 1]).map(showChange) : undefined;
+    const changes = opts.verbose ? diff(run.decoded[i], run.decoded[i + 1]).map((c) => showChange(c, changeWidth)) : undefined;
     return { n: i + 1, line: stepLines[i] ?? null, actor, call, stated: s.ret, now: run.steps[i]!.ret, ...(changes ? { changes } : {}) };
   });
   const first = steps.find((s) => s.stated !== UNKNOWN && s.stated !== s.now);
@@ -225,7 +230,7 @@ export function replayText(r: Replay, heading: string): string {
     if (mark && group.at(-1)!.length + mark.length > WIDTH) group.push(' '.repeat(6) + mark.trim());
     else group[group.length - 1] += mark;
     lines.push(...group);
-    const indent = ' '.repeat(String(r.steps.length).length + 4);
+    const indent = ' '.repeat(changeIndent(r.steps.length));
     if (s.changes?.length === 0) lines.push(`${indent}(no change)`);
     for (const c of s.changes ?? []) lines.push(`${indent}${c}`);
   });

@@ -152,8 +152,19 @@ describe('p2pmodel check --world', () => {
     const shipped = await cli([...argv, '--world', 'routes']);
     const own = await cli([...argv, '--world', file]);
     expect([own.code, shipped.code]).toEqual([0, 0]);
-    expect(own.out.split('\n')[0]).toBe(`Check vma-p2p legacy-importer world ${file} symmetry on`);
-    expect(own.out.replaceAll(file, 'routes')).toBe(shipped.out);
+    // the header folds within 72 columns: a long path takes lines of its own
+    const [head, rest] = own.out.split(/\n(?=complete:)/);
+    expect(head!.replace(/\n +/g, ' ')).toBe(`Check vma-p2p legacy-importer world ${file} symmetry on`);
+    expect(`${shipped.out.split('\n')[0]}\n${rest!.replaceAll(file, 'routes')}`).toBe(shipped.out);
+  });
+
+  it('a header with many --knob overrides folds within 72 columns, each override whole', async () => {
+    const knobs = ['importer=ignores', 'revoke_fence=deferred', 'exporter_waits=always'].flatMap((k) => ['--knob', k]);
+    const { out } = await cli(['check', '--design', 'vma-p2p', '--depth', '2', ...knobs]);
+    const head = out.split(/\n(?=incomplete)/)[0]!;
+    expect(head.split('\n').length).toBeGreaterThan(1);
+    expect(head.split('\n').filter((l) => l.length > 72)).toEqual([]);
+    expect(head.replace(/\n +/g, ' ')).toBe('Check vma-p2p rfc-2019 --knob importer=ignores --knob revoke_fence=deferred --knob exporter_waits=always world default symmetry on');
   });
 
   it('nope: a usage error, one line naming the shipped worlds, exit 2', async () => {

@@ -137,6 +137,12 @@ describe('p2pmodel replay', () => {
     ]);
     expect((await cli(['replay', '-'], kcpu)).out).not.toContain('e0.pgmap_ref');
   });
+
+  it('--verbose keeps every line within 72 columns, long values cut with ...', async () => {
+    const { out } = await cli(['replay', join(scenarioDir, 'vp-b-eviction.txt'), '--verbose']);
+    expect(out).toMatch(/^ {6}mr0: \+ \{"proc":"p0",.*\.\.\.$/m);
+    expect(out.split('\n').filter((l) => l.length > 72)).toEqual([]);
+  });
 });
 
 describe('a trace written by hand', () => {
