@@ -2,7 +2,7 @@
 // replay, compare and cite.
 import { readFile } from 'node:fs/promises';
 import { type ParsedScenario, parseScenarioAt } from '../scenarios/format.js';
-import { eachDocument, type ParsedTrace, parseTraceAt, type ReadOptions, unmail } from '../trace/parse.js';
+import { eachDocument, findDocument, type Line, type ParsedTrace, parseTraceAt, type ReadOptions, unmail } from '../trace/parse.js';
 import type { Ctx } from './context.js';
 import { usage } from './errors.js';
 
@@ -19,13 +19,19 @@ async function readText(ctx: Ctx, file: string): Promise<{ name: string; text: s
   }
 }
 
+/** check's or explore's own output: its first line names the design searched. */
+const searchOutput = (lines: readonly Line[]) => /^(?:Check (?:struct-page|vma-p2p|dma-buf)|(?:struct-page|vma-p2p|dma-buf) preset) /.test(lines.find((l) => l.text !== '')?.text ?? '');
+
 /**
  * Every trace and scenario in `file`, parsed (a malformed one throws
- * TraceSyntaxError: `FILE:LINE: expected ...`, exit 2).
+ * TraceSyntaxError: `FILE:LINE: expected ...`, exit 2). check's and
+ * explore's output holds none when nothing was violated or witnessed:
+ * that is no trace, not bad input.
  */
 export async function readDocuments(ctx: Ctx, file: string, opts: ReadOptions = {}): Promise<{ name: string; documents: Document[] }> {
   const { name, text } = await readText(ctx, file);
   const lines = unmail(text);
+  if (searchOutput(lines) && !findDocument(lines, 0)) return { name, documents: [] };
   const documents = eachDocument(lines, name, (d): { value: Document; next: number } => {
     if (d.kind === 'scenario') {
       const { parsed, next } = parseScenarioAt(lines, d.at, name, opts);

@@ -38,7 +38,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     await program.parseAsync([...argv], { from: 'user' });
     return code;
   } catch (err) {
-    const message = badInput(err, program);
+    const message = badInput(err, program, argv);
     if (message === undefined) throw err;
     if (message === null) return 0; // --help
     io.err(errorLine(message));
@@ -47,7 +47,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
 }
 
 /** The one line bad input gets, null for a help request, undefined for anything else (a bug). */
-function badInput(err: unknown, program: Command): string | null | undefined {
+function badInput(err: unknown, program: Command, argv: readonly string[]): string | null | undefined {
   if (err instanceof TraceSyntaxError) return `p2pmodel: ${err.message}`; // FILE:LINE: expected ...
   if (err instanceof UsageError) return `p2pmodel: ${err.message}`;
   // a typed array the world's states need could not be had: Spin's "out of memory"
@@ -55,8 +55,12 @@ function badInput(err: unknown, program: Command): string | null | undefined {
     return `p2pmodel: out of memory: this world's states do not fit (${err.message}); search a smaller world, or use explore`;
   if (!(err instanceof CommanderError)) return undefined;
   if (err.exitCode === 0) return null;
+  const commands = program.commands.map((c) => c.name());
+  // `help NAME` of no command: commander would print the whole help on stderr
+  if (err.code === 'commander.help' && argv[0] === 'help' && argv[1] !== undefined && !commands.includes(argv[1]))
+    return `p2pmodel: help: unknown command '${argv[1]}' (one of: ${commands.join(', ')})`;
   // no subcommand: commander would print the whole help on stderr
   if (err.code === 'commander.help')
-    return `p2pmodel: a command is required (one of: ${program.commands.map((c) => c.name()).join(', ')}; see --help)`;
+    return `p2pmodel: a command is required (one of: ${commands.join(', ')}; see --help)`;
   return `p2pmodel: ${err.message.replace(/^error: /, '')}`;
 }

@@ -164,6 +164,7 @@ export function registerReplay(program: Command, ctx: Ctx): void {
       const reproduced = runs.every((r) => r.replay.reproduced);
       if (flags.fill) ctx.io.out(filled.join('\n'));
       else if (flags.json) ctx.io.out(JSON.stringify({ file: name, reproduced, traces: runs.map((r) => r.json) }, null, 2) + '\n');
+      else if (runs.length === 0) ctx.io.out(`replay ${name}: no trace in it (the search found nothing violated or witnessed)\n`);
       else ctx.io.out(runs.map((r) => replayText(r.replay, r.heading)).join('\n') + summary(runs));
       ctx.exit(reproduced ? 0 : 1);
     });

@@ -163,7 +163,13 @@ export function parseCall(actor: string, call: string, config: Config): Action |
     return `${actorWords[kind]}${list} as the actor of ${fn}(), got '${actor}'`;
   }
   const action = specs.map((s) => s.parse(fn, args, n, id)).find((a) => a !== null);
-  if (!action) return `${specs.map((s) => s.usage).join(' or ')}, got '${call}'`;
+  if (!action) {
+    // a device the world does not have, named as such rather than by the call's usage
+    const stranger = args.find((a) => /^[a-z]+\d+$/.test(a) && !/^(?:vma|io|mr|fd|a|p)\d+$/.test(a) && n.importerId(a) === null && n.exporterId(a) === null);
+    if (stranger !== undefined)
+      return `a device of the world (${names([...config.importers, ...config.exporters])}) in ${fn}(), got '${stranger}'`;
+    return `${specs.map((s) => s.usage).join(' or ')}, got '${call}'`;
+  }
   if (action.kind === 'proc_mmap' && action.pages > limits.mmapPages) return `mmap() of at most ${limits.mmapPages} pages, got ${action.pages}`;
   // The call must be exactly what formatCall prints (modulo spaces), or it is not this action.
   const again = formatCall(action, config);
@@ -240,7 +246,7 @@ function headerAt(lines: readonly Line[], i: number): DocumentStart | null {
 }
 
 /** The first trace or scenario at or after line index `from`, or null. */
-function findDocument(lines: readonly Line[], from: number): DocumentStart | null {
+export function findDocument(lines: readonly Line[], from: number): DocumentStart | null {
   for (let i = from; i < lines.length; i++) {
     const d = headerAt(lines, i);
     if (d) return d;
@@ -272,8 +278,16 @@ export function eachDocument<T>(lines: readonly Line[], file: string, read: (d: 
   return out;
 }
 
-/** The text holds no trace: name the line where one seems to begin without its header, or line 1. */
+/** The text holds no trace: name a header that names no design or no preset, the line where one seems to begin without its header, or line 1. */
 function noDocument(lines: readonly Line[], file: string): never {
+  const near = lines.find((l) => new RegExp(`^${HEADER_WORD}\\s+[a-z]\\S*(?:\\s+\\S+)?$`).test(l.text));
+  if (near) {
+    const [, design, preset] = near.text.split(/\s+/) as [string, string, string?];
+    const known = findDesign(design);
+    if (!known && design !== SCENARIO_WORD) throw new TraceSyntaxError(file, near.no, `a design (one of: ${designs.map((d) => d.id).join(', ')}), got '${design}'`);
+    if (known && preset === undefined)
+      throw new TraceSyntaxError(file, near.no, `'${HEADER_WORD} ${design} <preset>' (one of: ${known.presets.map((p) => p.name).join(', ')})`);
+  }
   const hint = lines.find((l) => /^(?:\{$|Knobs:|Result:|Detail:)/.test(l.text.trimStart()));
   throw new TraceSyntaxError(
     file,

@@ -62,7 +62,7 @@ const traces: [string, 2, string | number, RegExp][] = [
   ['wrong-arity', 2, 'ibv_reg_mr(nic0)', /expected ibv_reg_mr\(NIC, VMA\[, ODP\]\), got 'ibv_reg_mr\(nic0\)'$/],
   ['wrong-arity-mmap', 2, 'mmap(', /expected mmap\(EXPORTER, PAGES, MAP_SHARED\|MAP_PRIVATE, OFFSET\), got 'mmap\(e0, 1, MAP_SHARED\)'$/],
   ['extra-argument', 2, 'unbind(now)', /expected unbind\(\), got 'unbind\(now\)'$/],
-  ['unknown-importer', 2, 'nic7', /expected ibv_reg_mr\(NIC, VMA\[, ODP\]\), got 'ibv_reg_mr\(nic7, vma0\)'$/],
+  ['unknown-importer', 2, 'nic7', /expected a device of the world \(nvme0, nvme1, nic0, nic1, e0\) in ibv_reg_mr\(\), got 'nic7'$/],
   ['unknown-exporter-actor', 2, 'gpu0', /expected an exporter \(e0\) as the actor of unbind\(\), got 'gpu0'$/],
   ['wrong-actor-kind', 2, '  3  p0', /expected an exporter \(e0\) as the actor of unbind\(\), got 'p0'$/],
   ['process-id-too-long', 2, 'p99999999999999999999', /expected a process \(p0, p1, \.\.\.\) as the actor of mmap\(\), got 'p99999999999999999999'$/],
@@ -79,6 +79,8 @@ const traces: [string, 2, string | number, RegExp][] = [
   ['truncated-in-comment', 2, 11, /expected '\*\)' closing the comment opened on line 10, got end of input$/],
   ['truncated-header-only', 2, 2, /expected Knobs:, '\{', Result:, Detail: or step 1 \('1 {2}<actor> {2}<call> {2}-> <return value>'\), got end of input$/],
   ['no-trace-at-all', 2, 1, /expected a trace starting with a 'P2P <design> <preset>' header line, found none$/],
+  ['header-design-misspelt', 2, 'P2P struct_page', /expected a design \(one of: struct-page, vma-p2p, dma-buf\), got 'struct_page'$/],
+  ['header-without-preset', 2, 1, /expected 'P2P struct-page <preset>' \(one of: mainline, lsfmm-2020, .*\)$/],
   ['unknown-design', 2, 1, /expected a design \(one of: struct-page, vma-p2p, dma-buf\), got 'hmm-mirror'$/],
   ['unknown-preset', 2, 1, /expected a preset of struct-page \(one of: mainline, .*\), got 'lsfmm-2019'$/],
   ['unknown-knob', 2, 'Knobs:', /expected a knob of struct-page \(one of: gup_p2pdma_gate, .*\), got 'foll_longterm'$/],
@@ -242,7 +244,7 @@ describe('generated bad traces', () => {
     ['a Link: with no value, then 100,000 blank lines', () => `${base}Link:${'\n'.repeat(100_000)}`, 0, 0, /^$/],
     ['100,000 lines of a reply between two steps', () => base.replace(step3, `${'\nwords of a reply'.repeat(100_000)}\n\n${step3}`), 0, 0, /^$/],
     ['a trace, then 100,000 lines of prose', () => `${base}\n${'prose\n'.repeat(100_000)}`, 0, 0, /^$/],
-    ['100,000 header-like lines of no design', () => 'P2P hmm x\n'.repeat(100_000), 2, 1, /found none$/],
+    ['100,000 header-like lines of no design', () => 'P2P hmm x\n'.repeat(100_000), 2, 1, /expected a design \(one of: .*\), got 'hmm'$/],
     ['100,000 headers of a trace with no steps', () => 'P2P struct-page mainline\n'.repeat(100_000), 2, 2, /expected Knobs:, .* or step 1 .*, got the next header$/],
   ];
 
@@ -381,6 +383,7 @@ describe('bad options, for every subcommand: exit 2, one line naming the option'
   const cases: [string[], RegExp][] = [
     [[], /^p2pmodel: a command is required \(one of: list, explore, check, replay, compare, cite, matrix; see --help\)$/],
     [['frob'], /^p2pmodel: unknown command 'frob'$/],
+    [['help', 'chek'], /^p2pmodel: help: unknown command 'chek' \(one of: list, explore, check, replay, compare, cite, matrix\)$/],
     [['list', '--frob'], /^p2pmodel: unknown option '--frob'$/],
     [['list', 'extra'], /^p2pmodel: too many arguments for 'list'/],
     [['explore'], /^p2pmodel: --design is required \(one of: struct-page, vma-p2p, dma-buf\)$/],

@@ -138,6 +138,15 @@ describe('p2pmodel replay', () => {
     expect((await cli(['replay', '-'], kcpu)).out).not.toContain('e0.pgmap_ref');
   });
 
+  it("check's output with no trace (nothing violated or witnessed): nothing to replay, exit 0", async () => {
+    const check = await cli(['check', '--design', 'vma-p2p', '--preset', 'as-posted', '--depth', '3']);
+    expect(check.out).not.toMatch(/^P2P /m);
+    const r = await cli(['replay', '-'], check.out);
+    expect([r.code, r.out]).toEqual([0, 'replay <stdin>: no trace in it (the search found nothing violated or witnessed)\n']);
+    // prose without a trace is still bad input
+    expect((await cli(['replay', '-'], 'Check this out.\n')).code).toBe(2);
+  });
+
   it('--verbose keeps every line within 72 columns, long values cut with ...', async () => {
     const { out } = await cli(['replay', join(scenarioDir, 'vp-b-eviction.txt'), '--verbose']);
     expect(out).toMatch(/^ {6}mr0: \+ \{"proc":"p0",.*\.\.\.$/m);
