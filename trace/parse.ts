@@ -77,13 +77,34 @@ export interface Line {
   readonly depth: number;
 }
 
-/** Undo mail: split lines (CRLF, CR or LF), strip `>` quoting of any depth and trailing whitespace. */
+/** A mail body in quoted-printable (lore's raw message): its header says so, or an `=` is written `=3D`. */
+const quotedPrintable = (text: string) => /^content-transfer-encoding:[ \t]*quoted-printable[ \t]*$/im.test(text) || text.includes('=3D');
+
+/** One quoted-printable line: `=XX` bytes decoded as UTF-8. */
+const decodeQp = (line: string) =>
+  Buffer.from(line.replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))), 'latin1').toString('utf8');
+
+/**
+ * Undo mail: split lines (CRLF, CR or LF), undo quoted-printable (soft
+ * breaks joined, each line keeping the number of its first), strip `>`
+ * quoting of any depth and trailing whitespace.
+ */
 export function unmail(text: string): Line[] {
-  return text.split(/\r\n|\r|\n/).map((raw, i) => {
-    const quote = /^(?:> ?)*/.exec(raw)![0];
+  const raw = text.split(/\r\n|\r|\n/);
+  const qp = quotedPrintable(text);
+  const lines: Line[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const no = i + 1;
+    let line = raw[i]!;
+    if (qp) {
+      while (line.endsWith('=') && i + 1 < raw.length) line = line.slice(0, -1) + raw[++i];
+      line = decodeQp(line);
+    }
+    const quote = /^(?:> ?)*/.exec(line)![0];
     // trimEnd(), not /\s+$/: that regex is quadratic on a long run of inner spaces
-    return { no: i + 1, text: raw.slice(quote.length).trimEnd(), depth: quote.split('>').length - 1 };
-  });
+    lines.push({ no, text: line.slice(quote.length).trimEnd(), depth: quote.split('>').length - 1 });
+  }
+  return lines;
 }
 
 // --- vocabulary words ----------------------------------------------------

@@ -98,7 +98,25 @@ export interface Mangle {
   readonly prose: boolean;
   readonly signature: boolean;
   readonly trailingSpaces: boolean;
+  /** The raw message as lore serves it: the body quoted-printable, its header saying so. */
+  readonly qp: boolean;
   readonly crlf: boolean;
+}
+
+/** Quoted-printable: `=` as `=3D`, lines over 76 characters soft-broken with `=` (never inside an `=XX`). */
+export function quotedPrintable(text: string): string {
+  const body = text.split('\n').map((line) => {
+    const pieces: string[] = [];
+    let rest = line.replace(/=/g, '=3D');
+    while (rest.length > 76) {
+      let cut = 75;
+      while (rest[cut - 1] === '=' || rest[cut - 2] === '=') cut--;
+      pieces.push(`${rest.slice(0, cut)}=`);
+      rest = rest.slice(cut);
+    }
+    return [...pieces, rest].join('\n');
+  });
+  return `Content-Transfer-Encoding: quoted-printable\n\n${body.join('\n')}`;
 }
 
 export function mangle(text: string, m: Mangle): string {
@@ -111,6 +129,7 @@ export function mangle(text: string, m: Mangle): string {
     if (m.wrap) t = m.wrap.how === 'fold' ? foldS(t, m.wrap.width) : reflow(t, m.wrap.width);
   }
   if (m.trailingSpaces) t = t.replace(/\n/g, '   \n');
+  if (m.qp) t = quotedPrintable(t);
   return m.crlf ? t.replace(/\n/g, '\r\n') : t;
 }
 
@@ -122,10 +141,11 @@ export const mangleArb: fc.Arbitrary<Mangle> = fc.record({
   prose: fc.boolean(),
   signature: fc.boolean(),
   trailingSpaces: fc.boolean(),
+  qp: fc.boolean(),
   crlf: fc.boolean(),
 });
 
-const plain: Mangle = { dropTrailers: false, indent: false, quotes: [], wrap: null, prose: false, signature: false, trailingSpaces: false, crlf: false };
+const plain: Mangle = { dropTrailers: false, indent: false, quotes: [], wrap: null, prose: false, signature: false, trailingSpaces: false, qp: false, crlf: false };
 
 /** The damage each trace must survive, by name: the issue's recipes and the worst of each kind. */
 export const namedMangles: Readonly<Record<string, Mangle>> = {
@@ -134,6 +154,7 @@ export const namedMangles: Readonly<Record<string, Mangle>> = {
   'quoted three deep, a client re-wrapping at 60': { ...plain, quotes: ['> ', '>', '> '], wrap: { how: 'reflow', width: 60 } },
   'trailers trimmed, prose around, a signature, CRLF': { ...plain, dropTrailers: true, prose: true, signature: true, crlf: true, quotes: ['>> '] },
   'trailing spaces': { ...plain, trailingSpaces: true },
+  "lore's raw message: quoted three deep, quoted-printable": { ...plain, quotes: ['> ', '> ', '> '], qp: true },
   'indented as a code block, quoted, fold -s -w 64': { ...plain, indent: true, quotes: ['> '], wrap: { how: 'fold', width: 64 } },
 };
 
