@@ -52,6 +52,7 @@ import {
   startsStep,
   TraceSyntaxError,
   unmail,
+  linkGoesOn,
   urlCut,
 } from '../trace/parse.js';
 import { configLines, HEADER_WORD } from '../trace/print.js';
@@ -268,7 +269,7 @@ export function parseScenarioAt(lines: readonly Line[], at: number, file: string
   // trailers
   const links: string[] = [];
   for (r.blank(); r.peek()?.text.trimStart().startsWith('Link:'); r.blank()) {
-    const link = r.element('Link:', starts, { glues: urlCut });
+    const link = r.element('Link:', starts, { carries: linkGoesOn, glues: urlCut });
     if (link.value === '') r.fail('a url or commit after Link:', link.line);
     links.push(link.value);
   }

@@ -482,8 +482,11 @@ export interface ReadOptions {
 
 const traceLabels = /^(?:Knobs:|Result:|Detail:|Link:|Reproduce:|\{$)/;
 
-/** A bare URL mail cut in two: the rest is one word. */
-export const urlCut = (value: string, next: string) => /^https?:\/\/\S+$/.test(value) && /^\S+$/.test(next);
+/** A bare URL mail cut in two (only a long line is cut): the rest is one word. */
+export const urlCut = (value: string, next: string) => /^https?:\/\/\S{32,}$/.test(value) && /^\S+[^\s,.!]$/.test(next);
+/** A Link: still short of its value, of the end of a commit's subject, or of a URL's tail: else the line is a reply's. */
+export const linkGoesOn = (value: string, next: string) =>
+  value === '' || urlCut(value, next) || (/^commit \S+ \(/.test(value) && !value.endsWith(')')) || !/^(?:https?:\/\/\S+|commit \S+ \(.*\))$/.test(value);
 /** A `--path` mail cut at a colon. */
 const pathCut = (value: string) => value.endsWith(':');
 /** A command still short of a subcommand or of an option's value, or carried on by an option or its cut `\`: else the line is a reply's. */
@@ -603,7 +606,7 @@ export function parseTraceAt(lines: readonly Line[], at: number, file: string, o
     const t = l?.text.trimStart() ?? '';
     if (!l || !traceLabels.test(t)) break;
     if (!trailerLabel.test(t)) r.fail(`a Link: or Reproduce: trailer after the steps, or a blank line and prose`);
-    if (t.startsWith('Link:')) links.push(r.element('Link:', starts, { glues: urlCut }).value);
+    if (t.startsWith('Link:')) links.push(r.element('Link:', starts, { carries: linkGoesOn, glues: urlCut }).value);
     else if (command === undefined) command = r.element('Reproduce:', starts, { cutsContinue: true, carries: commandGoesOn, glues: pathCut }).value;
     else r.fail('one Reproduce: trailer, got a second');
   }

@@ -9,7 +9,7 @@ import { loadWorld } from '../../worlds/load.js';
 import { parseScenario, parseScenarioAt } from '../../scenarios/format.js';
 import { parseTrace, parseTraces, TraceSyntaxError, unmail } from '../../trace/parse.js';
 import { printTrace } from '../../trace/print.js';
-import { foldS, quote } from './support.js';
+import { dropTrailers, foldS, quote } from './support.js';
 
 const byHand = ['P2P struct-page lsfmm-2020', '', '1 p0 mmap(e0, 1, MAP_SHARED, 0) -> ?', '2 p0 ibv_reg_mr(nic0, vma0) -> mr0', '3 e0 unbind() -> 0', '4 e0 unbind_finish() -> ?', ''].join('\n');
 
@@ -143,9 +143,11 @@ describe('lines a mail client cut', () => {
     expect(parseTrace(cutPath).command).toBe(t.command);
   });
 
-  it('a sign-off right under the Reproduce: command is not part of it', () => {
+  it('a sign-off right under the Reproduce: command or a URL Link: is not part of it', () => {
     const signed = `${printed.trimEnd()}\nThanks,\nBob\n`;
     expect(parseTraces(signed)[0]!.trace.command).toBe(t.command);
+    const linked = `${dropTrailers(printed).trimEnd()}\n\nLink: ${t.links[0]}\nThanks,\nBob\n`;
+    expect(parseTraces(linked)[0]!.trace.links).toEqual([t.links[0]]);
   });
 
   it('a line cut at its indent, before a URL longer than the rest of the line: a blank line, then the URL', () => {

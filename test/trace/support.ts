@@ -70,7 +70,7 @@ function reflow(text: string, width: number): string {
 }
 
 /** Cut every Link:/Reproduce: trailer and its continuation lines, as a reply trims them. */
-const dropTrailers = (text: string) => {
+export const dropTrailers = (text: string) => {
   let dropping = false;
   return text
     .split('\n')
