@@ -12,7 +12,7 @@ import { expectationOf } from '../properties/expected.js';
 import type { Verdict } from '../properties/explore.js';
 import { foldUnits } from '../trace/layout.js';
 import { printTrace } from '../trace/print.js';
-import type { Trace } from '../trace/trace.js';
+import { knobFlags, type Trace } from '../trace/trace.js';
 import type { Ctx } from './context.js';
 import { collect, designOption, intOption, knobOptions, presetOption, worldOption } from './options.js';
 import { statusLine } from './progress.js';
@@ -83,7 +83,7 @@ export function registerCheck(program: Command, ctx: Ctx): void {
           detail: r.finding.detail,
           steps: r.finding.steps,
           links: linksFor(r.property, design.id),
-          command: `npx p2pmodel check --design ${design.id} --preset ${preset.name}${knobArgs(overrides)}${worldArg}${bounds}`,
+          command: `npx p2pmodel check --design ${design.id} --preset ${preset.name}${knobFlags(overrides)}${worldArg}${bounds}`,
         };
         // an incomplete search can confirm what it found, never what it did not
         const met = expected === undefined || (r.finding ? expected === r.verdict : result.complete ? expected === r.verdict : expected === 'holds' || expected === 'never');
@@ -124,10 +124,6 @@ export function registerCheck(program: Command, ctx: Ctx): void {
     });
 }
 
-const knobArgs = (o: Record<string, string>) =>
-  Object.entries(o)
-    .map(([k, v]) => ` --knob ${k}=${v}`)
-    .join('');
 
 function text(
   design: string,

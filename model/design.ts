@@ -51,6 +51,9 @@ export interface Design<S extends State = State> {
   machine(config: Config, knobs: Knobs): Machine<S>;
 }
 
+/** A lore message by its Message-ID, as knobs, presets and properties cite one. */
+export const lore = (id: string) => `https://lore.kernel.org/r/${id}`;
+
 /**
  * Knob overrides from `name=value` words (a trace's `Knobs:` line, the
  * `--knob` options); `fail` is told what was expected instead.

@@ -5,6 +5,9 @@ import { DRIVER_UNBINDING, driverStates, type State } from './state.js';
 import type { Config, GhostView, Route } from './vocabulary.js';
 
 /** pci_p2pdma_map_type() of the pair, as the config classifies it. */
+/** Exporter `e`'s name in the world, as traces and decode() show it. */
+export const exporterName = (s: State, e: number) => s.world.config.exporters[e]!.name;
+
 export const routeOf = (config: Config, importer: number, exporter: number): Route =>
   config.routes[importer]?.[exporter] ?? 'none';
 

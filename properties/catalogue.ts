@@ -3,7 +3,7 @@
 // and the ghost view; liveness by what kernel and device steps alone can
 // reach (the complete search's backward pass, a single run's drain);
 // capabilities by a witness event.
-import type { DesignId } from '../model/design.js';
+import { type DesignId, lore } from '../model/design.js';
 import type { Config, DriverState, Event, GhostView } from '../model/vocabulary.js';
 
 export type PropertyKind = 'safety' | 'liveness' | 'capability';
@@ -69,7 +69,6 @@ export interface CapabilityProperty extends Base {
 
 export type Property = SafetyProperty | LivenessProperty | CapabilityProperty;
 
-const lore = (id: string) => `https://lore.kernel.org/r/${id}`;
 const commit = (sha: string, subject: string) => `commit ${sha} ("${subject}")`;
 
 type BarDma = Extract<Event, { kind: 'dma' }> & { target: { mem: 'bar' } };

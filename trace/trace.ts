@@ -36,9 +36,14 @@ export interface Trace {
   readonly command: string;
 }
 
+/** ` --knob name=value` per override, for a Reproduce: command. */
+export const knobFlags = (overrides: Readonly<Record<string, string>>) =>
+  Object.entries(overrides)
+    .map(([k, v]) => ` --knob ${k}=${v}`)
+    .join('');
+
 export function traceFromResult(run: ExploreResult, result: PropertyResult): Trace | undefined {
   if (!result.finding) return undefined;
-  const knobArgs = Object.entries(run.overrides).map(([k, v]) => ` --knob ${k}=${v}`).join('');
   return {
     design: run.design.id,
     preset: run.preset,
@@ -50,7 +55,7 @@ export function traceFromResult(run: ExploreResult, result: PropertyResult): Tra
     steps: result.finding.steps,
     links: linksFor(result.property, run.design.id),
     command:
-      `npx p2pmodel explore --design ${run.design.id} --preset ${run.preset}${knobArgs}` +
+      `npx p2pmodel explore --design ${run.design.id} --preset ${run.preset}${knobFlags(run.overrides)}` +
       `${run.worldArg === undefined ? '' : ` --world ${run.worldArg}`}` +
       ` --property ${result.property} --seed ${run.seed}${result.path ? ` --path ${result.path}` : ''}`,
   };

@@ -65,7 +65,7 @@
 import type { Design } from '../design.js';
 import { makeDesign } from '../machine.js';
 import { NONE } from '../packed.js';
-import { ghostView } from '../shared.js';
+import { exporterName, ghostView } from '../shared.js';
 import { DRIVER_BOUND, driverStates } from '../state.js';
 import type { Action } from '../vocabulary.js';
 import { dmaBufKnobs, dmaBufPresets } from './knobs.js';
@@ -87,7 +87,6 @@ import {
 } from './state.js';
 import { handlers } from './step.js';
 
-const exporterName = (s: DbState, e: number) => s.world.config.exporters[e]!.name;
 const importerName = (s: DbState, i: number) => s.world.config.importers[i]!.name;
 
 /** Refused whatever the state, with no event a property reads. */

@@ -2,9 +2,8 @@
 // mainline took for GPU VRAM (v5.7..) and for any BAR through VFIO
 // (v6.19..v7.1). Where the facts do not settle a reading, the knob says
 // so and each preset takes one.
-import type { KnobSpec, PresetSpec } from '../design.js';
+import { type KnobSpec, lore, type PresetSpec } from '../design.js';
 
-const lore = (id: string) => `https://lore.kernel.org/r/${id}`;
 
 export const dmaBufKnobs: readonly KnobSpec[] = [
   {

@@ -37,7 +37,7 @@
 import type { Design } from '../design.js';
 import { makeDesign } from '../machine.js';
 import { NONE } from '../packed.js';
-import { ghostView } from '../shared.js';
+import { exporterName, ghostView } from '../shared.js';
 import { dmaBufKinds } from '../skeleton.js';
 import { driverStates } from '../state.js';
 import { structPageKnobs, structPagePresets } from './knobs.js';
@@ -67,7 +67,6 @@ function inert(a: Action, k: SpKnobs, config: Config): boolean {
   }
 }
 
-const exporterName = (s: SpState, e: number) => s.world.config.exporters[e]!.name;
 
 /** The refs page `p` of `e` should hold: one per PTE, per in-flight bio pin, per MR pin. */
 function expectedRefcount(s: SpState, e: number, p: number): number {

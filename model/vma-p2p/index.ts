@@ -48,14 +48,13 @@
 import type { Design } from '../design.js';
 import { makeDesign } from '../machine.js';
 import { NONE } from '../packed.js';
-import { ghostView } from '../shared.js';
+import { exporterName, ghostView } from '../shared.js';
 import { dmaBufKinds } from '../skeleton.js';
 import { driverStates } from '../state.js';
 import { vmaP2pKnobs, vmaP2pPresets } from './knobs.js';
 import { decodeKnobs, IN_BAR, MAPPED_BAR, MAPPED_RAM, placementName, VpState, vpClasses, vpSymmetry } from './state.js';
 import { handlers } from './step.js';
 
-const exporterName = (s: VpState, e: number) => s.world.config.exporters[e]!.name;
 
 /** A p2p_map() a live MR holds, in words. */
 function describeMap(s: VpState, m: number, i: number): string {

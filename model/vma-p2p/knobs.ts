@@ -1,8 +1,7 @@
 // vma-p2p design decisions, one knob each, and its presets as knob sets.
-import type { KnobSpec, PresetSpec } from '../design.js';
+import { type KnobSpec, lore, type PresetSpec } from '../design.js';
 
 const rfc = (n: number) => `https://lore.kernel.org/r/20190129174728.6430-${n}-jglisse@redhat.com`;
-const lore = (id: string) => `https://lore.kernel.org/r/${id}`;
 
 export const vmaP2pKnobs: readonly KnobSpec[] = [
   {

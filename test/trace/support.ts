@@ -104,7 +104,7 @@ export interface Mangle {
 }
 
 /** Quoted-printable: `=` as `=3D`, lines over 76 characters soft-broken with `=` (never inside an `=XX`). */
-export function quotedPrintable(text: string): string {
+function quotedPrintable(text: string): string {
   const body = text.split('\n').map((line) => {
     const pieces: string[] = [];
     let rest = line.replace(/=/g, '=3D');
