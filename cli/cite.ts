@@ -4,7 +4,8 @@
 // messages draw a race.
 import type { Command } from 'commander';
 import { printScenario } from '../scenarios/format.js';
-import { cite, citeColumns } from '../trace/cite.js';
+import { citeColumns } from '../trace/cite.js';
+import { printTrace } from '../trace/print.js';
 import type { Ctx } from './context.js';
 import { readDocuments } from './documents.js';
 
@@ -17,7 +18,7 @@ export function registerCite(program: Command, ctx: Ctx): void {
     .action(async (file: string, flags: { columns?: boolean }) => {
       const { documents } = await readDocuments(ctx, file);
       const texts = documents.map((d) =>
-        d.kind === 'scenario' ? printScenario(d.parsed.scenario) : flags.columns ? citeColumns(d.parsed.trace) : cite(d.parsed.trace),
+        d.kind === 'scenario' ? printScenario(d.parsed.scenario) : flags.columns ? citeColumns(d.parsed.trace) : printTrace(d.parsed.trace),
       );
       ctx.io.out(texts.join('\n'));
     });

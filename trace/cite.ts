@@ -1,18 +1,12 @@
-// Email-ready renderings of a trace: the canonical text (what replay
-// reads), and the columns view that kernel commit messages use for a
-// race (`CPU0 / CPU1`): one column per actor group, each step in its
-// column, every line within 72 columns. The columns view is for reading
-// only and says so on its first line.
+// The columns view of a trace (`cite --columns`), as kernel commit
+// messages show a race (`CPU0 / CPU1`): one column per actor group, each
+// step in its column, every line within 72 columns. It is for reading
+// only and says so on its first line; the canonical text (print.ts) is
+// what replay reads.
 import type { Action } from '../model/vocabulary.js';
-import { headerLines, printTrace, stepCells, trailerLines } from './print.js';
+import { headerLines, stepCells, trailerLines } from './print.js';
 import { COLUMNS_NOTE, WIDTH } from './layout.js';
 import type { Trace } from './trace.js';
-
-export function cite(t: Trace): string {
-  return printTrace(t);
-}
-
-export { COLUMNS_NOTE };
 
 type Group = 0 | 1 | 2;
 const groupTitles = ['user', 'device', 'kernel'] as const;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scenarioDir } from '../../scenarios/load.js';
-import { COLUMNS_NOTE } from '../../trace/cite.js';
+import { COLUMNS_NOTE } from '../../trace/layout.js';
 import { parseTraces } from '../../trace/parse.js';
 import { printTrace } from '../../trace/print.js';
 import { mangle, namedMangles, tracesOf } from '../trace/support.js';
