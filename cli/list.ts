@@ -84,15 +84,6 @@ export function callsText(): string {
   return lines.join('\n') + '\n';
 }
 
-const BEGIN = '<!-- p2pmodel list --calls: begin -->';
-const END = '<!-- p2pmodel list --calls: end -->';
-
-/** `doc` with the text between its call-reference markers replaced by `reference`, fenced. */
-export function withCallReference(doc: string, reference: string): string {
-  const [head, rest] = [doc.slice(0, doc.indexOf(BEGIN) + BEGIN.length), doc.slice(doc.indexOf(END))];
-  return `${head}\n\n\`\`\`\n${reference}\`\`\`\n\n${rest}`;
-}
-
 function callsJson() {
   const seen = returns();
   return actionKinds.map((kind) => {
