@@ -10,7 +10,6 @@ import { type Action, actionKinds, defaultConfig, type Ret } from '../../model/v
 import { catalogue, findProperty } from '../../properties/catalogue.js';
 import { defaultSeed } from '../../properties/defaults.js';
 import { evaluate, fromList } from '../../properties/evaluate.js';
-import { diff, showChange } from '../../trace/diff.js';
 import { parseTrace, parseTraceDetailed } from '../../trace/parse.js';
 import { printTrace, stepLines } from '../../trace/print.js';
 import { fill, outcomeOf, replay, retarget, runActions } from '../../trace/replay.js';
@@ -187,14 +186,5 @@ describe('step layout', () => {
       const run = runActions(design, defaultConfig, resolveKnobs(design, design.presets[0]!), actions);
       expect(run.steps.map((s) => s.action)).toEqual(actions);
     }
-  });
-});
-
-describe('diff', () => {
-  it('names only the paths that changed', () => {
-    const before = { a: 1, b: [1, 2], c: { d: null, e: 'x' }, f: [{ g: 1 }] };
-    const after = { a: 1, b: [1, 3, 4], c: { d: 0, e: 'x' }, f: [] };
-    expect(diff(before, after).map(showChange)).toEqual(['b[1]: 2 -> 3', 'b[2]: + 4', 'c.d: null -> 0', 'f[0]: - {"g":1}']);
-    expect(diff(before, structuredClone(before))).toEqual([]);
   });
 });
