@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { Design, Knobs, PresetSpec } from '../model/design.js';
 import { findDesign } from '../model/designs.js';
 import type { Config, Ret } from '../model/vocabulary.js';
-import { type Expectation, type ParsedScenario, printScenario, type Scenario } from '../scenarios/format.js';
+import { type OutcomeBlock, type ParsedScenario, printScenario, type Scenario } from '../scenarios/format.js';
 import type { ParsedTrace } from '../trace/parse.js';
 import { printTrace } from '../trace/print.js';
 import { fill, outcomeOf, type Replay, replay, replayJson, replayText, retarget, whereOf } from '../trace/replay.js';
@@ -76,7 +76,7 @@ interface ScenarioColumn {
   readonly design: Design;
   readonly preset: PresetSpec;
   readonly overrides: Knobs;
-  readonly expectation: Expectation | undefined;
+  readonly expectation: OutcomeBlock | undefined;
   readonly line: number;
 }
 

@@ -68,7 +68,7 @@ export interface ScenarioOutcome {
 }
 
 /** One `Outcome:` block: the design/preset and what the file says it does there. */
-export interface Expectation {
+export interface OutcomeBlock {
   readonly design: DesignId;
   readonly preset: string;
   readonly outcome: ScenarioOutcome;
@@ -83,7 +83,7 @@ export interface Scenario {
   /** The `(* ... *)` comment between the config and the steps, if any. */
   readonly note?: string;
   readonly steps: readonly Action[];
-  readonly expectations: readonly Expectation[];
+  readonly expectations: readonly OutcomeBlock[];
   readonly links: readonly string[];
 }
 
@@ -101,7 +101,7 @@ const commentLines = (text: string, indent: string) =>
 
 const listWords = (ids: readonly string[]) => (ids.length === 0 ? ['none'] : [...ids]);
 
-export function outcomeLines(e: Expectation): string[] {
+export function outcomeLines(e: OutcomeBlock): string[] {
   const lines = [`Outcome: ${e.design} ${e.preset}`];
   if (e.note !== undefined) lines.push(...commentLines(e.note, '  '));
   lines.push(...foldUnits('  Returns:', e.outcome.returns, { indent: 4 }));
@@ -213,7 +213,7 @@ export function parseScenarioAt(lines: readonly Line[], at: number, file: string
   if (steps.length === 0) r.fail(`step 1 as '  1  <actor>  <call>'`);
 
   // outcomes
-  const expectations: Expectation[] = [];
+  const expectations: OutcomeBlock[] = [];
   const expectationLineNos: number[] = [];
   const field = (label: string, what: string) => {
     r.blank();

@@ -9,7 +9,7 @@ import { findDesign } from '../model/designs.js';
 import { formatAction } from '../model/format.js';
 import type { PropertyId } from '../properties/catalogue.js';
 import { outcomeOf, runActions } from '../trace/replay.js';
-import { type Expectation, outcomeLines, type ParsedScenario, type Scenario, type ScenarioOutcome } from './format.js';
+import { type OutcomeBlock, outcomeLines, type ParsedScenario, type Scenario, type ScenarioOutcome } from './format.js';
 
 export interface ScenarioRun {
   readonly outcome: ScenarioOutcome;
@@ -76,7 +76,7 @@ export function describeDifference(d: Difference): string {
 }
 
 export interface CellJudgement {
-  readonly design: Expectation['design'];
+  readonly design: OutcomeBlock['design'];
   readonly preset: string;
   readonly expected: ScenarioOutcome;
   readonly outcome: ScenarioOutcome;

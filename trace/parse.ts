@@ -147,7 +147,7 @@ const NAME = '[A-Za-z][A-Za-z0-9_.-]*';
 const configKeywords = ['exporter', 'importer', 'iommu', 'limits'];
 const num = (s: string) => Number(s);
 /** A decimal count (digits already checked) from `min` to `max`; huge ones are out of range, not NaN. */
-const inRange = (digits: string, min: number, max: number) => num(digits) >= min && num(digits) <= max;
+const countWithin = (digits: string, min: number, max: number) => num(digits) >= min && num(digits) <= max;
 
 // --- calls: the inverse of model/format.ts formatCall, by model/calls.ts ----
 
@@ -708,7 +708,7 @@ export function readConfig(r: Reader, outside: (text: string) => boolean): Confi
     if (kw === 'exporter') {
       const m = new RegExp(`^exporter\\s+(${NAME})\\s*:\\s*(\\d+)\\s+pages?$`).exec(text);
       if (!m) r.fail(`'exporter <name>: <n> pages', got '${text}'`, line);
-      if (!inRange(m[2]!, 1, limits.pages)) r.fail(`an exporter of 1 to ${limits.pages} pages, got ${m[2]}`, line);
+      if (!countWithin(m[2]!, 1, limits.pages)) r.fail(`an exporter of 1 to ${limits.pages} pages, got ${m[2]}`, line);
       if (configKeywords.includes(m[1]!)) r.fail(`an exporter name other than '${m[1]}'`, line);
       if (exporters.some((e) => e.name === m[1])) r.fail(`a new exporter name, got '${m[1]}' twice`, line);
       if (exporters.length === limits.exporters) r.fail(`at most ${limits.exporters} exporters`, line);
@@ -721,7 +721,7 @@ export function readConfig(r: Reader, outside: (text: string) => boolean): Confi
       const m = /^iommu\s+(on|off)\s*;\s*(\d+)\s+process(?:es)?$/.exec(text);
       if (!m) r.fail(`'iommu on|off; <n> processes', got '${text}'`, line);
       // p0 runs from the start: a world without a process could never take a step
-      if (!inRange(m[2]!, 1, limits.processes)) r.fail(`1 to ${limits.processes} processes, got ${m[2]}`, line);
+      if (!countWithin(m[2]!, 1, limits.processes)) r.fail(`1 to ${limits.processes} processes, got ${m[2]}`, line);
       if (world) r.fail(`one iommu line, got a second`, line);
       world = { iommu: m[1] === 'on', processes: num(m[2]!) };
     }
@@ -779,7 +779,7 @@ function parseLimits(text: string, fail: (expected: string) => never): Limits {
     if (!m || !word) fail(`a limit '<n> ${limitWords.map((w) => w.one).join('|')}', got '${item}'`);
     if (seen.has(word.limit)) fail(`each limit once, got ${word.many} twice`);
     seen.add(word.limit);
-    if (!inRange(m[1]!, word.min, word.max)) fail(`${word.min} to ${word.max} ${word.many}, got ${m[1]}`);
+    if (!countWithin(m[1]!, word.min, word.max)) fail(`${word.min} to ${word.max} ${word.many}, got ${m[1]}`);
     set[word.limit] = num(m[1]!);
   }
   return set as unknown as Limits;

@@ -11,7 +11,7 @@ export const worldDir = fileURLToPath(new URL('.', import.meta.url));
 
 const WORLD_EXT = '.txt';
 
-export interface World {
+export interface WorldFile {
   readonly name: string;
   /** The file it was read from: `worlds/NAME.txt` for a shipped world, else the path given. */
   readonly file: string;
@@ -35,7 +35,7 @@ function description(text: string): string {
 }
 
 /** Parse world text; throws TraceSyntaxError naming `file` and the line. */
-function parseWorld(text: string, file: string, name: string): World {
+function parseWorld(text: string, file: string, name: string): WorldFile {
   return { name, file, description: description(text), config: parseConfigBlock(unmail(text), file) };
 }
 
@@ -44,7 +44,7 @@ function parseWorld(text: string, file: string, name: string): World {
  * TraceSyntaxError for a malformed file, and the read error (its code
  * set) for a missing one.
  */
-export function loadWorld(spec: string): World {
+export function loadWorld(spec: string): WorldFile {
   const shipped = worldNames().includes(spec);
   const file = shipped ? join(worldDir, `${spec}${WORLD_EXT}`) : spec;
   const text = readFileSync(file, 'utf8');

@@ -230,13 +230,13 @@ function decode(s: DbState): Record<string, unknown> {
   }
   for (let p = 0; p < w.procs; p++) {
     if (!s.proc(p).alive) continue;
-    const held: Record<string, unknown> = {};
+    const proc: Record<string, unknown> = {};
     for (let v = 0; v < w.vmas; v++) {
       const vma = s.vma(p, v);
-      if (vma.used) held[`vma${v}`] = { exporter: exporterName(s, vma.exporter), alloc: ref('a', vma.alloc), start: vma.start, npages: vma.npages };
+      if (vma.used) proc[`vma${v}`] = { exporter: exporterName(s, vma.exporter), alloc: ref('a', vma.alloc), start: vma.start, npages: vma.npages };
     }
-    for (let f = 0; f < s.layout.fds; f++) if (s.fd(p, f).used) held[`fd${f}`] = ref('a', s.fd(p, f).alloc);
-    out[`p${p}`] = held;
+    for (let f = 0; f < s.layout.fds; f++) if (s.fd(p, f).used) proc[`fd${f}`] = ref('a', s.fd(p, f).alloc);
+    out[`p${p}`] = proc;
   }
   for (let m = 0; m < w.mrs; m++) {
     const mr = s.mr(m);
