@@ -50,6 +50,11 @@ export function slotClass<T>(spec: FieldSpec<T>): SlotClass<T> {
   return C;
 }
 
+/** The byte of field `name` within a slot of `spec`: fields take one byte each, in order. */
+export function fieldOffset<T>(spec: FieldSpec<T>, name: Exclude<keyof T, keyof Slot>): number {
+  return Object.keys(spec).indexOf(name as string);
+}
+
 /** Zero `n` bytes of `b` from `o`: a dead entity's one canonical form. */
 export function clearBytes(b: Uint8Array, o: number, n: number): void {
   for (let i = 0; i < n; i++) b[o + i] = 0;

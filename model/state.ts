@@ -96,7 +96,8 @@ export interface FdSlot {
   /** The dma-buf (allocation slot) the file is. */
   alloc: number;
 }
-export const FdSlot = slotClass<FdSlot>({ used: 'bool', alloc: 'ref' });
+export const fdFields: FieldSpec<FdSlot> = { used: 'bool', alloc: 'ref' };
+export const FdSlot = slotClass<FdSlot>(fdFields);
 
 /** A bio of an O_DIRECT request, holding its pin until bio_endio(). */
 export interface BioSlot {

@@ -19,7 +19,8 @@
 // The hottest code of a complete search, so it is compiled for its
 // layout: every loop over a fixed count unrolled, every offset a
 // constant, typed arrays only where a state's bytes choose the index.
-import { type Layout, PROC_SIZE } from './state.js';
+import { fieldOffset } from './packed.js';
+import { FdSlot, fdFields, type Layout, mrFields, PROC_SIZE, vmaFields } from './state.js';
 
 /** Fields a design adds that name an allocation (stored as index + 1). */
 export interface SymmetryRefs {
@@ -41,14 +42,14 @@ export interface SymmetryRefs {
 }
 
 /** Base slot offsets (state.ts): VmaSlot.used/.alloc, FdSlot.used/.alloc, MrSlot.live/.proc/.vma. */
-const VMA_USED = 0;
-const VMA_ALLOC = 2;
-const FD_USED = 0;
-const FD_ALLOC = 1;
-const FD_SIZE = 2;
-const MR_LIVE = 0;
-const MR_PROC = 1;
-const MR_VMA = 3;
+const VMA_USED = fieldOffset(vmaFields, 'used');
+const VMA_ALLOC = fieldOffset(vmaFields, 'alloc');
+const FD_USED = fieldOffset(fdFields, 'used');
+const FD_ALLOC = fieldOffset(fdFields, 'alloc');
+const FD_SIZE = FdSlot.size;
+const MR_LIVE = fieldOffset(mrFields, 'live');
+const MR_PROC = fieldOffset(mrFields, 'proc');
+const MR_VMA = fieldOffset(mrFields, 'vma');
 const UNUSED = 0xffffffff;
 const SEED = 0x811c9dc5;
 const FNV = 0x01000193;

@@ -6,7 +6,7 @@
 // as packed slots (model/state.ts has the shared fields).
 import type { Knobs } from '../design.js';
 import type { Machine } from '../machine.js';
-import { type Slot, slotClass } from '../packed.js';
+import { type FieldSpec, fieldOffset, type Slot, slotClass } from '../packed.js';
 import {
   type AllocSlot,
   allocFields,
@@ -138,7 +138,8 @@ export interface DbMr extends MrSlot {
   /** A pinned-revocable importer was revoked: the NIC's accesses fault. */
   revoked: boolean;
 }
-export const DbMr = slotClass<DbMr>({ ...mrFields, dmabuf: 'ref', attach: 'u8', revoked: 'bool' });
+const dbMrFields: FieldSpec<DbMr> = { ...mrFields, dmabuf: 'ref', attach: 'u8', revoked: 'bool' };
+export const DbMr = slotClass<DbMr>(dbMrFields);
 
 /** What one page of an attachment is DMA-mapped to (dma_buf_map_attachment()'s sg_table). */
 export const UNMAPPED = 0;
@@ -158,7 +159,7 @@ export const DbMapping = slotClass<DbMapping>({ kind: 'u8', exporter: 'u8', page
 export const dbClasses: SlotClasses = { exporter: DbExporter, page: DbPage, alloc: DbBuffer, vma: DbVma, mr: DbMr, entry: DbMapping, bios: false, fds: true };
 
 /** Offsets of the fields that name an allocation, for symmetry reduction: DbMr.dmabuf. No step reads MrSlot.vma (an ODP MR's faults fail whatever is mapped), so VMA slots are renamed and it is left out. */
-export const dbSymmetry = { pageAllocRefs: [], mrAllocRefs: [7], entryAllocRefs: [], mrVma: 'unread' as const };
+export const dbSymmetry = { pageAllocRefs: [], mrAllocRefs: [fieldOffset(dbMrFields, 'dmabuf')], entryAllocRefs: [], mrVma: 'unread' as const };
 
 export class DbState extends State {
   declare readonly k: DbKnobs;

@@ -4,7 +4,7 @@
 // stand for, as packed slots (model/state.ts has the shared fields).
 import type { Knobs } from '../design.js';
 import type { Machine } from '../machine.js';
-import { type Slot, slotClass } from '../packed.js';
+import { type FieldSpec, fieldOffset, type Slot, slotClass } from '../packed.js';
 import {
   type AllocSlot,
   allocFields,
@@ -49,7 +49,8 @@ export interface VpPage extends PageSlot {
   /** The object the leaked p2p_map() was of, NONE once that object is freed. */
   orphan_alloc: number;
 }
-export const VpPage = slotClass<VpPage>({ ...pageFields, orphaned: 'bool', orphan_alloc: 'ref' });
+const vpPageFields: FieldSpec<VpPage> = { ...pageFields, orphaned: 'bool', orphan_alloc: 'ref' };
+export const VpPage = slotClass<VpPage>(vpPageFields);
 
 /** Where an object's memory is: VRAM (the BAR), evicted to system RAM, or gone with the driver. */
 export const IN_BAR = 0;
@@ -86,14 +87,20 @@ export interface VpMapping {
   /** The BAR page was freed since p2p_map() handed it out. */
   stale: boolean;
 }
-export const VpMapping = slotClass<VpMapping>({ kind: 'u8', exporter: 'u8', page: 'u8', alloc: 'ref', stale: 'bool' });
+const vpMappingFields: FieldSpec<VpMapping> = { kind: 'u8', exporter: 'u8', page: 'u8', alloc: 'ref', stale: 'bool' };
+export const VpMapping = slotClass<VpMapping>(vpMappingFields);
 
 const VpExporter = slotClass<ExporterSlot>(exporterFields);
 const VpVma = slotClass<VmaSlot>(vmaFields);
 export const vpClasses: SlotClasses = { exporter: VpExporter, page: VpPage, alloc: VpObject, vma: VpVma, mr: MrSlot, entry: VpMapping, bios: false, fds: false };
 
 /** Offsets of the fields that name an object, for symmetry reduction: VpPage.orphan_alloc, VpMapping.alloc. An ODP MR faults through whatever VMA holds its slot now (step.ts, odpFault), so VMA slots keep their ids. */
-export const vpSymmetry = { pageAllocRefs: [2], mrAllocRefs: [], entryAllocRefs: [3], mrVma: 'read' as const };
+export const vpSymmetry = {
+  pageAllocRefs: [fieldOffset(vpPageFields, 'orphan_alloc')],
+  mrAllocRefs: [],
+  entryAllocRefs: [fieldOffset(vpMappingFields, 'alloc')],
+  mrVma: 'read' as const,
+};
 
 export class VpState extends State {
   declare readonly k: VpKnobs;
