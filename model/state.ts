@@ -46,6 +46,7 @@ export const pageFields: FieldSpec<PageSlot> = { owner: 'ref' };
 export interface AllocSlot {
   /** The slot holds an allocation (live, or being evicted). */
   used: boolean;
+  /** The device whose BAR it is carved from (pci_p2pdma's provider, the GPU's VRAM manager). */
   exporter: number;
   /** Revocation started (unmap_mapping_range()/zap_vma_ptes() done), not finished. */
   evicting: boolean;
@@ -63,6 +64,7 @@ export const PROC_SIZE = ProcSlot.size;
 export interface VmaSlot {
   /** In the mm (find_vma() finds it): from mmap() to munmap()/exit(). */
   used: boolean;
+  /** The device whose file was mmap()ed (vma->vm_file's). */
   exporter: number;
   /** The allocation it maps; NONE once that allocation is gone. */
   alloc: number;
@@ -77,12 +79,15 @@ export const vmaFields: FieldSpec<VmaSlot> = { used: 'bool', exporter: 'u8', all
 export interface MrSlot {
   /** Registered: from ibv_reg_mr() to ibv_dereg_mr()/exit(). */
   live: boolean;
+  /** The process that registered it (ib_umem->owning_mm's task): exit() deregisters it. */
   proc: number;
+  /** The NIC it was registered with (ib_pd->device). */
   importer: number;
   /** The VMA slot of `proc` it was registered on; NONE for a dma-buf MR. */
   vma: number;
   /** IB_ACCESS_ON_DEMAND: mirrored through notifiers, nothing pinned. */
   odp: boolean;
+  /** ib_umem_num_pages(): the pages it covers, from the start of its VMA. */
   npages: number;
   /** Invalidation delivered, the device not yet fenced: it may still DMA. */
   pending: boolean;
@@ -101,7 +106,9 @@ export const FdSlot = slotClass<FdSlot>(fdFields);
 
 /** A bio of an O_DIRECT request, holding its pin until bio_endio(). */
 export interface BioSlot {
+  /** Submitted and not yet ended (bio_endio()). */
   inflight: boolean;
+  /** The NVMe queue it was submitted to (bio->bi_bdev's). */
   importer: number;
   /** The pinned page: what __bio_iov_iter_get_pages() handed the queue. */
   exporter: number;

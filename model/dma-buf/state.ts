@@ -149,6 +149,7 @@ export const MAPPED_BAR = 2;
 export interface DbMapping {
   /** UNMAPPED, MAPPED_RAM or MAPPED_BAR. */
   kind: number;
+  /** For MAPPED_BAR: the BAR page whose bus address the sg_table/dma address array holds. */
   exporter: number;
   page: number;
   /** The BAR page was freed, revoked or reset since it was mapped. */

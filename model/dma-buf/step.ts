@@ -134,11 +134,11 @@ function mapAll(d: DbState, m: number, a: number): void {
 
 // --- the exporter's buffers --------------------------------------------------------------
 
+/** dma_buf_unpin() -> amdgpu_dma_buf_unpin(): amdgpu_bo_unpin() drops bo->tbo.pin_count. */
 function unpin(d: DbState, a: number): void {
   const buf = d.alloc(a);
   if (buf.pins > 0) buf.pins--;
 }
-
 
 /** TTM moves buffer object `a` out of VRAM: its pages freed, every mapping of them stale. */
 function moveToGtt(d: DbState, out: O, a: number): void {
@@ -518,6 +518,7 @@ const procRegDmabufMr = (s: DbState, a: A<'proc_reg_dmabuf_mr'>, out: O) => regi
 /** net_devmem_bind_dmabuf(): a static attach and map by the NIC's queue. */
 const procBindRx = (s: DbState, a: A<'proc_bind_rx'>, out: O) => registerDmabuf(s, a, out, STATIC);
 
+/** close(2) of a dma-buf fd: fput(); the last reference releases the dma-buf (dma_buf_release()). */
 function procClose(s: DbState, a: A<'proc_close'>, out: O): Ret {
   if (!procAlive(s, a.proc)) return '-ESRCH';
   if (fileOf(s, a.proc, a.fd) === NONE) return '-EBADF';

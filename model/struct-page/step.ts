@@ -305,6 +305,7 @@ function dmaTo(s: SpState, out: O, importer: number, path: 'odirect' | 'mr', exp
   return '0';
 }
 
+/** The NVMe queue transfers the bio's page: DMA to the bus address blk_rq_dma_map_iter_start() gave it. */
 function devIoDma(s: SpState, a: A<'dev_io_dma'>, out: O): Ret {
   const bio = importerBio(s, a.importer, a.io);
   if (!bio) return '-EBADF';

@@ -80,6 +80,7 @@ export const MAPPED_BAR = 2;
 export interface VpMapping {
   /** UNMAPPED, MAPPED_RAM or MAPPED_BAR. */
   kind: number;
+  /** For MAPPED_BAR: the BAR page whose bus address the sg_table/dma address array holds. */
   exporter: number;
   page: number;
   /** The object p2p_map() was called for, NONE once it is freed. */
