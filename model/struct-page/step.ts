@@ -251,8 +251,8 @@ function procOdirect(s: SpState, a: A<'proc_odirect'>, out: O): Ret {
 function procKernelCopy(s: SpState, a: A<'proc_kernel_copy'>, out: O): Ret {
   if (!procAlive(s, a.proc)) return '-ESRCH';
   const vma = mappedVma(s, a.proc, a.vma) as SpVma | null;
-  const err = gupPage(s, vma, a.page, false);
-  if (err) return err;
+  // process_vm_rw_single_vec(): any pin failure, -EREMOTEIO included, is -EFAULT
+  if (gupPage(s, vma, a.page, false)) return '-EFAULT';
   const { exporter } = vma!;
   const page = vma!.start + a.page;
   out.emit({ kind: 'pin', exporter, page });
