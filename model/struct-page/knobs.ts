@@ -75,7 +75,7 @@ export const structPagePresets: readonly PresetSpec[] = [
   },
   {
     name: 'bug-insert-leak',
-    doc: 'before 6220694c52a5: failed vm_insert_page leaks a pgmap ref',
+    doc: 'before 6220694c52a5: failed vm_insert_page leaks a pgmap ref (that bug alone: the later count reset 83014d82a110 is kept)',
     cite: '6220694c52a5 "PCI/P2PDMA: Release per-CPU pgmap ref when vm_insert_page() fails"',
     knobs: { insert_fail_puts_ref: 'off' },
   },
