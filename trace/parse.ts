@@ -301,7 +301,8 @@ export function eachDocument<T>(lines: readonly Line[], file: string, read: (d: 
 
 /** The text holds no trace: name a header that names no design or no preset, the line where one seems to begin without its header, or line 1. */
 function noDocument(lines: readonly Line[], file: string): never {
-  const near = lines.find((l) => new RegExp(`^${HEADER_WORD}\\s+[a-z]\\S*(?:\\s+\\S+)?$`).test(l.text));
+  const nearHeader = new RegExp(`^${HEADER_WORD}\\s+[a-z]\\S*(?:\\s+\\S+)?$`);
+  const near = lines.find((l) => nearHeader.test(l.text));
   if (near) {
     const [, design, preset] = near.text.split(/\s+/) as [string, string, string?];
     const known = findDesign(design);
@@ -462,7 +463,7 @@ export class Reader {
       const text = l.text.trimStart();
       const cut = opts.cutsContinue === true && segments.at(-1)!.endsWith('\\');
       if (!cut && starts(text, l.text.length - text.length > indent)) break;
-      const value = unfold(segments);
+      const value = opts.carries || opts.glues ? unfold(segments) : '';
       if (!cut && opts.carries && !opts.carries(value, text)) break;
       this.i = k + 1;
       if (!cut && opts.glues?.(value, text)) segments[segments.length - 1] += text;
@@ -492,7 +493,10 @@ const pathCut = (value: string) => value.endsWith(':');
 /** A command still short of a subcommand or of an option's value, or carried on by an option or its cut `\`: else the line is a reply's. */
 const commandGoesOn = (value: string, next: string) =>
   next.startsWith('--') ||
-  next === '\\' || pathCut(value) || !/^(?:npx )?p2pmodel \S/.test(value) || /(?:^|\s)--(?:design|preset|knob|world|depth|max-states|property|seed|path|runs)$/.test(value);
+  next === '\\' ||
+  pathCut(value) ||
+  !/^(?:npx )?p2pmodel \S/.test(value) ||
+  /(?:^|\s)--(?:design|preset|knob|world|depth|max-states|property|seed|path|runs)$/.test(value);
 const trailerLabel = /^(?:Link|Reproduce):/;
 
 /** Every trace in `text`, in order; throws TraceSyntaxError naming the line. */
