@@ -1,232 +1,24 @@
-// The searches' mechanics: picks resolved against the state, the random
-// search (properties, overrides, paths, run length, coverage), the
-// matrix, and the complete search (depth and state bounds, progress,
-// coverage, shortest findings walked from the real initial state, which
-// properties it judges where), on searches small enough to run per test.
+// properties/exhaustive.ts: the complete search: depth and state bounds,
+// progress, coverage, shortest findings walked from the real initial
+// state, which properties it judges where, on searches small enough to
+// run per test.
 import { isDeepStrictEqual } from 'node:util';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type DesignId, resolveKnobs } from '../../model/design.js';
 import { designs, findDesign } from '../../model/designs.js';
 import { formatAction } from '../../model/format.js';
 import type { State } from '../../model/state.js';
 import { actionKinds, type Config, defaultConfig, type TraceStep } from '../../model/vocabulary.js';
-import { fromPicks, type Pick, picksArb, resolvePick } from '../../properties/arbitrary.js';
 import { catalogue } from '../../properties/catalogue.js';
 import { checkExhaustive, walker } from '../../properties/exhaustive.js';
 import { Arena } from '../../properties/arena.js';
-import { expectationOf, expected } from '../../properties/expected.js';
-import { type ExploreProgress, explore, PathError, verdictOf } from '../../properties/explore.js';
-import { computeMatrix, type Matrix, matrixMet } from '../../properties/matrix.js';
+import { expected } from '../../properties/expected.js';
 import { loadWorld } from '../../worlds/load.js';
 import { mmap, munmap } from '../actions.js';
 
 const structPage = findDesign('struct-page')!;
 const vmaP2p = findDesign('vma-p2p')!;
-const spInit = (preset = 'mainline') =>
-  structPage.init(defaultConfig, resolveKnobs(structPage, structPage.presets.find((p) => p.name === preset)!));
 const shown = (steps: readonly TraceStep[], config: Config = defaultConfig) => steps.map((s) => `${formatAction(s.action, config)} -> ${s.ret}`);
-
-describe('picks', () => {
-  it('a pick is its kind and a choice among that kind of enabled actions, modulo their number', () => {
-    const s = spInit();
-    const mmaps = structPage.enabled(s).filter((a) => a.kind === 'proc_mmap');
-    expect(mmaps).toEqual([mmap(1), mmap(2), mmap(1, { shared: false }), mmap(1, { offset: 1 })]);
-    expect([0, 1, 2, 3, 5, 255].map((choice) => resolvePick(structPage, s, { kind: 'proc_mmap', choice }))).toEqual(
-      [0, 1, 2, 3, 1, 3].map((i) => mmaps[i]),
-    );
-    expect(resolvePick(structPage, s, { kind: 'dev_io_dma', choice: 0 })).toBeNull();
-  });
-
-  it('fromPicks resolves each pick in the state it meets, and ends with the picks', () => {
-    const picks: Pick[] = [
-      { kind: 'proc_mmap', choice: 0 },
-      { kind: 'dev_io_dma', choice: 3 },
-      { kind: 'proc_touch', choice: 0 },
-    ];
-    const source = fromPicks(structPage, picks);
-    const s0 = spInit();
-    expect(source(s0, 0)).toEqual(mmap(1));
-    expect(source(s0, 1)).toBeNull();
-    const s1 = structPage.step(s0, mmap(1)).state;
-    expect(source(s1, 2)).toEqual({ kind: 'proc_touch', proc: 0, vma: 0, page: 0 });
-    expect(source(s1, 3)).toBeUndefined();
-  });
-
-  it('picksArb draws runs up to its length, of every kind, choices 0..255', () => {
-    const runs = fc.sample(picksArb(64), { seed: 42, numRuns: 200 });
-    expect(Math.max(...runs.map((r) => r.length))).toBeGreaterThan(48);
-    expect(runs.every((r) => r.length <= 64)).toBe(true);
-    const picks = runs.flat();
-    expect(new Set(picks.map((p) => p.kind))).toEqual(new Set(actionKinds));
-    expect(picks.every((p) => Number.isInteger(p.choice) && p.choice >= 0 && p.choice <= 255)).toBe(true);
-    expect(Math.max(...picks.map((p) => p.choice))).toBeGreaterThan(200);
-    expect(fc.sample(picksArb(3), { seed: 1, numRuns: 50 }).every((r) => r.length <= 3)).toBe(true);
-  });
-});
-
-describe('explore', () => {
-  it('verdict words', () => {
-    expect([verdictOf('safety', true), verdictOf('safety', false), verdictOf('liveness', true), verdictOf('liveness', false)]).toEqual([
-      'violated',
-      'holds',
-      'violated',
-      'holds',
-    ]);
-    expect([verdictOf('capability', true), verdictOf('capability', false)]).toEqual(['sometimes', 'never']);
-  });
-
-  it('judges the properties asked for, shrinks each finding to the shortest, and echoes its inputs', () => {
-    const run = explore({ design: structPage, preset: 'lsfmm-2020', properties: ['unbind-completes', 'no-kernel-cpu-access'], runs: 500, seed: 7 });
-    expect(run.results.map((r) => [r.property, r.kind, r.verdict, r.runs])).toEqual([
-      ['no-kernel-cpu-access', 'safety', 'violated', 500],
-      ['unbind-completes', 'liveness', 'violated', 500],
-    ]);
-    expect(shown(run.results[0]!.finding!.steps)).toEqual(['p0: mmap(e0, 1, MAP_SHARED, 0) -> vma0', 'p0: process_vm_readv(vma0, 0) -> 0']);
-    expect(run.results[1]!.finding!.steps).toHaveLength(4);
-    expect(run.results.every((r) => /^\d+(:\d+)*$/.test(r.path!))).toBe(true);
-    expect([run.design, run.preset, run.seed, run.config, run.overrides, run.worldArg]).toEqual([structPage, 'lsfmm-2020', 7, defaultConfig, {}, undefined]);
-    expect(run.knobs).toEqual(resolveKnobs(structPage, structPage.presets[1]!));
-  });
-
-  it('a holds or never verdict carries no finding and no path', () => {
-    const run = explore({ design: structPage, preset: 'mainline', properties: ['no-kernel-cpu-access'], runs: 300, seed: 1 });
-    expect(run.results).toEqual([{ property: 'no-kernel-cpu-access', kind: 'safety', verdict: 'holds', runs: 300 }]);
-    const never = explore({ design: vmaP2p, preset: 'rfc-2019', properties: ['odirect-to-bar'], runs: 300, seed: 1 });
-    expect(never.results).toEqual([{ property: 'odirect-to-bar', kind: 'capability', verdict: 'never', runs: 300 }]);
-  });
-
-  it('knob overrides and a config of its own', () => {
-    const run = explore({ design: structPage, preset: 'mainline', overrides: { gup_p2pdma_gate: 'off' }, properties: ['no-kernel-cpu-access'], runs: 500, seed: 3 });
-    expect(run.knobs.gup_p2pdma_gate).toBe('off');
-    expect(run.overrides).toEqual({ gup_p2pdma_gate: 'off' });
-    expect(run.results[0]!.verdict).toBe('violated');
-    const config: Config = { ...defaultConfig, importers: [defaultConfig.importers[0]!], routes: [['bus-addr']] };
-    const own = explore({ design: structPage, preset: 'mainline', config, worldArg: 'one-nvme.txt', properties: ['p2p-dma', 'rdma-mr-on-bar'], runs: 300, seed: 3 });
-    expect(own.config).toBe(config);
-    expect(own.worldArg).toBe('one-nvme.txt');
-    expect(own.results.map((r) => r.verdict)).toEqual(['never', 'sometimes']);
-  });
-
-  it('runs no longer than maxLength: too short for an unbind to be seen stuck', () => {
-    const short = explore({ design: structPage, preset: 'lsfmm-2020', properties: ['unbind-completes'], runs: 300, seed: 5, maxLength: 2 });
-    expect(short.results[0]!.verdict).toBe('holds');
-    for (const [kind, n] of short.coverage) {
-      expect(actionKinds).toContain(kind);
-      expect(n).toBeGreaterThan(0);
-    }
-    expect([...short.coverage.values()].reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(600);
-  });
-
-  it('counts the steps of every kind the search pass took', () => {
-    const run = explore({ design: vmaP2p, preset: 'rfc-2019', runs: 200, seed: 11 });
-    expect(run.coverage.get('proc_mmap')).toBeGreaterThan(100);
-    // a kind with nothing enabled is skipped, not counted: vma-p2p never has an I/O in flight
-    expect(run.coverage.has('dev_io_dma')).toBe(false);
-  });
-
-  it('reruns a finding from its seed and path, and names a path that is no run', () => {
-    const first = explore({ design: structPage, preset: 'bug-insert-leak', properties: ['no-leak'], runs: 1000, seed: 9 });
-    const again = explore({ design: structPage, preset: 'bug-insert-leak', properties: ['no-leak'], runs: 1000, seed: 9, path: first.results[0]!.path! });
-    expect(again.results[0]!.finding).toEqual(first.results[0]!.finding);
-    expect(again.coverage.size).toBe(0);
-    const bad = () => explore({ design: structPage, preset: 'bug-insert-leak', properties: ['no-leak'], runs: 1000, seed: 9, path: '999999:77:1' });
-    expect(bad).toThrow(PathError);
-    expect(bad).toThrow('the path 999999:77:1 names no run of the search that shows the property');
-  });
-
-  it('reports each run of the search pass, then each property it shrinks', () => {
-    const seen: ExploreProgress[] = [];
-    const run = explore({ design: structPage, preset: 'lsfmm-2020', properties: ['p2p-dma', 'no-leak', 'odirect-to-bar'], runs: 100, seed: 3, onProgress: (p) => seen.push(p) });
-    expect(seen.slice(0, 100)).toEqual(Array.from({ length: 100 }, (_, i) => ({ runs: i + 1, of: 100, shrinking: null })));
-    const found = run.results.filter((r) => r.finding).map((r) => r.property);
-    expect(found).toEqual(['odirect-to-bar', 'p2p-dma']);
-    expect(seen.slice(100)).toEqual(found.map((shrinking) => ({ runs: 100, of: 100, shrinking })));
-  });
-
-  it('an unknown preset is an error', () => {
-    expect(() => explore({ design: structPage, preset: 'rfc-2019', runs: 1, seed: 1 })).toThrow('unknown preset rfc-2019');
-  });
-
-  it('a path whose run does not show the property names no counterexample: PathError, not a verdict from one run', () => {
-    const replay = () => explore({ design: structPage, preset: 'mainline', properties: ['dma-to-live-allocation'], runs: 1000, seed: 9, path: '0' });
-    expect(replay).toThrow(PathError);
-  });
-});
-
-describe('the expected table and the matrix', () => {
-  /** One process, one allocation, no fault injection: small enough to search per test, too small for bug-insert-leak's leak. */
-  const tiny = { name: 'tiny', config: { ...defaultConfig, processes: 1, limits: { ...defaultConfig.limits, allocations: 1, faults: 0 } } };
-  const presetColumns = designs.flatMap((d) => d.presets.map((p) => `${d.id} ${p.name}`));
-
-  it('expectationOf looks a cell up; an unknown preset has none', () => {
-    expect(expectationOf('vma-p2p', 'as-posted', 'p2p-dma')?.verdict).toBe('never');
-    expect(expectationOf('struct-page', 'lsfmm-2020', 'no-kernel-cpu-access')?.verdict).toBe('violated');
-    expect(expectationOf('struct-page', 'rfc-2019', 'no-leak')).toBeUndefined();
-    for (const d of designs) expect(Object.keys(expected[d.id])).toEqual(d.presets.map((p) => p.name));
-  });
-
-  it('computeMatrix, complete: a column per preset with its states, a row per property, each cell beside its expectation', () => {
-    const m = computeMatrix(designs, { search: 'complete' }, tiny);
-    expect([m.how, m.world]).toEqual([{ search: 'complete' }, 'tiny']);
-    expect(m.columns.map((c) => `${c.design.id} ${c.preset}`)).toEqual(presetColumns);
-    m.columns.forEach((c) => {
-      const preset = c.design.presets.find((p) => p.name === c.preset)!;
-      expect(c.states, c.preset).toBe(checkExhaustive(c.design, tiny.config, resolveKnobs(c.design, preset), { symmetry: true }).states);
-      expect(c.seconds).toBeGreaterThan(0);
-    });
-    expect(m.rows.map((r) => [r.property, r.kind])).toEqual(catalogue.map((p) => [p.id, p.kind]));
-    const differing: string[] = [];
-    for (const r of m.rows)
-      r.cells.forEach((c, i) => {
-        const column = m.columns[i]!;
-        expect(c.expected).toBe(expectationOf(column.design.id, column.preset, r.property)?.verdict);
-        expect(c.finding !== undefined, `${column.preset} ${r.property}`).toBe(c.verdict === 'violated' || c.verdict === 'sometimes');
-        if (c.verdict !== c.expected) differing.push(`${column.preset} ${r.property} ${c.verdict}`);
-      });
-    // the leak needs a failed vm_insert_page(), which this world never injects
-    expect(differing).toEqual(['bug-insert-leak accounting-consistent holds', 'bug-insert-leak unbind-completes holds', 'bug-insert-leak no-leak holds']);
-    expect(matrixMet(m)).toBe(false);
-  });
-
-  it('computeMatrix, random: the cells of the runs made', () => {
-    const m = computeMatrix(designs, { search: 'random', runs: 30, seed: 42 }, { name: 'default', config: defaultConfig });
-    expect([m.how, m.world]).toEqual([{ search: 'random', runs: 30, seed: 42 }, 'default']);
-    expect(m.columns.map((c) => `${c.design.id} ${c.preset}`)).toEqual(presetColumns);
-    expect(m.columns.every((c) => c.states === undefined)).toBe(true);
-    // a random search only ever misses: holds for violated, never for sometimes
-    const cells = m.rows.flatMap((r) => r.cells);
-    const missed = cells.filter((c) => c.verdict !== c.expected);
-    for (const c of missed) expect([c.verdict, c.expected]).toBeOneOf([['holds', 'violated'], ['never', 'sometimes']]);
-    expect(cells.filter((c) => c.verdict === 'violated' || c.verdict === 'sometimes').length).toBeGreaterThan(0);
-    expect(matrixMet(m)).toBe(missed.length === 0);
-  });
-
-  it('computeMatrix reports each column, numbered, and the random search within it', () => {
-    const complete: string[] = [];
-    computeMatrix(designs, { search: 'complete' }, tiny, (p) => complete.push(`${p.index + 1}/${p.columns} ${p.column.design.id} ${p.column.preset} ${p.random === undefined}`));
-    expect(complete).toEqual(presetColumns.map((c, i) => `${i + 1}/${presetColumns.length} ${c} true`));
-    const random: string[] = [];
-    computeMatrix(designs, { search: 'random', runs: 2, seed: 42 }, tiny, (p) =>
-      random.push(`${p.index + 1}/${p.columns} ${p.column.preset} ${p.random ? (p.random.shrinking ?? `${p.random.runs}/${p.random.of}`) : '-'}`),
-    );
-    const names = designs.flatMap((d) => d.presets.map((p) => p.name));
-    expect(random.filter((l) => l.endsWith(' -'))).toEqual(names.map((c, i) => `${i + 1}/${names.length} ${c} -`));
-    expect(random.filter((l) => l.endsWith(' 2/2'))).toEqual(names.map((c, i) => `${i + 1}/${names.length} ${c} 2/2`));
-  });
-
-  it('matrixMet: every cell as expected, or with no expectation', () => {
-    const cell = (verdict: 'holds' | 'violated', exp?: 'holds' | 'violated') => ({ verdict, expected: exp });
-    const m = (cells: ReturnType<typeof cell>[]): Matrix => ({
-      how: { search: 'complete' },
-      world: 'default',
-      columns: [],
-      rows: [{ property: 'no-leak', kind: 'liveness', cells }],
-    });
-    expect(matrixMet(m([cell('holds', 'holds'), cell('violated')]))).toBe(true);
-    expect(matrixMet(m([cell('holds', 'holds'), cell('violated', 'holds')]))).toBe(false);
-  });
-});
 
 describe('checkExhaustive', () => {
   const cell = (designId: DesignId, presetName: string) => {
