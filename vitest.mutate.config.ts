@@ -20,6 +20,8 @@ export default defineConfig({
       'test/properties/arena.test.ts',
       'test/properties/backward.test.ts',
       'test/scenarios/scenarios.test.ts',
+      'test/scenarios/judge.test.ts',
+      'test/scenarios/format.test.ts',
     ],
     testTimeout: 60_000,
   },
