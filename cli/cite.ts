@@ -7,7 +7,7 @@ import { printScenario } from '../scenarios/format.js';
 import { citeColumns } from '../trace/cite.js';
 import { printTrace } from '../trace/print.js';
 import type { Ctx } from './context.js';
-import { readDocuments } from './documents.js';
+import { noTrace, readDocuments } from './documents.js';
 
 export function registerCite(program: Command, ctx: Ctx): void {
   program
@@ -16,7 +16,8 @@ export function registerCite(program: Command, ctx: Ctx): void {
     .argument('<file>', 'trace or scenario file, or - for standard input (mail quoting is fine)')
     .option('--columns', 'one column per actor group, like a race in a commit message (not parseable)')
     .action(async (file: string, flags: { columns?: boolean }) => {
-      const { documents } = await readDocuments(ctx, file);
+      const { name, documents } = await readDocuments(ctx, file);
+      if (documents.length === 0) return ctx.io.out(noTrace('cite', name));
       const texts = documents.map((d) =>
         d.kind === 'scenario' ? printScenario(d.parsed.scenario) : flags.columns ? citeColumns(d.parsed.trace) : printTrace(d.parsed.trace),
       );

@@ -8,7 +8,7 @@ import { allColumns, type Column, compare, compareJson, compareText } from '../t
 import type { Ctx } from './context.js';
 import { usage } from './errors.js';
 import { collect, designOption, presetOption, worldOption } from './options.js';
-import { readDocuments } from './documents.js';
+import { noTrace, readDocuments } from './documents.js';
 
 /** `--design D` (every preset of D) or `D/P`, in the order given, each column once. */
 function columnsOf(specs: readonly string[]): Column[] {
@@ -55,6 +55,7 @@ export function registerCompare(program: Command, ctx: Ctx): void {
           json: { kind: d.kind, line, scenario: d.kind === 'scenario' ? d.parsed.scenario.name : null, ...compareJson(config, actions, d.parsed.lines.steps, compared) },
         };
       });
-      ctx.io.out(flags.json ? JSON.stringify({ file: name, traces: entries.map((e) => e.json) }, null, 2) + '\n' : entries.map((e) => e.text).join('\n'));
+      if (flags.json) ctx.io.out(JSON.stringify({ file: name, traces: entries.map((e) => e.json) }, null, 2) + '\n');
+      else ctx.io.out(entries.length === 0 ? noTrace('compare', name) : entries.map((e) => e.text).join('\n'));
     });
 }

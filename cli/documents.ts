@@ -22,6 +22,9 @@ async function readText(ctx: Ctx, file: string): Promise<{ name: string; text: s
 /** check's or explore's own output: its first line names the design searched. */
 const searchOutput = (lines: readonly Line[]) => /^(?:Check (?:struct-page|vma-p2p|dma-buf)|(?:struct-page|vma-p2p|dma-buf) preset) /.test(lines.find((l) => l.text !== '')?.text ?? '');
 
+/** What replay, cite and compare say of a search's output with no trace in it. */
+export const noTrace = (command: string, name: string) => `${command} ${name}: no trace in it (the search found nothing violated or witnessed)\n`;
+
 /**
  * Every trace and scenario in `file`, parsed (a malformed one throws
  * TraceSyntaxError: `FILE:LINE: expected ...`, exit 2). check's and

@@ -14,7 +14,7 @@ import { printTrace } from '../trace/print.js';
 import { fill, outcomeOf, type Replay, replay, replayJson, replayText, retarget, whereOf } from '../trace/replay.js';
 import { UNKNOWN, type Trace } from '../trace/trace.js';
 import type { Ctx } from './context.js';
-import { readDocuments } from './documents.js';
+import { noTrace, readDocuments } from './documents.js';
 import { usage } from './errors.js';
 import { collect, designOption, knobOptions, presetOption, worldOption } from './options.js';
 
@@ -164,7 +164,7 @@ export function registerReplay(program: Command, ctx: Ctx): void {
       const reproduced = runs.every((r) => r.replay.reproduced);
       if (flags.fill) ctx.io.out(filled.join('\n'));
       else if (flags.json) ctx.io.out(JSON.stringify({ file: name, reproduced, traces: runs.map((r) => r.json) }, null, 2) + '\n');
-      else if (runs.length === 0) ctx.io.out(`replay ${name}: no trace in it (the search found nothing violated or witnessed)\n`);
+      else if (runs.length === 0) ctx.io.out(noTrace('replay', name));
       else ctx.io.out(runs.map((r) => replayText(r.replay, r.heading)).join('\n') + summary(runs));
       ctx.exit(reproduced ? 0 : 1);
     });

@@ -138,11 +138,13 @@ describe('p2pmodel replay', () => {
     expect((await cli(['replay', '-'], kcpu)).out).not.toContain('e0.pgmap_ref');
   });
 
-  it("check's output with no trace (nothing violated or witnessed): nothing to replay, exit 0", async () => {
+  it("check's output with no trace (nothing violated or witnessed): nothing to replay, cite or compare, exit 0", async () => {
     const check = await cli(['check', '--design', 'vma-p2p', '--preset', 'as-posted', '--depth', '3']);
     expect(check.out).not.toMatch(/^P2P /m);
-    const r = await cli(['replay', '-'], check.out);
-    expect([r.code, r.out]).toEqual([0, 'replay <stdin>: no trace in it (the search found nothing violated or witnessed)\n']);
+    for (const command of ['replay', 'cite', 'compare']) {
+      const r = await cli([command, '-'], check.out);
+      expect([r.code, r.out]).toEqual([0, `${command} <stdin>: no trace in it (the search found nothing violated or witnessed)\n`]);
+    }
     // prose without a trace is still bad input
     expect((await cli(['replay', '-'], 'Check this out.\n')).code).toBe(2);
   });
