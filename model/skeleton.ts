@@ -236,9 +236,10 @@ export function regMrGuard(s: State, a: Of<'proc_reg_mr'>): Ret | { readonly vma
   if (!importerExists(s, a.importer)) return '-EBADF';
   const imp = s.world.config.importers[a.importer]!;
   if (imp.kind !== 'rdma') return '-EINVAL';
+  // ib_uverbs_reg_mr(): ib_check_mr_access() refuses ODP on a device without it before any page is asked for
+  if (a.odp && !imp.odp) return '-EOPNOTSUPP';
   const vma = mappedVma(s, a.proc, a.vma);
   if (!vma) return '-EFAULT';
-  if (a.odp && !imp.odp) return '-EOPNOTSUPP'; // no IB_ODP_SUPPORT
   const slot = freeMr(s, a.proc);
   if (slot === NONE) return '-ENOMEM'; // RLIMIT_MEMLOCK before the pin / max_mr
   return { vma, slot };

@@ -259,6 +259,8 @@ describe('RDMA MRs', () => {
   it('ODP on a NIC without ODP is -EOPNOTSUPP; a NIC that is not RDMA -EINVAL', () => {
     const noOdp: Config = { ...defaultConfig, importers: defaultConfig.importers.map((i) => (i.kind === 'rdma' ? { ...i, odp: false } : i)) };
     expect(run([mmap(1), regMr()], 'mainline', {}, noOdp).ret).toBe('-EOPNOTSUPP');
+    // ib_check_mr_access() comes before any question of the range
+    expect(run([regMr()], 'mainline', {}, noOdp).ret).toBe('-EOPNOTSUPP');
     expect(run([mmap(1), regMr(0, { importer: 0, odp: false })]).ret).toBe('-EINVAL');
   });
   it('an ODP MR registers; before hmm_range_fault() took VM_MIXEDMAP its fault on a P2P page fails', () => {
