@@ -466,7 +466,8 @@ export class Reader {
       const value = opts.carries || opts.glues ? unfold(segments) : '';
       if (!cut && opts.carries && !opts.carries(value, text)) break;
       this.i = k + 1;
-      if (!cut && opts.glues?.(value, text)) segments[segments.length - 1] += text;
+      // a value ending in `\` is the printer's own cut, which unfold() joins
+      if (!cut && !value.endsWith('\\') && opts.glues?.(value, text)) segments[segments.length - 1] += text;
       else segments.push(text);
       length += text.length;
     }

@@ -143,6 +143,14 @@ describe('lines a mail client cut', () => {
     expect(parseTrace(cutPath).command).toBe(t.command);
   });
 
+  it('a URL too long for a line, cut by the printer with a backslash, reads back whole', () => {
+    const url = `https://lore.kernel.org/r/1589050310-19666-5-git-send-email-${'x'.repeat(30)}@amd.com`;
+    const long = printTrace({ ...t, links: [url] });
+    expect(long).toMatch(/\\\n {2}x+@amd\.com$/m);
+    expect(parseTrace(long).links).toEqual([url]);
+    expect(parseTrace(quote(long, '> ')).links).toEqual([url]);
+  });
+
   it('a sign-off right under the Reproduce: command or a URL Link: is not part of it', () => {
     const signed = `${printed.trimEnd()}\nThanks,\nBob\n`;
     expect(parseTraces(signed)[0]!.trace.command).toBe(t.command);
