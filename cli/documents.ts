@@ -1,6 +1,7 @@
 // The traces and scenarios of an input file (or stdin), parsed, for
 // replay, compare and cite.
 import { readFile } from 'node:fs/promises';
+import { designs } from '../model/designs.js';
 import { type ParsedScenario, parseScenarioAt } from '../scenarios/format.js';
 import { eachDocument, findDocument, type Line, type ParsedTrace, parseTraceAt, type ReadOptions, unmail } from '../trace/parse.js';
 import type { Ctx } from './context.js';
@@ -19,8 +20,9 @@ async function readText(ctx: Ctx, file: string): Promise<{ name: string; text: s
   }
 }
 
+const designIds = designs.map((d) => d.id).join('|');
 /** check's or explore's own output: its first line names the design searched. */
-const searchOutput = (lines: readonly Line[]) => /^(?:Check (?:struct-page|vma-p2p|dma-buf)|(?:struct-page|vma-p2p|dma-buf) preset) /.test(lines.find((l) => l.text !== '')?.text ?? '');
+const searchOutput = (lines: readonly Line[]) => new RegExp(`^(?:Check (?:${designIds})|(?:${designIds}) preset) `).test(lines.find((l) => l.text !== '')?.text ?? '');
 
 /** What replay, cite and compare say of a search's output with no trace in it. */
 export const noTrace = (command: string, name: string) => `${command} ${name}: no trace in it (the search found nothing violated or witnessed)\n`;
