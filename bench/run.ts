@@ -16,7 +16,7 @@ import { type CheckResult, checkExhaustive } from '../properties/exhaustive.js';
 import { expected } from '../properties/expected.js';
 import { defaultMaxLength, explore } from '../properties/explore.js';
 import { loadWorld } from '../worlds/load.js';
-import { stepsFloor } from './floor.js';
+import { searchParts } from './parts.js';
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -75,25 +75,43 @@ function completeSearches(world: string): SearchBench[] {
   );
 }
 
-interface FloorBench {
+interface PartsBench {
   design: string;
   preset: string;
   states: number;
-  /** The search's steps alone (bench/floor.ts), best of REPEATS. */
-  stepsSeconds: number;
-  /** The most states/s a search of this world can reach with these steps. */
-  ceilingStatesPerSecond: number;
+  /** Microseconds per state of each part (bench/parts.ts), best of REPEATS; `rest` is the search's time past them. */
+  enabled: number;
+  steps: number;
+  lookups: number;
+  forms: number;
+  rest: number;
+  search: number;
+  /** States/s the search would reach were every step free. */
+  withoutStepsStatesPerSecond: number;
 }
 
-/** The minimal world's searches against the floor under them: their steps alone. */
-function floors(searches: SearchBench[]): FloorBench[] {
+/** The minimal world's searches, part by part. */
+function parts(searches: SearchBench[]): PartsBench[] {
   const { config } = loadWorld('minimal');
   return designs.flatMap((design) =>
     design.presets.map((preset) => {
-      const f = stepsFloor(design, config, resolveKnobs(design, preset), REPEATS);
+      const p = searchParts(design, config, resolveKnobs(design, preset), REPEATS);
       const search = searches.find((x) => x.world === 'minimal' && x.design === design.id && x.preset === preset.name)!;
-      if (f.states !== search.states) throw new Error(`${design.id} ${preset.name}: the floor stored ${f.states} states, the search ${search.states}`);
-      return { design: design.id, preset: preset.name, states: f.states, stepsSeconds: f.seconds, ceilingStatesPerSecond: f.states / f.seconds };
+      if (p.states !== search.states) throw new Error(`${design.id} ${preset.name}: the parts stored ${p.states} states, the search ${search.states}`);
+      const us = (s: number) => (1e6 * s) / p.states;
+      const timed = p.enabled + p.steps + p.lookups + p.forms;
+      return {
+        design: design.id,
+        preset: preset.name,
+        states: p.states,
+        enabled: us(p.enabled),
+        steps: us(p.steps),
+        lookups: us(p.lookups),
+        forms: us(p.forms),
+        rest: us(Math.max(0, search.seconds - timed)),
+        search: us(search.seconds),
+        withoutStepsStatesPerSecond: p.states / (search.seconds - p.steps),
+      };
     }),
   );
 }
@@ -163,7 +181,7 @@ function randomCells(config: Config): CellBench[] {
 const t0 = performance.now();
 const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
 const searches = ['minimal', 'default', 'routes'].flatMap(completeSearches);
-const floorsOfMinimal = floors(searches);
+const partsOfMinimal = parts(searches);
 const defaultWorld = loadWorld('default').config;
 const steps = designs.map((d) => ({ design: d.id, stepsPerSecond: Math.round(stepsPerSecond(d, defaultWorld)) }));
 const cells = randomCells(defaultWorld);
@@ -171,7 +189,7 @@ const results = {
   date: new Date().toISOString(),
   machine,
   searches,
-  floors: floorsOfMinimal,
+  parts: partsOfMinimal,
   steps,
   cells,
   peakRssMiB: Math.round(resourceUsage().maxRSS / 1024),
@@ -192,11 +210,11 @@ const lines = [
       `${x.world.padEnd(8)} ${x.design.padEnd(12)} ${x.preset.padEnd(24)} ${pad(x.states, 8)} ${pad(x.transitions, 12)} ${pad(x.diameter, 4)} ${pad(x.seconds.toFixed(2), 5)} ${pad(Math.round(x.statesPerSecond), 9)} ${pad(Math.round(x.bytesPerState), 8)} ${pad(x.commandSeconds.toFixed(2), 10)}`,
   ),
   '',
-  `minimal world: the search against its steps alone (the floor), best of ${REPEATS}`,
-  'design       preset                    states  search s  steps s  steps %  ceiling states/s',
-  ...floorsOfMinimal.map((f) => {
-    const search = searches.find((x) => x.world === 'minimal' && x.design === f.design && x.preset === f.preset)!;
-    return `${f.design.padEnd(12)} ${f.preset.padEnd(24)} ${pad(f.states, 8)} ${pad(search.seconds.toFixed(3), 9)} ${pad(f.stepsSeconds.toFixed(3), 8)} ${pad(Math.round((100 * f.stepsSeconds) / search.seconds), 8)} ${pad(Math.round(f.ceilingStatesPerSecond), 17)}`;
+  `minimal world: microseconds per state by part of the search, best of ${REPEATS} (300k states/s is 3.33)`,
+  'design       preset                    states  enabled  steps  lookups  forms  rest  search  states/s steps free',
+  ...partsOfMinimal.map((p) => {
+    const us = (v: number, n: number) => pad(v.toFixed(2), n);
+    return `${p.design.padEnd(12)} ${p.preset.padEnd(24)} ${pad(p.states, 8)} ${us(p.enabled, 8)} ${us(p.steps, 6)} ${us(p.lookups, 8)} ${us(p.forms, 6)} ${us(p.rest, 5)} ${us(p.search, 7)} ${pad(Math.round(p.withoutStepsStatesPerSecond), 18)}`;
   }),
   '',
   'design        step()/s (default world)',

@@ -18,7 +18,8 @@ import { registerMatrix } from './matrix.js';
 /** The package's version, as package.json states it. */
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-function buildProgram(ctx: Ctx): Command {
+/** The command with every subcommand registered, its output going to `ctx`. */
+export function buildProgram(ctx: Ctx): Command {
   const program = new Command('p2pmodel')
     .description('Judge the struct-page, vma-p2p and dma-buf designs for P2P DMA to user-mapped PCI BAR memory')
     .version(version, '--version', 'print the version')

@@ -491,13 +491,12 @@ export const linkGoesOn = (value: string, next: string) =>
   value === '' || urlCut(value, next) || (/^commit \S+ \(/.test(value) && !value.endsWith(')')) || !/^(?:https?:\/\/\S+|commit \S+ \(.*\))$/.test(value);
 /** A `--path` mail cut at a colon. */
 const pathCut = (value: string) => value.endsWith(':');
+/** The CLI's options that take a value (a test holds this to the commands' own definitions). */
+export const valueOptions = ['design', 'preset', 'knob', 'world', 'depth', 'max-states', 'property', 'seed', 'path', 'runs', 'scenarios'] as const;
+const endsAwaitingValue = new RegExp(`(?:^|\\s)--(?:${valueOptions.join('|')})$`);
 /** A command still short of a subcommand or of an option's value, or carried on by an option or its cut `\`: else the line is a reply's. */
 const commandGoesOn = (value: string, next: string) =>
-  next.startsWith('--') ||
-  next === '\\' ||
-  pathCut(value) ||
-  !/^(?:npx )?p2pmodel \S/.test(value) ||
-  /(?:^|\s)--(?:design|preset|knob|world|depth|max-states|property|seed|path|runs)$/.test(value);
+  next.startsWith('--') || next === '\\' || pathCut(value) || !/^(?:npx )?p2pmodel \S/.test(value) || endsAwaitingValue.test(value);
 const trailerLabel = /^(?:Link|Reproduce):/;
 
 /** Every trace in `text`, in order; throws TraceSyntaxError naming the line. */

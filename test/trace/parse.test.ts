@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../model/vocabulary.js';
 import { loadWorld } from '../../worlds/load.js';
 import { parseScenario, parseScenarioAt } from '../../scenarios/format.js';
-import { parseTrace, parseTraces, TraceSyntaxError, unmail } from '../../trace/parse.js';
+import { buildProgram } from '../../cli/program.js';
+import { parseTrace, parseTraces, TraceSyntaxError, unmail, valueOptions } from '../../trace/parse.js';
 import { printTrace } from '../../trace/print.js';
 import { dropTrailers, foldS, quote } from './support.js';
 
@@ -149,6 +150,16 @@ describe('lines a mail client cut', () => {
     expect(long).toMatch(/\\\n {2}x+@amd\.com$/m);
     expect(parseTrace(long).links).toEqual([url]);
     expect(parseTrace(quote(long, '> ')).links).toEqual([url]);
+  });
+
+  it('a Reproduce: command cut after an option that takes a value carries on, for every such option of every command', () => {
+    const program = buildProgram({ io: { out: () => {}, err: () => {}, readStdin: async () => '', status: () => {} }, exit: () => {} });
+    const taking = program.commands.flatMap((c) => c.options.filter((o) => o.required || o.optional).map((o) => o.long!.slice(2)));
+    expect(new Set(valueOptions)).toEqual(new Set(taking));
+    for (const option of valueOptions) {
+      const cut = `${dropTrailers(printed).trimEnd()}\nReproduce: p2pmodel check --${option}\nx\n`;
+      expect(parseTraces(cut)[0]!.trace.command).toBe(`p2pmodel check --${option} x`);
+    }
   });
 
   it('a sign-off right under the Reproduce: command or a URL Link: is not part of it', () => {
