@@ -8,7 +8,8 @@
 // through p2pdma_folio_free(), fork copying PTEs (vma_needs_copy), SIGBUS
 // after zap (kernfs_vma_fault), GUP with/without FOLL_PCI_P2PDMA and
 // FOLL_LONGTERM (try_grab_page, is_valid_gup_args), O_DIRECT pins held to
-// bio_endio, DMA map type by route, the GUP-then-kmap kernel path, RDMA
+// bio_endio (or, before v6.0 over no route, requeued for ever: nvme_map_data()'s
+// BLK_STS_RESOURCE), DMA map type by route, the GUP-then-kmap kernel path, RDMA
 // MRs (ib_umem_get pinned; ib_umem_odp mirrored: hmm_range_fault() and,
 // since v6.17, hmm_dma_map_pfn() by route), unbind as zap + percpu_ref
 // kill + wait on pgmap->ref + release, and eviction as far as the design
@@ -25,8 +26,9 @@
 // and an MR's access flags: a writable FOLL_LONGTERM pin of this file
 // mapping (kernfs has page_mkwrite) fails -EFAULT in check_vma_flags()
 // before the P2PDMA checks; here every MR is refused as a read-only one
-// is, -EREMOTEIO; and mlx5's SNAPSHOT prefetch at ODP registration
-// (a03bfc37d59d): an ODP MR maps each page on the NIC's first DMA.
+// is, -EREMOTEIO; mlx5's SNAPSHOT prefetch at ODP registration
+// (a03bfc37d59d): an ODP MR maps each page on the NIC's first DMA; and an
+// exiting task's wait for its direct I/O: a bio outlives its process.
 // The world is finite (its limits bound VMAs, MRs, bios, allocations and
 // fault injections); a page freed under a holder marks the holder stale
 // instead of counting generations.

@@ -32,10 +32,10 @@ export const structPageKnobs: readonly KnobSpec[] = [
   },
   {
     name: 'dma_map_checks_route',
-    values: ['on', 'off'],
+    values: ['on', 'nvme-only'],
     default: 'on',
-    doc: 'DMA mapping classifies P2P pages (pci_p2pdma_map_type) and fails NOT_SUPPORTED: O_DIRECT -EINVAL (nvme, blk_rq_dma_map_iter_start), ibv_reg_mr -EREMOTEIO (dma_map_sgtable)',
-    cite: 'v6.0 "dma-direct: support PCI P2PDMA pages in dma-direct map_sg", "iommu/dma: support PCI P2PDMA pages in dma-iommu map_sg" (Logan Gunthorpe)',
+    doc: 'DMA mapping classifies P2P pages (pci_p2pdma_map_type) and fails NOT_SUPPORTED: O_DIRECT -EINVAL (nvme, blk_rq_dma_map_iter_start), ibv_reg_mr -EREMOTEIO (dma_map_sgtable); nvme-only: before v6.0 only nvme classified them (pci_p2pdma_map_sg_attrs()), mapping none over no route: nvme_map_data() returned BLK_STS_RESOURCE and blk-mq requeued the request for ever (no DMA, no completion, the task in D state); an MR\'s dma_map_sg() mapped the page over no route. Routes are classified as since v6.0 (719c98658058): before it, a pair never measured by pci_p2pdma_distance_many() failed on any route',
+    cite: 'v6.0 "dma-direct: support PCI P2PDMA pages in dma-direct map_sg", "iommu/dma: support PCI P2PDMA pages in dma-iommu map_sg" (Logan Gunthorpe); pre-v6.0 drivers/nvme/host/pci.c nvme_map_data(), block/blk-mq.c blk_mq_dispatch_rq_list()',
   },
   {
     name: 'mmap_takes_page_pgmap_ref',
@@ -69,9 +69,9 @@ export const structPagePresets: readonly PresetSpec[] = [
   },
   {
     name: 'lsfmm-2020',
-    doc: 'the 2020 starting point before the GUP opt-in it asked for: BAR pages for every GUP caller (ODP too: it faulted through get_user_pages_remote() until 36f30e486dce, v5.10), long-term pins allowed',
+    doc: 'the 2020 starting point before the GUP opt-in it asked for: BAR pages for every GUP caller (ODP too: it faulted through get_user_pages_remote() until 36f30e486dce, v5.10), long-term pins allowed; no kernel then mapped P2PDMA pages to user space (v6.2 did), so an exporter that does is assumed',
     cite: 'https://lore.kernel.org/r/20200207182457.GM23346@mellanox.com',
-    knobs: { gup_p2pdma_gate: 'off', longterm_p2pdma: 'allowed', dma_map_checks_route: 'off' },
+    knobs: { gup_p2pdma_gate: 'off', longterm_p2pdma: 'allowed', dma_map_checks_route: 'nvme-only' },
   },
   {
     name: 'bug-insert-leak',

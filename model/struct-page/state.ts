@@ -35,7 +35,7 @@ export function decodeKnobs(k: Knobs): SpKnobs {
     longtermAllowed: k.longterm_p2pdma === 'allowed',
     umemP2pdma: k.umem_p2pdma === 'on',
     odpP2pdma: k.odp_p2pdma === 'on',
-    mapChecksRoute: k.dma_map_checks_route !== 'off',
+    mapChecksRoute: k.dma_map_checks_route !== 'nvme-only',
     pagePgmapRef: k.mmap_takes_page_pgmap_ref !== 'off',
     insertFailPutsRef: k.insert_fail_puts_ref !== 'off',
     insertFailResetsCount: k.insert_fail_resets_count !== 'off',

@@ -305,16 +305,23 @@ function dmaTo(s: SpState, out: O, importer: number, path: 'odirect' | 'mr', exp
   return '0';
 }
 
+/** Before v6.0, nvme_map_data(): pci_p2pdma_map_sg_attrs() maps none over no route, BLK_STS_RESOURCE, and blk-mq requeues for ever. */
+const requeued = (s: SpState, importer: number, exporter: number) =>
+  !s.k.mapChecksRoute && routeOf(s.world.config, importer, exporter) === 'none';
+
 /** The NVMe queue transfers the bio's page: DMA to the bus address blk_rq_dma_map_iter_start() gave it. */
 function devIoDma(s: SpState, a: A<'dev_io_dma'>, out: O): Ret {
   const bio = importerBio(s, a.importer, a.io);
   if (!bio) return '-EBADF';
+  if (requeued(s, a.importer, bio.exporter)) return '-ENOMEM'; // blk_status_to_errno(BLK_STS_RESOURCE)
   return dmaTo(s, out, a.importer, 'odirect', bio.exporter, bio.page, bio.stale);
 }
 
 /** bio_endio() -> bio_release_pages(): the O_DIRECT pin is dropped. */
 function devIoComplete(s: SpState, a: A<'dev_io_complete'>, out: O): Ret {
-  if (!importerBio(s, a.importer, a.io)) return '-EBADF';
+  const inflight = importerBio(s, a.importer, a.io);
+  if (!inflight) return '-EBADF';
+  if (requeued(s, a.importer, inflight.exporter)) return '-ENOMEM';
   const d = out.draft(s);
   const bio = d.bio(a.io);
   const { exporter, page } = bio;

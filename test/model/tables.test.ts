@@ -38,14 +38,14 @@ describe('knobs and presets (the --knob and preset contract)', () => {
       ['longterm_p2pdma', ['refused', 'allowed'], 'refused'],
       ['umem_p2pdma', ['off', 'on'], 'off'],
       ['odp_p2pdma', ['off', 'on'], 'on'],
-      ['dma_map_checks_route', ['on', 'off'], 'on'],
+      ['dma_map_checks_route', ['on', 'nvme-only'], 'on'],
       ['mmap_takes_page_pgmap_ref', ['on', 'off'], 'on'],
       ['insert_fail_puts_ref', ['on', 'off'], 'on'],
       ['insert_fail_resets_count', ['on', 'off'], 'on'],
     ]);
     expect(d.presets.map((p) => [p.name, p.knobs])).toEqual([
       ['mainline', {}],
-      ['lsfmm-2020', { gup_p2pdma_gate: 'off', longterm_p2pdma: 'allowed', dma_map_checks_route: 'off' }],
+      ['lsfmm-2020', { gup_p2pdma_gate: 'off', longterm_p2pdma: 'allowed', dma_map_checks_route: 'nvme-only' }],
       ['bug-insert-leak', { insert_fail_puts_ref: 'off' }],
       ['bug-zone-device-refcount', { mmap_takes_page_pgmap_ref: 'off' }],
     ]);
@@ -525,6 +525,6 @@ describe('struct-page ODP MRs (odp_p2pdma=on)', () => {
     const noRoute: Config = { ...defaultConfig, routes: [['bus-addr'], ['bus-addr'], ['none'], ['none']] };
     const refused = run('struct-page', 'mainline', [mmap(), regMr(), mrDma()], odp, noRoute);
     expect([refused.ret, refused.events]).toEqual(['-EFAULT', []]);
-    expect(run('struct-page', 'mainline', [mmap(), regMr(), mrDma()], { ...odp, dma_map_checks_route: 'off' }, noRoute).events).toEqual([{ ...bar(0), route: 'none' }]);
+    expect(run('struct-page', 'mainline', [mmap(), regMr(), mrDma()], { ...odp, dma_map_checks_route: 'nvme-only' }, noRoute).events).toEqual([{ ...bar(0), route: 'none' }]);
   });
 });

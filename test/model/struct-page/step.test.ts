@@ -249,7 +249,17 @@ describe('RDMA MRs', () => {
   it("O_DIRECT over no route fails the queue's DMA map with -EINVAL (blk_rq_dma_map_iter_start)", () => {
     const noRoute: Config = { ...defaultConfig, routes: defaultConfig.routes.map((r, i) => (i === 0 ? ['none'] : r)) };
     expect(run([mmap(1), pread(0)], 'mainline', {}, noRoute).ret).toBe('-EINVAL');
-    expect(run([mmap(1), pread(0)], 'mainline', { dma_map_checks_route: 'off' }, noRoute).ret).toBe('io0');
+  });
+  it('before v6.0 O_DIRECT over no route is submitted, then requeued for ever: no DMA, no completion, the pin held (BLK_STS_RESOURCE)', () => {
+    const noRoute: Config = { ...defaultConfig, routes: defaultConfig.routes.map((r, i) => (i === 0 ? ['none'] : r)) };
+    const knobs = { dma_map_checks_route: 'nvme-only' };
+    expect(run([mmap(1), pread(0)], 'mainline', knobs, noRoute).ret).toBe('io0');
+    for (const device of [ioDma(0), ioComplete(0)]) {
+      const { ret, events } = run([mmap(1), pread(0), device], 'mainline', knobs, noRoute);
+      expect([ret, events]).toEqual(['-ENOMEM', []]);
+    }
+    const { state } = run([mmap(1), pread(0), ioDma(0), ioComplete(0), exit(0)], 'mainline', knobs, noRoute);
+    expect(decode(state)).toMatchObject({ e0: { page0: { refcount: 1 } }, io0: { importer: 'nvme0' } });
   });
   it('a pre-v6.0 DMA map lets the NIC DMA over no route', () => {
     const { ret, events } = run([mmap(1), regMr(0, { importer: NIC1, odp: false }), mrDma(0, 0, NIC1)], 'lsfmm-2020');
