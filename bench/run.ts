@@ -79,7 +79,7 @@ interface PartsBench {
   design: string;
   preset: string;
   states: number;
-  /** Microseconds per state of each part (bench/parts.ts), best of REPEATS; `rest` is the search's time past them. */
+  /** Microseconds per state of the search and each part (bench/parts.ts), best of REPEATS; `rest` is the search's time past them. */
   enabled: number;
   steps: number;
   lookups: number;
@@ -108,9 +108,9 @@ function parts(searches: SearchBench[]): PartsBench[] {
         steps: us(p.steps),
         lookups: us(p.lookups),
         forms: us(p.forms),
-        rest: us(Math.max(0, search.seconds - timed)),
-        search: us(search.seconds),
-        withoutStepsStatesPerSecond: p.states / (search.seconds - p.steps),
+        rest: us(Math.max(0, p.search - timed)),
+        search: us(p.search),
+        withoutStepsStatesPerSecond: p.states / (p.search - p.steps),
       };
     }),
   );
