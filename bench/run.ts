@@ -39,40 +39,42 @@ interface SearchBench {
 /** Runs per timing: this VM's speed varies by up to a third from run to run, so each figure is the best of these. */
 const REPEATS = 3;
 
-/** The least of `REPEATS` timings (seconds) that `f` returns. */
-const best = (f: () => number) => Math.min(...Array.from({ length: REPEATS }, f));
-
-/** The complete search of every preset in `world`, in process and as the command. */
-function completeSearches(world: string): SearchBench[] {
-  const { config } = loadWorld(world);
-  return designs.flatMap((design) =>
-    design.presets.map((preset) => {
-      let r!: CheckResult;
-      const searchSeconds = best(() => {
-        r = checkExhaustive(design, config, resolveKnobs(design, preset), { symmetry: true });
-        return r.seconds;
-      });
-      const commandSeconds = best(() => {
-        const t0 = performance.now();
-        // exit 1 is a verdict away from the default world's table, as other worlds give
-        const { status } = spawnSync(process.execPath, [bin, 'check', '--design', design.id, '--preset', preset.name, '--world', world], { stdio: 'ignore' });
-        if (status !== 0 && status !== 1) throw new Error(`p2pmodel check ${design.id} ${preset.name} --world ${world}: exit ${status}`);
-        return seconds(t0);
-      });
-      return {
-        world,
-        design: design.id,
-        preset: preset.name,
-        states: r.states,
-        transitions: r.transitions,
-        diameter: r.diameter,
-        seconds: searchSeconds,
-        statesPerSecond: r.states / searchSeconds,
-        bytesPerState: r.bytesPerState,
-        commandSeconds,
-      };
-    }),
-  );
+/** The complete search of every preset of every world, in process and as the command. */
+function completeSearches(worlds: readonly string[]): SearchBench[] {
+  const cells = worlds.flatMap((world) => {
+    const { config } = loadWorld(world);
+    return designs.flatMap((design) => design.presets.map((preset) => ({ world, config, design, preset })));
+  });
+  const searchSeconds = cells.map(() => Number.POSITIVE_INFINITY);
+  const commandSeconds = cells.map(() => Number.POSITIVE_INFINITY);
+  const results: CheckResult[] = [];
+  // each round times every cell once, so a slow spell of this VM costs one round of a cell, not all of them
+  for (let round = 0; round < REPEATS; round++)
+    cells.forEach(({ world, config, design, preset }, i) => {
+      const r = checkExhaustive(design, config, resolveKnobs(design, preset), { symmetry: true });
+      results[i] = r;
+      searchSeconds[i] = Math.min(searchSeconds[i]!, r.seconds);
+      const t0 = performance.now();
+      // exit 1 is a verdict away from the default world's table, as other worlds give
+      const { status } = spawnSync(process.execPath, [bin, 'check', '--design', design.id, '--preset', preset.name, '--world', world], { stdio: 'ignore' });
+      if (status !== 0 && status !== 1) throw new Error(`p2pmodel check ${design.id} ${preset.name} --world ${world}: exit ${status}`);
+      commandSeconds[i] = Math.min(commandSeconds[i]!, seconds(t0));
+    });
+  return cells.map(({ world, design, preset }, i) => {
+    const r = results[i]!;
+    return {
+      world,
+      design: design.id,
+      preset: preset.name,
+      states: r.states,
+      transitions: r.transitions,
+      diameter: r.diameter,
+      seconds: searchSeconds[i]!,
+      statesPerSecond: r.states / searchSeconds[i]!,
+      bytesPerState: r.bytesPerState,
+      commandSeconds: commandSeconds[i]!,
+    };
+  });
 }
 
 interface PartsBench {
@@ -180,7 +182,7 @@ function randomCells(config: Config): CellBench[] {
 
 const t0 = performance.now();
 const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
-const searches = ['minimal', 'default', 'routes'].flatMap(completeSearches);
+const searches = completeSearches(['minimal', 'default', 'routes']);
 const partsOfMinimal = parts(searches);
 const defaultWorld = loadWorld('default').config;
 const steps = designs.map((d) => ({ design: d.id, stepsPerSecond: Math.round(stepsPerSecond(d, defaultWorld)) }));
