@@ -95,12 +95,16 @@ export function searchParts(design: Design, config: Config, knobs: Knobs, repeat
     return (performance.now() - t0) / 1000;
   };
   // the search and its parts in turn, so that a drift of this VM's speed moves them alike
-  const best = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
+  const levels = [ENABLED, STEPS, LOOKUPS, FORMS];
+  const bestUpTo = levels.map(() => Number.POSITIVE_INFINITY);
+  let search = Number.POSITIVE_INFINITY;
   for (let r = 0; r < repeats; r++) {
-    best[0] = Math.min(best[0]!, checkExhaustive(design, config, knobs, { symmetry: true }).seconds);
-    for (const part of [ENABLED, STEPS, LOOKUPS, FORMS]) best[part + 1] = Math.min(best[part + 1]!, upTo(part));
+    search = Math.min(search, checkExhaustive(design, config, knobs, { symmetry: true }).seconds);
+    levels.forEach((level, k) => {
+      bestUpTo[k] = Math.min(bestUpTo[k]!, upTo(level));
+    });
   }
-  const [search, enabledS, stepsS, lookupsS, formsS] = best as [number, number, number, number, number];
+  const [enabledS, stepsS, lookupsS, formsS] = bestUpTo as [number, number, number, number];
   return {
     states: arena.count,
     search,
