@@ -66,6 +66,16 @@ function spec<K extends ActionKind>(s: CallSpec<K>): CallSpec<K> {
   return s;
 }
 
+/** The arguments mmap() and mmap_start() share. */
+const mmapArgs = (a: Of<'proc_mmap' | 'proc_mmap_start'>, n: Names) =>
+  `${n.exporter(a.exporter)}, ${a.pages}, ${a.shared ? 'MAP_SHARED' : 'MAP_PRIVATE'}, ${a.offset}`;
+
+function parseMmapArgs(args: readonly string[], n: Names) {
+  const [exporter, pages, flags, offset] = [n.exporterId(args[0] ?? ''), wholeNumber(args[1]), args[2], wholeNumber(args[3])];
+  if (args.length !== 4 || !all(exporter, pages, offset) || (flags !== 'MAP_SHARED' && flags !== 'MAP_PRIVATE')) return null;
+  return { exporter: exporter!, pages: pages!, shared: flags === 'MAP_SHARED', offset: offset! };
+}
+
 /** Every action kind's call, in vocabulary order. */
 export const calls: { readonly [K in ActionKind]: CallSpec<K> } = {
   proc_mmap: spec({
@@ -74,11 +84,34 @@ export const calls: { readonly [K in ActionKind]: CallSpec<K> } = {
     usage: 'mmap(EXPORTER, PAGES, MAP_SHARED|MAP_PRIVATE, OFFSET)',
     doc: "mmap(2) of the exporter: p2pmem_alloc_mmap(), the driver's f_op->mmap, vfio_pci_mmap(); OFFSET in pages",
     names: ['mmap'],
-    print: (a, n) => `mmap(${n.exporter(a.exporter)}, ${a.pages}, ${a.shared ? 'MAP_SHARED' : 'MAP_PRIVATE'}, ${a.offset})`,
+    print: (a, n) => `mmap(${mmapArgs(a, n)})`,
     parse: (_name, args, n, proc) => {
-      const [exporter, pages, flags, offset] = [n.exporterId(args[0] ?? ''), wholeNumber(args[1]), args[2], wholeNumber(args[3])];
-      if (args.length !== 4 || !all(exporter, pages, offset) || (flags !== 'MAP_SHARED' && flags !== 'MAP_PRIVATE')) return null;
-      return { kind: 'proc_mmap', proc, exporter: exporter!, pages: pages!, shared: flags === 'MAP_SHARED', offset: offset! };
+      const m = parseMmapArgs(args, n);
+      return m && { kind: 'proc_mmap', proc, ...m };
+    },
+  }),
+  proc_mmap_start: spec({
+    kind: 'proc_mmap_start',
+    actor: 'process',
+    usage: 'mmap_start(EXPORTER, PAGES, MAP_SHARED|MAP_PRIVATE, OFFSET)',
+    doc: "mmap(2) as far as the driver's ->mmap (p2pmem_alloc_mmap() has inserted the pages); the VMA is not yet in i_mmap (vma_link_file()), the task holds mmap_lock",
+    names: ['mmap_start'],
+    print: (a, n) => `mmap_start(${mmapArgs(a, n)})`,
+    parse: (_name, args, n, proc) => {
+      const m = parseMmapArgs(args, n);
+      return m && { kind: 'proc_mmap_start', proc, ...m };
+    },
+  }),
+  proc_mmap_link: spec({
+    kind: 'proc_mmap_link',
+    actor: 'process',
+    usage: 'mmap_link(VMA)',
+    doc: "the rest of mmap(2) after mmap_start: __mmap_new_vma() -> vma_link_file(), where unmap_mapping_range() finds the VMA from now on",
+    names: ['mmap_link'],
+    print: (a) => `mmap_link(vma${a.vma})`,
+    parse: (_name, args, _n, proc) => {
+      const vma = idOf('vma', args[0]);
+      return args.length === 1 && vma !== null ? { kind: 'proc_mmap_link', proc, vma } : null;
     },
   }),
   proc_munmap: spec({

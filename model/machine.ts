@@ -5,6 +5,7 @@
 // into the Design contract.
 import type { Design, DesignId, KnobSpec, Knobs, PresetSpec } from './design.js';
 import { NONE } from './packed.js';
+import { linkingVma, procAlive } from './skeleton.js';
 import { DRIVER_BOUND, DRIVER_UNBINDING, Layout, Out, type SlotClasses, type State } from './state.js';
 import { type Canonicalizer, canonicalizer, type SymmetryRefs } from './symmetry.js';
 import type { Action, ActionKind, Config, GhostView, Ret, Step } from './vocabulary.js';
@@ -35,6 +36,12 @@ export interface DesignSpec<S extends State, K> {
    * complete search skips them; a test holds the design to it.
    */
   inert(a: Action, knobs: K, config: Config): boolean;
+  /**
+   * Whether mmap_start is worth trying: only where ->mmap itself inserts
+   * PTEs does the window before vma_link_file() show (an rmap walk can
+   * miss them); a mapping filled by faults has none to miss.
+   */
+  readonly splitsMmap: boolean;
   /** Is evict (or, once evicting, evict_finish) of allocation slot `a` worth trying? */
   offerEvict(s: S, a: number): boolean;
   /** Is restore of allocation slot `a` worth trying (a design that moves objects back)? */
@@ -76,6 +83,7 @@ export class Machine<S extends State> {
     this.actions = this.world.actions;
     this.k = spec.decodeKnobs(knobs);
     this.canon = canonicalizer(this.layout, spec.symmetry);
+    // the search never offers a waiting task's calls (enabledInto), so its table skips handlerOf()'s guard
     this.handlerAt = this.actions.map((a) => spec.handlers[a.kind] as (s: S, a: Action, out: Out<S>) => Ret);
     this.inertAt = Uint8Array.from(this.actions, (a) => (spec.inert(a, this.k, config) ? 1 : 0));
     this.mrsOf = new Int32Array(this.world.procs);
@@ -97,9 +105,17 @@ export class Machine<S extends State> {
     return new Out(this.wrap(new Uint8Array(this.width), 0));
   }
 
+  /** The design's handler of `a`; a process's call waits on mmap_lock while it is between mmap_start and mmap_link. */
+  private handlerOf(a: Action): (s: S, a: Action, out: Out<S>) => Ret {
+    const handler = this.spec.handlers[a.kind] as (s: S, a: Action, out: Out<S>) => Ret;
+    if (!('proc' in a) || a.kind === 'proc_mmap_link') return handler;
+    const { proc } = a;
+    return (s, a, out) => (procAlive(s, proc) && linkingVma(s, proc) !== NONE ? '-EBUSY' : handler(s, a, out));
+  }
+
   /** Step `s` by `a` into `out`: the search's step, with no allocation of its own. */
   apply(s: S, a: Action, out: Out<S>): Ret {
-    return (this.spec.handlers[a.kind] as (s: S, a: Action, out: Out<S>) => Ret)(s, a, out);
+    return this.handlerOf(a)(s, a, out);
   }
 
   /** apply() of action `i` of the table. */
@@ -135,12 +151,19 @@ export class Machine<S extends State> {
     }
     for (let p = 0; p < w.procs; p++) {
       if (!s.proc(p).alive) continue;
+      // between mmap_start and mmap_link the task holds mmap_lock: its other calls wait
+      const linking = linkingVma(s, p);
+      if (linking !== NONE) {
+        into[n++] = w.links[p]![linking]!;
+        continue;
+      }
       let freeVma = false;
       for (let v = 0; v < w.vmas; v++) if (!s.vma(p, v).used) freeVma = true;
       let freeFd = false;
       for (let f = 0; f < fds; f++) if (!s.fd(p, f).used) freeFd = true;
       const regs = freeMr && mrsOf[p]! < w.config.limits.mrs;
       if (freeVma) n = pushAll(into, n, w.mmaps[p]!);
+      if (freeVma && this.spec.splitsMmap) n = pushAll(into, n, w.mmapStarts[p]!);
       if (freeFd && freeAlloc) n = pushAll(into, n, w.vfioExports[p]!);
       if (freeProc) into[n++] = w.forks[p]!;
       into[n++] = w.exits[p]!;
@@ -159,7 +182,7 @@ export class Machine<S extends State> {
     for (let m = 0; m < w.mrs; m++) {
       const mr = s.mr(m);
       if (!mr.live) continue;
-      into[n++] = w.deregs[m]![mr.proc]!;
+      if (linkingVma(s, mr.proc) === NONE) into[n++] = w.deregs[m]![mr.proc]!;
       n = pushAll(into, n, w.mrDmas[m]![mr.importer]!, mr.npages);
       if (mr.pending) into[n++] = w.acks[m]![mr.importer]!;
     }

@@ -14,12 +14,13 @@ export const routeOf = (config: Config, importer: number, exporter: number): Rou
 /**
  * The ghost view (docs/explanation.md §2): each exporter's driver, the
  * owner of each BAR page and the allocations being evicted. Obligations
- * are `pending` (in-flight I/O, owed fences) plus evictions and unbinds
- * under way.
+ * are `pending` (in-flight I/O, owed fences) plus mmaps not yet linked,
+ * evictions and unbinds under way.
  */
 export function ghostView(s: State, pending: number): GhostView {
   const { config } = s.world;
   let obligations = pending;
+  for (let p = 0; p < s.world.procs; p++) for (let v = 0; v < s.world.vmas; v++) if (s.vma(p, v).linking) obligations++;
   const exporters = config.exporters.map((ex, e) => {
     const driver = driverStates[s.exporter(e).driver]!;
     if (s.exporter(e).driver === DRIVER_UNBINDING) obligations++;

@@ -72,8 +72,10 @@ export interface VmaSlot {
   npages: number;
   /** CPU PTEs present; false after unmap_mapping_range()/zap_vma_ptes(). */
   ptes: boolean;
+  /** Made by mmap_start, not yet in the file's i_mmap (vma_link_file()): rmap walks miss it; its task holds mmap_lock. */
+  linking: boolean;
 }
-export const vmaFields: FieldSpec<VmaSlot> = { used: 'bool', exporter: 'u8', alloc: 'ref', npages: 'u8', ptes: 'bool' };
+export const vmaFields: FieldSpec<VmaSlot> = { used: 'bool', exporter: 'u8', alloc: 'ref', npages: 'u8', ptes: 'bool', linking: 'bool' };
 
 /** struct ib_mr with its ib_umem (pinned) or ib_umem_odp (an mmu_interval_notifier on the range). */
 export interface MrSlot {

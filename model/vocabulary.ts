@@ -133,6 +133,21 @@ export type Action =
       readonly shared: boolean;
       readonly offset: number;
     }
+  /**
+   * mmap(2) as far as the driver's ->mmap: its PTEs are in (p2pmem_alloc_mmap()), but
+   * __mmap_new_vma() has not yet called vma_link_file(), so unmap_mapping_range() cannot find
+   * the VMA; the task holds mmap_lock until it links.
+   */
+  | {
+      readonly kind: 'proc_mmap_start';
+      readonly proc: ProcId;
+      readonly exporter: ExporterId;
+      readonly pages: number;
+      readonly shared: boolean;
+      readonly offset: number;
+    }
+  /** The rest of that mmap(2): vma_link_file() puts the VMA in the file's i_mmap; mmap_lock is released. */
+  | { readonly kind: 'proc_mmap_link'; readonly proc: ProcId; readonly vma: VmaId }
   /** munmap(2): unmap_region() -> mmu_notifier_invalidate_range_start, zap. */
   | { readonly kind: 'proc_munmap'; readonly proc: ProcId; readonly vma: VmaId }
   /** fork(2): dup_mmap() -> copy_page_range() when vma_needs_copy(). */
@@ -202,6 +217,8 @@ export type ActionKind = Action['kind'];
 
 export const actionKinds: readonly ActionKind[] = [
   'proc_mmap',
+  'proc_mmap_start',
+  'proc_mmap_link',
   'proc_munmap',
   'proc_fork',
   'proc_exit',

@@ -26,6 +26,10 @@ export class World {
 
   /** Per process: every mmap() the search tries. */
   readonly mmaps: readonly Group[];
+  /** Per process: the same mmaps, stopped before vma_link_file() (mmap_start). */
+  readonly mmapStarts: readonly Group[];
+  /** Per process and VMA slot: mmap_link of it. */
+  readonly links: readonly Group[];
   readonly forks: Group;
   readonly exits: Group;
   /** Per process and VMA slot: munmap, PRIME export, touch and process_vm_readv of it. */
@@ -82,6 +86,10 @@ export class World {
         add({ kind: 'proc_mmap', proc, exporter, pages: 1, shared: true, offset: 1 }),
       ]),
     );
+    this.mmapStarts = procs.map((proc) =>
+      this.mmaps[proc]!.map((i) => add({ ...(actions[i] as Extract<Action, { kind: 'proc_mmap' }>), kind: 'proc_mmap_start' })),
+    );
+    this.links = procs.map((proc) => range(this.vmas).map((vma) => add({ kind: 'proc_mmap_link', proc, vma })));
     this.forks = procs.map((proc) => add({ kind: 'proc_fork', proc }));
     this.exits = procs.map((proc) => add({ kind: 'proc_exit', proc }));
     this.onVma = procs.map((proc) =>

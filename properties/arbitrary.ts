@@ -20,6 +20,8 @@ export interface Pick {
  */
 const weights: Readonly<Record<ActionKind, number>> = {
   proc_mmap: 4,
+  proc_mmap_start: 1,
+  proc_mmap_link: 6,
   proc_munmap: 1,
   proc_fork: 1,
   proc_exit: 1,

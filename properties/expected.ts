@@ -23,8 +23,8 @@ const mainline: Readonly<Record<PropertyId, Expectation>> = {
   'no-kernel-cpu-access': holds('GUP without FOLL_PCI_P2PDMA gets -EREMOTEIO, so kmap never sees a BAR page'),
   'route-supported': holds('pci_p2pdma_map_type() NOT_SUPPORTED fails the DMA map: O_DIRECT -EINVAL, ibv_reg_mr -EREMOTEIO, an ODP fault -EFAULT'),
   'accounting-consistent': holds('every page ref and pgmap ref taken is dropped on the paths that undo it'),
-  'unbind-completes': holds('FOLL_LONGTERM P2PDMA pins are refused; the only pins are bios, which complete'),
-  'evict-completes': holds('after zapping, only short-term bio pins remain, and they complete'),
+  'unbind-completes': violated('p2pmem_alloc_mmap() inserts the pages inside ->mmap, but mmap() links the VMA into i_mmap (vma_link_file()) only after it: an unbind in between zaps nothing there, and memunmap_pages() waits on those PTE refs'),
+  'evict-completes': violated('the same window: unmap_mapping_range() of the allocation misses a VMA not yet linked, whose PTEs keep the pages'),
   'no-leak': holds('exit unmaps and deregisters; completed bios unpin; every free puts its pgmap ref'),
   'odirect-to-bar': sometimes('a queue with blk_queue_pci_p2pdma() pins with FOLL_PCI_P2PDMA'),
   'rdma-mr-on-bar': sometimes('an ODP MR faults BAR pages (hmm_dma_map_pfn, v6.17); a pinned one gets -EREMOTEIO from ib_umem_get()'),
@@ -80,6 +80,7 @@ export const expected: Readonly<Record<DesignId, Table>> = {
       ...mainline,
       'dma-to-bound-exporter': violated('unbind finishes with an O_DIRECT pin in flight; the NVMe then DMAs'),
       'accounting-consistent': violated('mapped pages hold no pgmap ref, so pgmap_ref != base + allocated'),
+      'unbind-completes': holds('memunmap_pages() waits on no page ref, so even PTEs unbind missed do not hold it'),
     },
   },
   'vma-p2p': {

@@ -18,6 +18,7 @@ import type { LivenessGoal } from './catalogue.js';
 
 /** Kernel and device steps that discharge an obligation: what a liveness goal may wait for. */
 export const progressKinds: ReadonlySet<ActionKind> = new Set([
+  'proc_mmap_link',
   'dev_io_complete',
   'importer_ack_invalidate',
   'exporter_evict_finish',
@@ -84,10 +85,11 @@ export function evictStuck<S extends State>(design: Design<S>, state: S, drained
   return { detail: `eviction of a${alloc} waits on user space: ${held(design, end)}`, tail, state: end };
 }
 
-/** Every process exits, then the drain: is everything back? */
+/** The drain (an mmap in flight must link before its task can exit), every process exits, the drain again: is everything back? */
 export function leftBehind<S extends State>(design: Design<S>, state: S): Stuck<S> | null {
+  const first = drain(design, state);
   const exits: TraceStep[] = [];
-  let s = state;
+  let s = first.state;
   for (const action of design.enabled(s).filter((a) => a.kind === 'proc_exit')) {
     const r = design.step(s, action);
     exits.push({ action, ret: r.ret });
@@ -96,7 +98,7 @@ export function leftBehind<S extends State>(design: Design<S>, state: S): Stuck<
   const { state: end, steps } = drain(design, s);
   const left = design.held(end);
   if (left.length === 0) return null;
-  return { detail: `after exit and drain: ${left.join('; ')}`, tail: [...exits, ...steps], state: end };
+  return { detail: `after exit and drain: ${left.join('; ')}`, tail: [...first.steps, ...exits, ...steps], state: end };
 }
 
 /** The check of one liveness goal on `state`; unbind and eviction share `drained`. */

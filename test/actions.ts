@@ -18,6 +18,9 @@ export const mmap = (pages = 1, more: Partial<Of<'proc_mmap'>> = {}): Of<'proc_m
   offset: 0,
   ...more,
 });
+/** mmap() stopped before vma_link_file(), as mmap() defaults. */
+export const mmapStart = (pages = 1, more: Partial<Of<'proc_mmap_start'>> = {}): Of<'proc_mmap_start'> => ({ ...mmap(pages), ...more, kind: 'proc_mmap_start' });
+export const mmapLink = (vma = 0, proc = 0): Of<'proc_mmap_link'> => ({ kind: 'proc_mmap_link', proc, vma });
 export const munmap = (vma = 0, proc = 0): Of<'proc_munmap'> => ({ kind: 'proc_munmap', proc, vma });
 export const fork = (proc = 0): Of<'proc_fork'> => ({ kind: 'proc_fork', proc });
 export const exit = (proc = 0): Of<'proc_exit'> => ({ kind: 'proc_exit', proc });

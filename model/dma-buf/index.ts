@@ -275,6 +275,8 @@ export const dmaBuf: Design<DbState> = makeDesign({
   handlers,
   inert,
   // a GPU evicts what is in VRAM and unpinned (TTM keeps pinned objects off its LRU); a VFIO buffer is only finished, once a revoke waits on it
+  // VFIO and TTM fill a mapping by faults: ->mmap inserts nothing an unlinked VMA could hide
+  splitsMmap: false,
   offerEvict: (s, a) => s.alloc(a).evicting || (s.k.vram && s.alloc(a).placement === IN_VRAM && s.alloc(a).pins === 0),
   // a VFIO config write that changes something, and none while a revoke drains
   offerMemory: (s, e) => {

@@ -5,7 +5,6 @@ import type { Handlers } from '../machine.js';
 import { clearBytes, NONE } from '../packed.js';
 import { routeOf } from '../shared.js';
 import {
-  type Effects,
   allocArgument,
   exporterAlloc,
   exporterExists,
@@ -15,19 +14,22 @@ import {
   freeVma,
   gupOnPfnmap,
   importerExists,
-  inRange,
   importerMr,
   injectInsertFail,
+  inRange,
   mappedVma,
   procAlive,
   procDeregMr,
   procExit,
   procFork,
+  procMmapLink,
+  procMmapStart,
   procMunmap,
   refuseWith,
   regMrGuard,
   takeInjection,
   touchGuard,
+  type Effects,
 } from '../skeleton.js';
 import { DRIVER_BOUND, DRIVER_UNBINDING, DRIVER_UNBOUND, FdSlot, type Out } from '../state.js';
 import type { Action, Errno, Ret } from '../vocabulary.js';
@@ -703,6 +705,8 @@ function injectFail(s: DbState, a: A<'inject_insert_fail'>, out: O): Ret {
 
 export const handlers: Handlers<DbState> = {
   proc_mmap: procMmap,
+  proc_mmap_start: procMmapStart(procMmap),
+  proc_mmap_link: procMmapLink,
   proc_munmap: procMunmap(effects),
   proc_fork: procFork(effects),
   proc_exit: procExit(effects),

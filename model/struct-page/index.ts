@@ -4,7 +4,8 @@
 // rides on page refcounts and pgmap->ref. This is mainline since v6.2.
 //
 // Models: p2pmem_alloc_mmap() (checks in kernel order, per-page
-// vm_insert_page and pgmap ref, the failure path), munmap/exit freeing
+// vm_insert_page and pgmap ref, the failure path; mmap also split before
+// vma_link_file(), a window unmap_mapping_range() misses), munmap/exit freeing
 // through p2pdma_folio_free(), fork copying PTEs (vma_needs_copy), SIGBUS
 // after zap (kernfs_vma_fault), GUP with/without FOLL_PCI_P2PDMA and
 // FOLL_LONGTERM (try_grab_page, is_valid_gup_args), O_DIRECT pins held to
@@ -213,6 +214,8 @@ export const structPage: Design<SpState> = makeDesign({
   inert,
   offerRestore: () => false,
   offerMemory: () => 0,
+  // p2pmem_alloc_mmap() inserts every page inside ->mmap
+  splitsMmap: true,
   offerEvict: () => true,
   view(s) {
     let inflight = 0;

@@ -4,7 +4,6 @@
 import type { Handlers } from '../machine.js';
 import { clearBytes, NONE } from '../packed.js';
 import {
-  type Effects,
   exporterAlloc,
   exporterExists,
   firstFit,
@@ -20,11 +19,14 @@ import {
   procDeregMr,
   procExit,
   procFork,
+  procMmapLink,
+  procMmapStart,
   procMunmap,
   refuseWith,
   regMrGuard,
   takeInjection,
   touchGuard,
+  type Effects,
   withoutDmaBuf,
 } from '../skeleton.js';
 import { DRIVER_BOUND, DRIVER_UNBINDING, DRIVER_UNBOUND, type Out } from '../state.js';
@@ -109,12 +111,12 @@ function zapVma(d: SpState, out: O, p: number, v: number): void {
   }
 }
 
-/** Zap every VMA of every process that `match` picks. */
+/** unmap_mapping_range(): zap every VMA in the file's i_mmap that `match` picks; one not yet linked (mmap_start) is missed. */
 function zapWhere(d: SpState, out: O, match: (vma: SpVma) => boolean): void {
   for (let p = 0; p < d.world.procs; p++)
     for (let v = 0; v < d.world.vmas; v++) {
       const vma = d.vma(p, v);
-      if (vma.used && match(vma)) zapVma(d, out, p, v);
+      if (vma.used && !vma.linking && match(vma)) zapVma(d, out, p, v);
     }
 }
 
@@ -410,6 +412,8 @@ function exporterUnbindFinish(s: SpState, a: A<'exporter_unbind_finish'>, out: O
 
 export const handlers: Handlers<SpState> = {
   proc_mmap: procMmap,
+  proc_mmap_start: procMmapStart(procMmap),
+  proc_mmap_link: procMmapLink,
   proc_munmap: procMunmap(effects),
   proc_fork: procFork(effects),
   proc_exit: procExit(effects),

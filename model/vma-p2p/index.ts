@@ -188,6 +188,8 @@ export const vmaP2p: Design<VpState> = makeDesign({
   // eviction moves an object out of the BAR; once evicting, its finish is offered
   offerRestore: () => false,
   offerMemory: () => 0,
+  // the GPU driver fills a mapping by faults: ->mmap inserts nothing an unlinked VMA could hide
+  splitsMmap: false,
   offerEvict: (s, a) => s.alloc(a).evicting || s.alloc(a).placement === IN_BAR,
   view(s) {
     let owed = 0;

@@ -5,7 +5,6 @@ import type { Handlers } from '../machine.js';
 import { clearBytes, NONE } from '../packed.js';
 import { routeOf } from '../shared.js';
 import {
-  type Effects,
   allocArgument,
   exporterAlloc,
   exporterExists,
@@ -19,11 +18,14 @@ import {
   procDeregMr,
   procExit,
   procFork,
+  procMmapLink,
+  procMmapStart,
   procMunmap,
   refuseWith,
   regMrGuard,
   takeInjection,
   touchGuard,
+  type Effects,
   withoutDmaBuf,
 } from '../skeleton.js';
 import { DRIVER_BOUND, DRIVER_UNBINDING, DRIVER_UNBOUND, type Out } from '../state.js';
@@ -417,6 +419,8 @@ function exporterUnbindFinish(s: VpState, a: A<'exporter_unbind_finish'>, out: O
 
 export const handlers: Handlers<VpState> = {
   proc_mmap: procMmap,
+  proc_mmap_start: procMmapStart(procMmap),
+  proc_mmap_link: procMmapLink,
   proc_munmap: procMunmap(effects),
   proc_fork: procFork(effects),
   proc_exit: procExit(effects),

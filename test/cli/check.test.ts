@@ -114,6 +114,8 @@ describe('p2pmodel check with a bound: incomplete, never a bare holds', () => {
     const verdicts = Object.fromEntries(json.results.map((r: { property: string; verdict: string | null }) => [r.property, r.verdict]));
     expect(verdicts).toEqual({
       ...Object.fromEntries(catalogue.map((p) => [p.id, null])),
+      'unbind-completes': 'violated',
+      'evict-completes': 'violated',
       'odirect-to-bar': 'sometimes',
       'rdma-mr-on-bar': 'sometimes',
       'p2p-dma': 'sometimes',

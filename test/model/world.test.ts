@@ -20,6 +20,8 @@ function at<K extends Action['kind']>(w: World, group: readonly number[], kind: 
 /** Every group of the world, flattened to indices. */
 const groups = (w: World): number[] => [
   ...w.mmaps.flat(),
+  ...w.mmapStarts.flat(),
+  ...w.links.flat(),
   ...w.forks,
   ...w.exits,
   ...w.onVma.flat(2),
@@ -75,13 +77,16 @@ describe.each([
     expect(groups(w).sort((a, b) => a - b)).toEqual(range(w.actions.length));
   });
 
-  it('per process: its mmaps of every exporter (each length, MAP_PRIVATE, an offset), its fork and its exit', () => {
+  it('per process: its mmaps of every exporter (each length, MAP_PRIVATE, an offset), the same stopped before linking, a link per VMA slot, its fork and its exit', () => {
     for (const p of range(w.procs)) {
       const mmaps = at(w, w.mmaps[p]!, 'proc_mmap');
       expect(mmaps.every((a) => a.proc === p)).toBe(true);
       expect(mmaps.map((a) => `e${a.exporter} ${a.pages} ${a.shared} ${a.offset}`)).toEqual(
         config.exporters.flatMap((ex, e) => [...range(ex.pages).map((i) => `e${e} ${i + 1} true 0`), `e${e} 1 false 0`, `e${e} 1 true 1`]),
       );
+      const starts = at(w, w.mmapStarts[p]!, 'proc_mmap_start');
+      expect(starts.map(({ kind: _, ...rest }) => rest)).toEqual(mmaps.map(({ kind: _, ...rest }) => rest));
+      expect(at(w, w.links[p]!, 'proc_mmap_link').map((a) => [a.proc, a.vma])).toEqual(range(w.vmas).map((v) => [p, v]));
       expect(at(w, [w.forks[p]!], 'proc_fork')[0]!.proc).toBe(p);
       expect(at(w, [w.exits[p]!], 'proc_exit')[0]!.proc).toBe(p);
     }

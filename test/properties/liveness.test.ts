@@ -10,7 +10,7 @@ import { type Action, defaultConfig, type TraceStep } from '../../model/vocabula
 import { findProperty, type Property, type PropertyId } from '../../properties/catalogue.js';
 import { evaluate, fromList } from '../../properties/evaluate.js';
 import { drain, drainOnce, evictStuck, goalStuck, leftBehind, unbindStuck } from '../../properties/liveness.js';
-import { evict, fork, injectInsertFail, kernelCopy, mmap, mrDma, munmap, pread, regMr, unbind } from '../actions.js';
+import { evict, fork, injectInsertFail, kernelCopy, mmap, mmapStart, mrDma, munmap, pread, regMr, unbind } from '../actions.js';
 
 /** The state `actions` reach; `preset` may carry knobs on top: `rfc-2019 revoke_fence=deferred`. */
 function at(designId: string, preset: string, actions: readonly Action[]) {
@@ -102,10 +102,16 @@ describe('unbindStuck, evictStuck, leftBehind', () => {
     }
   });
 
-  it('leftBehind exits every live process, then drains', () => {
+  it('leftBehind drains, exits every live process, then drains again', () => {
     // p1's copy of vma0 is unmapped first: one VMA per process in the default world
     const { design, state } = at('struct-page', 'bug-insert-leak', [mmap(), fork(), pread(), injectInsertFail(), munmap(0, 1), mmap(1, { proc: 1 })]);
-    expect(shown(leftBehind(design, state)!.tail)).toEqual(['p0: exit() -> 0', 'p1: exit() -> 0', 'nvme0: complete(io0) -> 0']);
+    expect(shown(leftBehind(design, state)!.tail)).toEqual(['nvme0: complete(io0) -> 0', 'p0: exit() -> 0', 'p1: exit() -> 0']);
+  });
+
+  it('leftBehind lets an mmap in flight link first: its task cannot exit before', () => {
+    const { design, state } = at('struct-page', 'mainline', [mmapStart()]);
+    expect(leftBehind(design, state)).toBeNull();
+    expect(design.step(state, { kind: 'proc_exit', proc: 0 }).ret).toBe('-EBUSY');
   });
 });
 

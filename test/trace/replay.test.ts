@@ -143,6 +143,8 @@ describe('step layout', () => {
     const big = 9999;
     const all: Action[] = [
       { kind: 'proc_mmap', proc: big, exporter: 0, pages: big, shared: false, offset: big },
+      { kind: 'proc_mmap_start', proc: big, exporter: 0, pages: big, shared: false, offset: big },
+      { kind: 'proc_mmap_link', proc: big, vma: big },
       { kind: 'proc_munmap', proc: big, vma: big },
       { kind: 'proc_fork', proc: big },
       { kind: 'proc_exit', proc: big },

@@ -18,6 +18,8 @@ import {
   ioDma,
   kernelCopy,
   mmap,
+  mmapLink,
+  mmapStart,
   mrDma,
   munmap,
   pread,
@@ -410,3 +412,27 @@ describe('eviction (revoke as far as p2pdma allows)', () => {
     expect(bytesOf(r.state)).toEqual(bytesOf(r.before));
   });
 });
+
+describe('mmap before vma_link_file(): a window unmap_mapping_range() cannot see', () => {
+  it('mmap_start inserts the pages; an unbind then zaps nothing, and once linked the PTEs keep memunmap_pages() waiting', () => {
+    const started = run([mmapStart(1)]);
+    expect(started.ret).toBe('vma0');
+    expect(decode(started.state)).toMatchObject({ e0: { page0: page(1, 'a0') } });
+    const { ret, state } = run([mmapStart(1), unbind(), mmapLink(), unbindFinish()]);
+    expect(ret).toBe('-EBUSY');
+    expect(decode(state)).toMatchObject({ e0: { page0: page(1, 'a0') } });
+    // linked first, the same unbind zaps the PTEs and finishes
+    expect(run([mmapStart(1), mmapLink(), unbind(), unbindFinish()]).ret).toBe('0');
+  });
+  it('an eviction misses it the same way', () => {
+    expect(run([mmapStart(1), evict(), mmapLink(), evictFinish()]).ret).toBe('-EBUSY');
+    expect(run([mmapStart(1), mmapLink(), evict(), evictFinish()]).ret).toBe('0');
+  });
+  it('until it links, the task holds mmap_lock: its other calls wait (-EBUSY) and only the link is offered', () => {
+    const { state } = run([mmapStart(1)]);
+    for (const a of [exit(0), munmap(0), touch(0), pread(0), fork(0)]) expect(structPage.step(state, a).ret, a.kind).toBe('-EBUSY');
+    expect(structPage.enabled(state).filter((a) => 'proc' in a && a.proc === 0)).toEqual([mmapLink()]);
+    expect(run([mmapLink()]).ret).toBe('-EBADF');
+  });
+});
+
