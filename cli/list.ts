@@ -78,7 +78,7 @@ export function callsText(): string {
     lines.push('', c.usage, ...fold('  actor:', actors[c.actor], { indent: 4 }), ...fold('  kernel:', c.doc, { indent: 4 }));
     for (const d of designs) {
       const words = seen[d.id]?.[kind] ?? [];
-      lines.push(...foldUnits(`  ${d.id}:`, words.length > 0 ? words : ['(never offered in the default world)'], { indent: 4 }));
+      lines.push(...foldUnits(`  ${d.id}:`, words.length > 0 ? words : ['(not reached by the search of the default world)'], { indent: 4 }));
     }
   }
   return lines.join('\n') + '\n';

@@ -5,7 +5,7 @@
 // into the Design contract.
 import type { Design, DesignId, KnobSpec, Knobs, PresetSpec } from './design.js';
 import { NONE } from './packed.js';
-import { linkingVma, procAlive } from './skeleton.js';
+import { inRange, procMmapLink, procMmapStart } from './skeleton.js';
 import { DRIVER_BOUND, DRIVER_UNBINDING, Layout, Out, type SlotClasses, type State } from './state.js';
 import { type Canonicalizer, canonicalizer, type SymmetryRefs } from './symmetry.js';
 import type { Action, ActionKind, Config, GhostView, Ret, Step } from './vocabulary.js';
@@ -15,6 +15,9 @@ type Of<K extends ActionKind> = Extract<Action, { kind: K }>;
 
 /** One handler per action kind: the mapped type makes a forgotten kind a compile error. */
 export type Handlers<S extends State> = { readonly [K in ActionKind]: (s: S, a: Of<K>, out: Out<S>) => Ret };
+
+/** What a design writes: every kind but the halves of a split mmap, which Machine builds from its mmap. */
+export type DesignHandlers<S extends State> = Omit<Handlers<S>, 'proc_mmap_start' | 'proc_mmap_link'>;
 
 /** What a design supplies; makeDesign() builds the rest. */
 export interface DesignSpec<S extends State, K> {
@@ -29,7 +32,7 @@ export interface DesignSpec<S extends State, K> {
   wrap(m: Machine<S>, b: Uint8Array, o: number): S;
   /** Fill a zeroed state with the design's initial values (p0 alive is done already). */
   init(s: S): void;
-  readonly handlers: Handlers<S>;
+  readonly handlers: DesignHandlers<S>;
   /**
    * Actions that in this design never change the state nor emit an event
    * a property reads, whatever the state (a refusal it always gives). The
@@ -65,12 +68,16 @@ export class Machine<S extends State> {
   /** The design's decoded knobs. */
   readonly k: unknown;
   private readonly canon: Canonicalizer;
+  /** The design's handlers with the split mmap's. */
+  private readonly handlers: Handlers<S>;
   /** The handler of each action of the table, looked up once. */
   private readonly handlerAt: readonly ((s: S, a: Action, out: Out<S>) => Ret)[];
   /** 1 for each action of the table that is inert in this design. */
   readonly inertAt: Uint8Array;
   /** enabledInto()'s count of live MRs per process. */
   private readonly mrsOf: Int32Array;
+  /** enabledInto()'s VMA slot each process is mapping, or NONE. */
+  private readonly linkingOf: Int32Array;
 
   constructor(
     readonly spec: DesignSpec<S, unknown>,
@@ -83,10 +90,12 @@ export class Machine<S extends State> {
     this.actions = this.world.actions;
     this.k = spec.decodeKnobs(knobs);
     this.canon = canonicalizer(this.layout, spec.symmetry);
-    // the search never offers a waiting task's calls (enabledInto), so its table skips handlerOf()'s guard
-    this.handlerAt = this.actions.map((a) => spec.handlers[a.kind] as (s: S, a: Action, out: Out<S>) => Ret);
+    this.handlers = { ...spec.handlers, proc_mmap_start: procMmapStart(spec.handlers.proc_mmap), proc_mmap_link: procMmapLink };
+    // the search never offers the calls of a task inside mmap() (enabledInto), so its table skips apply()'s wait
+    this.handlerAt = this.actions.map((a) => this.handlers[a.kind] as (s: S, a: Action, out: Out<S>) => Ret);
     this.inertAt = Uint8Array.from(this.actions, (a) => (spec.inert(a, this.k, config) ? 1 : 0));
     this.mrsOf = new Int32Array(this.world.procs);
+    this.linkingOf = new Int32Array(this.world.procs);
   }
 
   wrap(b: Uint8Array, o: number): S {
@@ -105,20 +114,14 @@ export class Machine<S extends State> {
     return new Out(this.wrap(new Uint8Array(this.width), 0));
   }
 
-  /** The design's handler of `a`; a process's call waits on mmap_lock while it is between mmap_start and mmap_link. */
-  private handlerOf(a: Action): (s: S, a: Action, out: Out<S>) => Ret {
-    const handler = this.spec.handlers[a.kind] as (s: S, a: Action, out: Out<S>) => Ret;
-    if (!('proc' in a) || a.kind === 'proc_mmap_link') return handler;
-    const { proc } = a;
-    return (s, a, out) => (procAlive(s, proc) && linkingVma(s, proc) !== NONE ? '-EBUSY' : handler(s, a, out));
-  }
-
   /** Step `s` by `a` into `out`: the search's step, with no allocation of its own. */
   apply(s: S, a: Action, out: Out<S>): Ret {
-    return this.handlerOf(a)(s, a, out);
+    // a task inside mmap() (mmap_start, not yet linked) makes no other call until it returns
+    if ('proc' in a && a.kind !== 'proc_mmap_link' && inRange(a.proc, this.world.procs) && s.linking(a.proc) !== NONE) return '-EBUSY';
+    return (this.handlers[a.kind] as (s: S, a: Action, out: Out<S>) => Ret)(s, a, out);
   }
 
-  /** apply() of action `i` of the table. */
+  /** apply() of action `i` of the table, less its wait: the search never offers a call of a task inside mmap(). */
   applyAt(s: S, i: number, out: Out<S>): Ret {
     return this.handlerAt[i]!(s, this.actions[i]!, out);
   }
@@ -142,8 +145,9 @@ export class Machine<S extends State> {
     let freeAlloc = false;
     for (let a = 0; a < w.allocs; a++) if (!s.alloc(a).used) freeAlloc = true;
     let freeMr = false;
-    const mrsOf = this.mrsOf;
+    const { mrsOf, linkingOf } = this;
     mrsOf.fill(0);
+    for (let p = 0; p < w.procs; p++) linkingOf[p] = s.linking(p);
     for (let m = 0; m < w.mrs; m++) {
       const mr = s.mr(m);
       if (mr.live) mrsOf[mr.proc]!++;
@@ -151,10 +155,9 @@ export class Machine<S extends State> {
     }
     for (let p = 0; p < w.procs; p++) {
       if (!s.proc(p).alive) continue;
-      // between mmap_start and mmap_link the task holds mmap_lock: its other calls wait
-      const linking = linkingVma(s, p);
-      if (linking !== NONE) {
-        into[n++] = w.links[p]![linking]!;
+      // a task inside mmap() makes no other call until it links
+      if (linkingOf[p] !== NONE) {
+        into[n++] = w.mmapLinks[p]![linkingOf[p]!]!;
         continue;
       }
       let freeVma = false;
@@ -182,7 +185,7 @@ export class Machine<S extends State> {
     for (let m = 0; m < w.mrs; m++) {
       const mr = s.mr(m);
       if (!mr.live) continue;
-      if (linkingVma(s, mr.proc) === NONE) into[n++] = w.deregs[m]![mr.proc]!;
+      if (linkingOf[mr.proc] === NONE) into[n++] = w.deregs[m]![mr.proc]!;
       n = pushAll(into, n, w.mrDmas[m]![mr.importer]!, mr.npages);
       if (mr.pending) into[n++] = w.acks[m]![mr.importer]!;
     }

@@ -28,12 +28,6 @@ export function mappedVma(s: State, p: number, v: number): VmaSlot | null {
   return vma.used ? vma : null;
 }
 
-/** The VMA slot `p` is mapping (between mmap_start and mmap_link), or NONE. */
-export function linkingVma(s: State, p: number): number {
-  for (let v = 0; v < s.world.vmas; v++) if (s.vma(p, v).linking) return v;
-  return NONE;
-}
-
 /** A registered MR of process `proc`, or null. */
 export function ownMr(s: State, proc: number, m: number) {
   if (!inRange(m, s.world.mrs)) return null;
@@ -192,10 +186,10 @@ function dereg<S extends State>(d: S, out: Out<S>, fx: Effects<S>, m: number): v
 /** mmap(2) as far as the driver's ->mmap: the design's mmap, its VMA not yet linked into i_mmap. */
 export function procMmapStart<S extends State>(mmap: (s: S, a: Of<'proc_mmap'>, out: Out<S>) => Ret) {
   return (s: S, a: Of<'proc_mmap_start'>, out: Out<S>): Ret => {
-    // mmap() takes the first free slot, or fails
+    // mmap() fills the first free slot, or fails
     const v = procAlive(s, a.proc) ? freeVma(s, a.proc) : NONE;
     const ret = mmap(s, { ...a, kind: 'proc_mmap' }, out);
-    if (v !== NONE && ret === `vma${v}`) out.d.vma(a.proc, v).linking = true;
+    if (v !== NONE && out.written && out.d.vma(a.proc, v).used) out.d.vma(a.proc, v).linking = true;
     return ret;
   };
 }

@@ -4,7 +4,7 @@
 // slot with its own fields after these (a subclass of the slot, its
 // fields defined from the base size on) and adds regions of its own.
 import type { Machine } from './machine.js';
-import { type FieldSpec, type Slot, type SlotClass, slotClass } from './packed.js';
+import { type FieldSpec, NONE, type Slot, type SlotClass, slotClass } from './packed.js';
 import type { DriverState, Event } from './vocabulary.js';
 import type { World } from './world.js';
 
@@ -274,6 +274,12 @@ export class State {
   /** File slot `f` of process `p`. */
   fd(p: number, f: number): FdSlot & Slot {
     return new FdSlot(this.b, this.o + this.layout.procAt + p * this.layout.procStride + this.layout.fdAt + f * FdSlot.size);
+  }
+
+  /** The VMA slot `p` is mapping (between mmap_start and mmap_link), or NONE: its task is inside mmap(). */
+  linking(p: number): number {
+    for (let v = 0; v < this.layout.world.vmas; v++) if (this.vma(p, v).linking) return v;
+    return NONE;
   }
 
   bio(i: number): BioSlot & Slot {

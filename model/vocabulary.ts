@@ -368,6 +368,6 @@ export interface GhostView {
     /** Allocations being evicted (revocation started, not finished). */
     readonly evicting: readonly AllocId[];
   }[];
-  /** Outstanding kernel/device work: in-flight I/O plus pending invalidations. */
+  /** Outstanding kernel/device work: mmaps not yet linked, in-flight I/O, pending invalidations, evictions and unbinds under way. */
   readonly obligations: number;
 }

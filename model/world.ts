@@ -29,7 +29,7 @@ export class World {
   /** Per process: the same mmaps, stopped before vma_link_file() (mmap_start). */
   readonly mmapStarts: readonly Group[];
   /** Per process and VMA slot: mmap_link of it. */
-  readonly links: readonly Group[];
+  readonly mmapLinks: readonly Group[];
   readonly forks: Group;
   readonly exits: Group;
   /** Per process and VMA slot: munmap, PRIME export, touch and process_vm_readv of it. */
@@ -89,7 +89,7 @@ export class World {
     this.mmapStarts = procs.map((proc) =>
       this.mmaps[proc]!.map((i) => add({ ...(actions[i] as Extract<Action, { kind: 'proc_mmap' }>), kind: 'proc_mmap_start' })),
     );
-    this.links = procs.map((proc) => range(this.vmas).map((vma) => add({ kind: 'proc_mmap_link', proc, vma })));
+    this.mmapLinks = procs.map((proc) => range(this.vmas).map((vma) => add({ kind: 'proc_mmap_link', proc, vma })));
     this.forks = procs.map((proc) => add({ kind: 'proc_fork', proc }));
     this.exits = procs.map((proc) => add({ kind: 'proc_exit', proc }));
     this.onVma = procs.map((proc) =>

@@ -1,7 +1,8 @@
 // fast-check's view of a run: a list of picks, each an action kind and a
 // choice among that kind's enabled actions in the current state. Kinds
 // survive shrinking even when an earlier step is dropped, so shrunk
-// counterexamples stay meaningful; every pick's toString is the kind.
+// counterexamples stay meaningful; every pick's toString is the kind. An
+// mmap_start is drawn as an mmap pick with a high choice (resolvePick).
 import fc from 'fast-check';
 import type { Design } from '../model/design.js';
 import type { State } from '../model/state.js';
@@ -18,10 +19,9 @@ export interface Pick {
  * unbind, exit, evict) are rarer than steps that build one, so long runs
  * reach deep states; measured by hit rate on the rarest violated cells.
  */
-const weights: Readonly<Record<ActionKind, number>> = {
+const weights: Readonly<Record<Exclude<ActionKind, 'proc_mmap_start'>, number>> = {
   proc_mmap: 4,
-  proc_mmap_start: 1,
-  proc_mmap_link: 6,
+  proc_mmap_link: 2,
   proc_munmap: 1,
   proc_fork: 1,
   proc_exit: 1,
@@ -59,9 +59,18 @@ const pickArb: fc.Arbitrary<Pick> = fc.oneof(
 // size 'max': fast-check's default size would cap runs near 10 steps.
 export const picksArb = (maxLength: number): fc.Arbitrary<Pick[]> => fc.array(pickArb, { maxLength, size: 'max' });
 
+/**
+ * An mmap pick whose choice is at least this stops before vma_link_file()
+ * (mmap_start) where the design offers that: shrinking the choice turns it
+ * into a whole mmap, so a shrunk trace splits an mmap only if it must.
+ */
+const SPLIT_FROM = 224;
+
 /** The action a pick stands for in `state`, or null when its kind has none enabled. */
 export function resolvePick<S extends State>(design: Design<S>, state: S, pick: Pick): Action | null {
-  const candidates = design.enabled(state).filter((a) => a.kind === pick.kind);
+  const enabled = design.enabled(state);
+  const split = pick.kind === 'proc_mmap' && pick.choice >= SPLIT_FROM ? enabled.filter((a) => a.kind === 'proc_mmap_start') : [];
+  const candidates = split.length > 0 ? split : enabled.filter((a) => a.kind === pick.kind);
   return candidates.length === 0 ? null : candidates[pick.choice % candidates.length]!;
 }
 

@@ -24,7 +24,7 @@ const mainline: Readonly<Record<PropertyId, Expectation>> = {
   'route-supported': holds('pci_p2pdma_map_type() NOT_SUPPORTED fails the DMA map: O_DIRECT -EINVAL, ibv_reg_mr -EREMOTEIO, an ODP fault -EFAULT'),
   'accounting-consistent': holds('every page ref and pgmap ref taken is dropped on the paths that undo it'),
   'unbind-completes': violated('p2pmem_alloc_mmap() inserts the pages inside ->mmap, but mmap() links the VMA into i_mmap (vma_link_file()) only after it: an unbind in between zaps nothing there, and memunmap_pages() waits on those PTE refs'),
-  'evict-completes': violated('the same window: unmap_mapping_range() of the allocation misses a VMA not yet linked, whose PTEs keep the pages'),
+  'evict-completes': violated('the same window for the hypothetical provider eviction: its unmap_mapping_range() misses a VMA not yet linked, whose PTEs keep the pages'),
   'no-leak': holds('exit unmaps and deregisters; completed bios unpin; every free puts its pgmap ref'),
   'odirect-to-bar': sometimes('a queue with blk_queue_pci_p2pdma() pins with FOLL_PCI_P2PDMA'),
   'rdma-mr-on-bar': sometimes('an ODP MR faults BAR pages (hmm_dma_map_pfn, v6.17); a pinned one gets -EREMOTEIO from ib_umem_get()'),

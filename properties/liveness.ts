@@ -1,11 +1,11 @@
 // Liveness of one run as bounded progress: from a state, run only
-// kernel and device steps that discharge an obligation (I/O completion,
-// an importer's fence + p2p_unmap, eviction or unbind finishing) and see
-// whether the goal is reached.
+// kernel and device steps that discharge an obligation (an mmap linking
+// its VMA, I/O completion, an importer's fence + p2p_unmap, eviction or
+// unbind finishing) and see whether the goal is reached.
 //
 // Why the bound is enough: every such step that succeeds discharges at
-// least one of view().obligations (an in-flight I/O, a pending
-// invalidation, an eviction or unbind in progress) and none creates one,
+// least one of view().obligations (an mmap not yet linked, an in-flight
+// I/O, a pending invalidation, an eviction or unbind in progress) and none creates one,
 // so a fair drain ends after at most `obligations` successful steps (and
 // with none, there is nothing to try). If the goal is still open when no
 // progress step succeeds, no schedule of kernel and device steps reaches
@@ -85,20 +85,20 @@ export function evictStuck<S extends State>(design: Design<S>, state: S, drained
   return { detail: `eviction of a${alloc} waits on user space: ${held(design, end)}`, tail, state: end };
 }
 
-/** The drain (an mmap in flight must link before its task can exit), every process exits, the drain again: is everything back? */
+/** Every process exits (one inside mmap() once it links), then the drain: is everything back? */
 export function leftBehind<S extends State>(design: Design<S>, state: S): Stuck<S> | null {
-  const first = drain(design, state);
   const exits: TraceStep[] = [];
-  let s = first.state;
-  for (const action of design.enabled(s).filter((a) => a.kind === 'proc_exit')) {
-    const r = design.step(s, action);
-    exits.push({ action, ret: r.ret });
-    s = r.state;
-  }
+  let s = state;
+  for (const kind of ['proc_mmap_link', 'proc_exit'])
+    for (const action of design.enabled(s).filter((a) => a.kind === kind)) {
+      const r = design.step(s, action);
+      exits.push({ action, ret: r.ret });
+      s = r.state;
+    }
   const { state: end, steps } = drain(design, s);
   const left = design.held(end);
   if (left.length === 0) return null;
-  return { detail: `after exit and drain: ${left.join('; ')}`, tail: [...first.steps, ...exits, ...steps], state: end };
+  return { detail: `after exit and drain: ${left.join('; ')}`, tail: [...exits, ...steps], state: end };
 }
 
 /** The check of one liveness goal on `state`; unbind and eviction share `drained`. */

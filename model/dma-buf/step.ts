@@ -1,7 +1,7 @@
 // dma-buf transitions, one function per action: guard first (the errno
 // the kernel returns, state untouched), then the update on the copy
 // out.draft() gives.
-import type { Handlers } from '../machine.js';
+import type { DesignHandlers } from '../machine.js';
 import { clearBytes, NONE } from '../packed.js';
 import { routeOf } from '../shared.js';
 import {
@@ -22,8 +22,6 @@ import {
   procDeregMr,
   procExit,
   procFork,
-  procMmapLink,
-  procMmapStart,
   procMunmap,
   refuseWith,
   regMrGuard,
@@ -703,10 +701,8 @@ function injectFail(s: DbState, a: A<'inject_insert_fail'>, out: O): Ret {
   return s.k.vram ? injectInsertFail(s, a, out) : '-EOPNOTSUPP';
 }
 
-export const handlers: Handlers<DbState> = {
+export const handlers: DesignHandlers<DbState> = {
   proc_mmap: procMmap,
-  proc_mmap_start: procMmapStart(procMmap),
-  proc_mmap_link: procMmapLink,
   proc_munmap: procMunmap(effects),
   proc_fork: procFork(effects),
   proc_exit: procExit(effects),

@@ -1,7 +1,7 @@
 // struct-page transitions, one function per action: guard first (the
 // errno the kernel returns, state untouched), then the update on the
 // copy out.draft() gives.
-import type { Handlers } from '../machine.js';
+import type { DesignHandlers } from '../machine.js';
 import { clearBytes, NONE } from '../packed.js';
 import {
   exporterAlloc,
@@ -19,8 +19,6 @@ import {
   procDeregMr,
   procExit,
   procFork,
-  procMmapLink,
-  procMmapStart,
   procMunmap,
   refuseWith,
   regMrGuard,
@@ -342,6 +340,7 @@ function devMrDma(s: SpState, a: A<'dev_mr_dma'>, out: O): Ret {
   if (pin.page !== NONE) return dmaTo(s, out, a.importer, 'mr', pin.exporter, pin.page, pin.stale);
   // the ODP MR mirrors its address range: whatever VMA is there now
   const vma = s.vma(mr.proc, mr.vma);
+  if (vma.linking) return '-EBUSY'; // hmm_range_fault() waits for the mmap's mmap_lock
   if (!vma.used || !vma.ptes || a.page >= vma.npages) return '-EFAULT'; // hmm_range_fault(): no PTE
   if (!s.k.odpP2pdma) return '-EFAULT'; // hmm_vma_walk_test(): VM_MIXEDMAP
   if (mapFails(s, a.importer, vma.exporter)) return '-EFAULT'; // hmm_dma_map_pfn(): DMA_MAPPING_ERROR, populate_mtt()
@@ -410,10 +409,8 @@ function exporterUnbindFinish(s: SpState, a: A<'exporter_unbind_finish'>, out: O
   return '0';
 }
 
-export const handlers: Handlers<SpState> = {
+export const handlers: DesignHandlers<SpState> = {
   proc_mmap: procMmap,
-  proc_mmap_start: procMmapStart(procMmap),
-  proc_mmap_link: procMmapLink,
   proc_munmap: procMunmap(effects),
   proc_fork: procFork(effects),
   proc_exit: procExit(effects),

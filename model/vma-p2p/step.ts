@@ -1,7 +1,7 @@
 // vma-p2p transitions, one function per action: guard first (the errno
 // the kernel returns, state untouched), then the update on the copy
 // out.draft() gives.
-import type { Handlers } from '../machine.js';
+import type { DesignHandlers } from '../machine.js';
 import { clearBytes, NONE } from '../packed.js';
 import { routeOf } from '../shared.js';
 import {
@@ -18,8 +18,6 @@ import {
   procDeregMr,
   procExit,
   procFork,
-  procMmapLink,
-  procMmapStart,
   procMunmap,
   refuseWith,
   regMrGuard,
@@ -305,6 +303,7 @@ function hmmMap(s: VpState, m: number, out: O): Ret | null {
   const { importer } = mr;
   // the MR mirrors its address range: whatever VMA is there now must cover it
   const vma = s.vma(mr.proc, mr.vma);
+  if (vma.linking) return '-EBUSY'; // _hmm_range_fault() waits for the mmap's mmap_lock
   if (!vma.used || vma.npages < mr.npages) return '-EFAULT'; // _hmm_range_fault(): find_vma() fails
   if (s.exporter(vma.exporter).driver !== DRIVER_BOUND) return '-ENODEV'; // p2p_map after unplug
   const obj = s.alloc(vma.alloc);
@@ -417,10 +416,8 @@ function exporterUnbindFinish(s: VpState, a: A<'exporter_unbind_finish'>, out: O
   return '0';
 }
 
-export const handlers: Handlers<VpState> = {
+export const handlers: DesignHandlers<VpState> = {
   proc_mmap: procMmap,
-  proc_mmap_start: procMmapStart(procMmap),
-  proc_mmap_link: procMmapLink,
   proc_munmap: procMunmap(effects),
   proc_fork: procFork(effects),
   proc_exit: procExit(effects),

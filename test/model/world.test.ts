@@ -21,7 +21,7 @@ function at<K extends Action['kind']>(w: World, group: readonly number[], kind: 
 const groups = (w: World): number[] => [
   ...w.mmaps.flat(),
   ...w.mmapStarts.flat(),
-  ...w.links.flat(),
+  ...w.mmapLinks.flat(),
   ...w.forks,
   ...w.exits,
   ...w.onVma.flat(2),
@@ -86,7 +86,7 @@ describe.each([
       );
       const starts = at(w, w.mmapStarts[p]!, 'proc_mmap_start');
       expect(starts.map(({ kind: _, ...rest }) => rest)).toEqual(mmaps.map(({ kind: _, ...rest }) => rest));
-      expect(at(w, w.links[p]!, 'proc_mmap_link').map((a) => [a.proc, a.vma])).toEqual(range(w.vmas).map((v) => [p, v]));
+      expect(at(w, w.mmapLinks[p]!, 'proc_mmap_link').map((a) => [a.proc, a.vma])).toEqual(range(w.vmas).map((v) => [p, v]));
       expect(at(w, [w.forks[p]!], 'proc_fork')[0]!.proc).toBe(p);
       expect(at(w, [w.exits[p]!], 'proc_exit')[0]!.proc).toBe(p);
     }

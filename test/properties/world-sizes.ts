@@ -17,10 +17,10 @@ const size = (states: number, transitions: number, diameter: number): Size => ({
 /** world name -> `design/preset` -> size. */
 export const worldSizes: Readonly<Record<string, Readonly<Record<string, Size>>>> = {
   default: {
-    'struct-page/mainline': size(131_208, 1_994_256, 21),
-    'struct-page/lsfmm-2020': size(408_152, 8_279_264, 21),
-    'struct-page/bug-insert-leak': size(162_819, 2_456_416, 22),
-    'struct-page/bug-zone-device-refcount': size(191_424, 2_826_964, 22),
+    'struct-page/mainline': size(118_312, 1_826_368, 21),
+    'struct-page/lsfmm-2020': size(387_928, 7_951_120, 21),
+    'struct-page/bug-insert-leak': size(146_699, 2_248_168, 22),
+    'struct-page/bug-zone-device-refcount': size(172_032, 2_581_052, 22),
     'vma-p2p/rfc-2019': size(6_368, 86_968, 15),
     'vma-p2p/legacy-importer': size(34_672, 501_772, 19),
     'vma-p2p/exporter-no-wait': size(7_392, 103_160, 15),
@@ -32,11 +32,11 @@ export const worldSizes: Readonly<Record<string, Readonly<Record<string, Size>>>
     'dma-buf/static-pinned': size(77_908, 1_171_062, 19),
   },
   minimal: {
-    'struct-page/mainline': size(111_679, 2_477_652, 23),
-    'struct-page/lsfmm-2020': size(159_253, 4_574_212, 23),
+    'struct-page/mainline': size(106_159, 2_380_252, 23),
+    'struct-page/lsfmm-2020': size(153_733, 4_459_532, 23),
     // no fault injection in this world: the leaky path is never taken
-    'struct-page/bug-insert-leak': size(111_679, 2_477_652, 23),
-    'struct-page/bug-zone-device-refcount': size(160_809, 3_459_878, 24),
+    'struct-page/bug-insert-leak': size(106_159, 2_380_252, 23),
+    'struct-page/bug-zone-device-refcount': size(152_529, 3_316_538, 24),
     'vma-p2p/rfc-2019': size(486, 6_965, 11),
     'vma-p2p/legacy-importer': size(1_840, 27_919, 16),
     'vma-p2p/exporter-no-wait': size(596, 8_951, 11),
@@ -48,10 +48,10 @@ export const worldSizes: Readonly<Record<string, Readonly<Record<string, Size>>>
     'dma-buf/static-pinned': size(1_770, 26_353, 12),
   },
   routes: {
-    'struct-page/mainline': size(31_880, 590_004, 16),
-    'struct-page/lsfmm-2020': size(81_432, 1_700_692, 16),
-    'struct-page/bug-insert-leak': size(39_320, 721_724, 17),
-    'struct-page/bug-zone-device-refcount': size(45_192, 805_140, 17),
+    'struct-page/mainline': size(30_344, 565_844, 16),
+    'struct-page/lsfmm-2020': size(78_360, 1_647_764, 16),
+    'struct-page/bug-insert-leak': size(37_400, 691_716, 17),
+    'struct-page/bug-zone-device-refcount': size(42_888, 769_668, 17),
     'vma-p2p/rfc-2019': size(4_868, 63_962, 13),
     'vma-p2p/legacy-importer': size(16_528, 224_764, 17),
     'vma-p2p/exporter-no-wait': size(5_396, 71_890, 13),

@@ -428,7 +428,11 @@ describe('mmap before vma_link_file(): a window unmap_mapping_range() cannot see
     expect(run([mmapStart(1), evict(), mmapLink(), evictFinish()]).ret).toBe('-EBUSY');
     expect(run([mmapStart(1), mmapLink(), evict(), evictFinish()]).ret).toBe('0');
   });
-  it('until it links, the task holds mmap_lock: its other calls wait (-EBUSY) and only the link is offered', () => {
+  it("an ODP fault on the range waits for the mmap's mmap_lock", () => {
+    expect(run([mmap(1), regMr(0, { odp: true }), munmap(0), mmapStart(1), mrDma(0, 0)]).ret).toBe('-EBUSY');
+    expect(run([mmap(1), regMr(0, { odp: true }), munmap(0), mmapStart(1), mmapLink(), mrDma(0, 0)]).ret).toBe('0');
+  });
+  it('until it links, the task is inside mmap(): its other calls wait (-EBUSY) and only the link is offered', () => {
     const { state } = run([mmapStart(1)]);
     for (const a of [exit(0), munmap(0), touch(0), pread(0), fork(0)]) expect(structPage.step(state, a).ret, a.kind).toBe('-EBUSY');
     expect(structPage.enabled(state).filter((a) => 'proc' in a && a.proc === 0)).toEqual([mmapLink()]);
