@@ -1,8 +1,9 @@
 // fast-check's view of a run: a list of picks, each an action kind and a
 // choice among that kind's enabled actions in the current state. Kinds
 // survive shrinking even when an earlier step is dropped, so shrunk
-// counterexamples stay meaningful; every pick's toString is the kind. An
-// mmap_start is drawn as an mmap pick with a high choice (resolvePick).
+// counterexamples stay meaningful; every pick's toString is the kind. The
+// halves of a split mmap are drawn as mmap picks (resolvePick), so designs
+// that never split draw as they did before the split existed.
 import fc from 'fast-check';
 import type { Design } from '../model/design.js';
 import type { State } from '../model/state.js';
@@ -19,9 +20,8 @@ export interface Pick {
  * unbind, exit, evict) are rarer than steps that build one, so long runs
  * reach deep states; measured by hit rate on the rarest violated cells.
  */
-const weights: Readonly<Record<Exclude<ActionKind, 'proc_mmap_start'>, number>> = {
+const weights: Readonly<Record<Exclude<ActionKind, 'proc_mmap_start' | 'proc_mmap_link'>, number>> = {
   proc_mmap: 4,
-  proc_mmap_link: 2,
   proc_munmap: 1,
   proc_fork: 1,
   proc_exit: 1,
@@ -66,11 +66,18 @@ export const picksArb = (maxLength: number): fc.Arbitrary<Pick[]> => fc.array(pi
  */
 const SPLIT_FROM = 224;
 
+/** The actions an mmap pick stands for: a pending mmap's link first, then a split or a whole mmap. */
+function mmapCandidates(enabled: readonly Action[], choice: number): Action[] {
+  const links = enabled.filter((a) => a.kind === 'proc_mmap_link');
+  if (links.length > 0) return links;
+  const split = choice >= SPLIT_FROM ? enabled.filter((a) => a.kind === 'proc_mmap_start') : [];
+  return split.length > 0 ? split : enabled.filter((a) => a.kind === 'proc_mmap');
+}
+
 /** The action a pick stands for in `state`, or null when its kind has none enabled. */
 export function resolvePick<S extends State>(design: Design<S>, state: S, pick: Pick): Action | null {
   const enabled = design.enabled(state);
-  const split = pick.kind === 'proc_mmap' && pick.choice >= SPLIT_FROM ? enabled.filter((a) => a.kind === 'proc_mmap_start') : [];
-  const candidates = split.length > 0 ? split : enabled.filter((a) => a.kind === pick.kind);
+  const candidates = pick.kind === 'proc_mmap' ? mmapCandidates(enabled, pick.choice) : enabled.filter((a) => a.kind === pick.kind);
   return candidates.length === 0 ? null : candidates[pick.choice % candidates.length]!;
 }
 

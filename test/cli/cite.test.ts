@@ -55,8 +55,8 @@ describe('p2pmodel cite', () => {
   });
 
   it('bad input: exit 2 with the line, as replay', async () => {
-    const { code, out, err } = await cli(['cite', '-'], unbind.replace('-> mr0', '-> mr'));
+    const { code, out, err } = await cli(['cite', '-'], unbind.replace('-> vma0', '-> vma'));
     expect([code, out]).toEqual([2, '']);
-    expect(err).toMatch(/^p2pmodel: <stdin>:\d+: expected a return value .*, got 'mr'\n$/);
+    expect(err).toMatch(/^p2pmodel: <stdin>:\d+: expected a return value .*, got 'vma'\n$/);
   });
 });

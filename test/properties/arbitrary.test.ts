@@ -31,6 +31,9 @@ describe('resolvePick', () => {
     const starts = structPage.enabled(spInit()).filter((a) => a.kind === 'proc_mmap_start');
     expect([224, 225, 255].map((choice) => resolvePick(structPage, spInit(), { kind: 'proc_mmap', choice }))).toEqual([0, 1, 3].map((i) => starts[i]));
     expect(resolvePick(vmaP2p, vpInit(), { kind: 'proc_mmap', choice: 255 })?.kind).toBe('proc_mmap');
+    // while a task is inside mmap(), an mmap pick links it
+    const started = structPage.step(spInit(), starts[0]!).state;
+    expect(resolvePick(structPage, started, { kind: 'proc_mmap', choice: 3 })).toEqual({ kind: 'proc_mmap_link', proc: 0, vma: 0 });
   });
 
   it('resolves against the state it is given', async () => {
@@ -94,8 +97,8 @@ describe('picksArb', () => {
     const { picksArb } = await arbitrary();
     const picks = fc.sample(picksArb(64), { seed: 11, numRuns: 200 }).flat();
     const count = (kind: ActionKind) => picks.filter((p) => p.kind === kind).length;
-    // mmap_start is drawn as an mmap (resolvePick)
-    expect(new Set(picks.map((p) => p.kind))).toEqual(new Set(actionKinds.filter((k) => k !== 'proc_mmap_start')));
+    // the halves of a split mmap are drawn as mmap picks (resolvePick)
+    expect(new Set(picks.map((p) => p.kind))).toEqual(new Set(actionKinds.filter((k) => k !== 'proc_mmap_start' && k !== 'proc_mmap_link')));
     expect(picks.every((p) => Number.isInteger(p.choice) && p.choice >= 0 && p.choice <= 255)).toBe(true);
     expect(Math.max(...picks.map((p) => p.choice))).toBeGreaterThan(240);
     expect(count('dev_mr_dma')).toBeGreaterThan(3 * count('exporter_unbind'));
