@@ -20,7 +20,8 @@ export const routeOf = (config: Config, importer: number, exporter: number): Rou
 export function ghostView(s: State, pending: number): GhostView {
   const { config } = s.world;
   let obligations = pending;
-  for (let p = 0; p < s.world.procs; p++) for (let v = 0; v < s.world.vmas; v++) if (s.vma(p, v).linking) obligations++;
+  // a task is inside at most one mmap()
+  for (let p = 0; p < s.world.procs; p++) if (s.linking(p) !== NONE) obligations++;
   const exporters = config.exporters.map((ex, e) => {
     const driver = driverStates[s.exporter(e).driver]!;
     if (s.exporter(e).driver === DRIVER_UNBINDING) obligations++;
