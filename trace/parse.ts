@@ -2,7 +2,8 @@
 // tolerant of what mail and hand-writing do to text.
 //
 // Mail: quoting of any depth (`> `, `>>`, `> > `), CRLF, trailing
-// spaces, prose around a trace, a `-- ` signature, and lines re-wrapped
+// spaces, double spacing (a blank line under every line), prose around
+// a trace, a `-- ` signature, and lines re-wrapped
 // at any width and quoting depth. A re-wrapped line may land with no
 // indent at all, so lines are joined by what they say, not where they
 // stand: a line that cannot START an element (the header, `Knobs:`,
@@ -22,8 +23,8 @@
 //
 // A text may hold several traces, each from its header line to a blank
 // line followed by prose that no later step or trailer of it follows (a
-// reply's words between the steps are skipped), a signature, the next
-// header or the end.
+// reply's words before or between the steps are skipped), a signature,
+// the next header or the end.
 // Anything else wrong is a TraceSyntaxError naming the line of the
 // input, as given, and what was expected there.
 import { type Knobs, knobOverrides } from '../model/design.js';
@@ -104,7 +105,44 @@ export function unmail(text: string): Line[] {
     // trimEnd(), not /\s+$/: that regex is quadratic on a long run of inner spaces
     lines.push({ no, text: line.slice(quote.length).trimEnd(), depth: quote.split('>').length - 1 });
   }
-  return lines;
+  return doubleSpaced(lines) ? singleSpaced(lines) : lines;
+}
+
+/**
+ * A mail client that made every line a paragraph (HTML to text): no line
+ * has another right under it, and a blank line became three, so every
+ * run of blank lines between two lines is odd and some is three or more.
+ */
+function doubleSpaced(lines: readonly Line[]): boolean {
+  let texts = 0;
+  let paragraphs = 0;
+  let run = 0;
+  for (const l of lines) {
+    if (l.text === '') {
+      run++;
+      continue;
+    }
+    if (texts > 0 && run % 2 === 0) return false;
+    if (texts > 0 && run >= 3) paragraphs++;
+    texts++;
+    run = 0;
+  }
+  return texts >= 4 && paragraphs > 0;
+}
+
+/** Undo double spacing: the blank line after each line goes; a longer run of blanks, once a blank line, stays one. */
+function singleSpaced(lines: readonly Line[]): Line[] {
+  const out: Line[] = [];
+  for (let i = 0; i < lines.length; ) {
+    let k = i;
+    while (k < lines.length && lines[k]!.text === '') k++;
+    if (k === i) out.push(lines[i++]!);
+    else {
+      if (k - i > 1) out.push(lines[i]!);
+      i = k;
+    }
+  }
+  return out;
 }
 
 // --- vocabulary words ----------------------------------------------------
@@ -330,7 +368,7 @@ export type Starts = (text: string, deeper: boolean) => boolean;
 const isCommentStart = (text: string) => /^\(\*(?:\s|$)/.test(text.trimStart());
 
 /** The line number an error at the end of `lines` names: the line after the last. */
-const eofLine = (lines: readonly Line[]) => lines.length + (lines.at(-1)?.text === '' ? 0 : 1);
+const eofLine = (lines: readonly Line[]) => (lines.at(-1)?.no ?? 0) + (lines.at(-1)?.text === '' ? 0 : 1);
 
 export interface ElementOptions {
   /** Stop joining once the value reads complete (a step's `-> ret`); it is asked at every line, so bound the element. */
@@ -489,14 +527,14 @@ export const urlCut = (value: string, next: string) => /^https?:\/\/\S{32,}$/.te
 /** A Link: still short of its value, of the end of a commit's subject, or of a URL's tail: else the line is a reply's. */
 export const linkGoesOn = (value: string, next: string) =>
   value === '' || urlCut(value, next) || (/^commit \S+ \(/.test(value) && !value.endsWith(')')) || !/^(?:https?:\/\/\S+|commit \S+ \(.*\))$/.test(value);
-/** A `--path` mail cut at a colon. */
-const pathCut = (value: string) => value.endsWith(':');
+/** One word of a command mail cut in two: a `--path` at a colon, a file name after a hyphen. */
+const wordCut = (value: string, next: string) => value.endsWith(':') || (/[^\s-]-$/.test(value) && /^[^\s-]\S*$/.test(next));
 /** The CLI's options that take a value (a test holds this to the commands' own definitions). */
 export const valueOptions = ['design', 'preset', 'knob', 'world', 'depth', 'max-states', 'property', 'seed', 'path', 'runs', 'scenarios'] as const;
 const endsAwaitingValue = new RegExp(`(?:^|\\s)--(?:${valueOptions.join('|')})$`);
 /** A command still short of a subcommand or of an option's value, or carried on by an option or its cut `\`: else the line is a reply's. */
 const commandGoesOn = (value: string, next: string) =>
-  next.startsWith('--') || next === '\\' || pathCut(value) || !/^(?:npx )?p2pmodel \S/.test(value) || endsAwaitingValue.test(value);
+  next.startsWith('--') || next === '\\' || wordCut(value, next) || !/^(?:npx )?p2pmodel \S/.test(value) || endsAwaitingValue.test(value);
 const trailerLabel = /^(?:Link|Reproduce):/;
 
 /** Every trace in `text`, in order; throws TraceSyntaxError naming the line. */
@@ -582,9 +620,9 @@ export function parseTraceAt(lines: readonly Line[], at: number, file: string, o
     if (!startsStep(here, n, world)) {
       // a step numbered out of turn is a mistake, not prose
       if (stepNumber(here, world) !== null) r.fail(expectedStep(n, here, afterSteps));
-      // a reply's words between the steps (after a blank line): on to the next step or trailer, if one follows
-      const words = steps.length > 0 && !traceLabels.test(here) && !isCommentStart(here);
-      if (words && r.resume((t) => startsStep(t, n, world) || trailerLabel.test(t))) continue;
+      // a reply's words before or between the steps (after a blank line): on to the next step or trailer, if one follows
+      const words = !traceLabels.test(here) && !isCommentStart(here);
+      if (words && r.resume((t) => startsStep(t, n, world) || (steps.length > 0 && trailerLabel.test(t)))) continue;
       break;
     }
     if (n > limits.steps) r.fail(`at most ${limits.steps} steps, then a Link:/Reproduce: trailer`);
@@ -611,7 +649,7 @@ export function parseTraceAt(lines: readonly Line[], at: number, file: string, o
     if (!l || !traceLabels.test(t)) break;
     if (!trailerLabel.test(t)) r.fail(`a Link: or Reproduce: trailer after the steps, or a blank line and prose`);
     if (t.startsWith('Link:')) links.push(r.element('Link:', starts, { carries: linkGoesOn, glues: urlCut }).value);
-    else if (command === undefined) command = r.element('Reproduce:', starts, { cutsContinue: true, carries: commandGoesOn, glues: pathCut }).value;
+    else if (command === undefined) command = r.element('Reproduce:', starts, { cutsContinue: true, carries: commandGoesOn, glues: wordCut }).value;
     else r.fail('one Reproduce: trailer, got a second');
   }
 

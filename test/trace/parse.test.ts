@@ -65,6 +65,8 @@ describe('a trace by hand', () => {
 });
 
 describe('several traces in a text', () => {
+  const printed = printTrace({ ...parseTrace(byHand), property: 'unbind-completes', verdict: 'violated', detail: 'unbind of exporter 0 waits on user space' });
+
   it('each from its header line to a blank line and prose, a signature or the next header', () => {
     const one = printTrace(parseTrace(byHand));
     const text = ['Two runs:', '', one, 'and the next one right after it:', '', byHand + byHand.replace('lsfmm-2020', 'mainline'), '-- ', 'P2P is fun'].join('\n');
@@ -83,6 +85,17 @@ describe('several traces in a text', () => {
     const [p] = parseTraces(quote(reply.join('\n'), '> '));
     expect(p!.trace).toStrictEqual({ ...parseTrace(byHand), links: ['x'] });
     expect(p!.lines.steps).toEqual([1, 2, 3, 4].map((n) => reply.findIndex((l) => l.startsWith(`  ${n}  `)) + 1));
+  });
+
+  it("a reply's words under Detail:, before step 1, are skipped too; with no step after them the trace has none", () => {
+    const lines = printed.split('\n');
+    const step1 = lines.findIndex((l) => l.startsWith('  1  '));
+    const reply = [...lines.slice(0, step1), 'Why does unbind wait here?', '', ...lines.slice(step1)];
+    const [p] = parseTraces(quote(reply.join('\n'), '> '));
+    expect(p!.trace).toStrictEqual(parseTrace(printed));
+    expect(p!.lines.steps[0]).toBe(step1 + 3);
+    const stepless = [...lines.slice(0, step1), 'Why does unbind wait here?', ''].join('\n');
+    expect(failure(() => parseTraces(stepless)).message).toMatch(/expected step 1 /);
   });
 
   it('a reply written right under a quoted trace, quoted less deeply, ends it; unquoted it is an error', () => {
@@ -135,13 +148,31 @@ describe('lines a mail client cut', () => {
     cutEverywhere(printed, 'limits:'); // `1 fault` is no step inside the config
   });
 
-  it('a URL or a --path that mail cut inside a word is joined back without a space', () => {
+  it('a URL, a --path or a file name that mail cut inside a word is joined back without a space', () => {
     const url = 'https://lore.kernel.org/r/4e0637ba-0d7c-66a5-d3de-bc1e7dc7c0ef@amd.com';
     const cutUrl = printed.replace(url, `${url.slice(0, 40)}\n${url.slice(40)}`);
     expect(parseTrace(cutUrl).links).toEqual(t.links);
     const cutPath = printed.replace('--path 65:2:1:0:1:', '--path 65:2:1:0:1:\n');
     expect([cutUrl, cutPath]).not.toContain(printed);
     expect(parseTrace(cutPath).command).toBe(t.command);
+    // a mailer may break after a hyphen; the next line then starts with the word's rest, not an option
+    const world = `${t.command} --world ../shared/my-host-bridge-world.txt`;
+    const cutWorld = printTrace({ ...t, command: world }).replace('my-host-', 'my-host-\n');
+    expect(parseTrace(cutWorld).command).toBe(world);
+    const stdin = 'p2pmodel replay -';
+    expect(parseTrace(printTrace({ ...t, command: stdin })).command).toBe(stdin);
+    expect(parseTraces(`${printTrace({ ...t, command: stdin }).trimEnd()}\nThanks\n`)[0]!.trace.command).toBe(stdin);
+  });
+
+  it('a double-spaced mail (a blank line under every line) reads as before, errors named by the line as given', () => {
+    const spaced = printed.replace(/\n/g, '\n\n');
+    expect(parseTrace(spaced)).toStrictEqual(t);
+    const bad = spaced.replace('unbind()', 'unbind(e9)');
+    const at = bad.split('\n').findIndex((l) => l.includes('unbind(e9)')) + 1;
+    expect(failure(() => parseTrace(bad)).line).toBe(at);
+    // one blank line between hand-written elements, with nothing longer, is no double spacing: prose after it ends the trace
+    const airy = `Hi,\n\n${byHand.split('\n').filter(Boolean).join('\n\n')}\n\nThanks\n`;
+    expect(parseTraces(airy)[0]!.trace).toStrictEqual(parseTrace(byHand));
   });
 
   it('a URL too long for a line, cut by the printer with a backslash, reads back whole', () => {

@@ -97,6 +97,8 @@ export interface Mangle {
   readonly wrap: { readonly how: 'fold' | 'reflow'; readonly width: number } | null;
   readonly prose: boolean;
   readonly signature: boolean;
+  /** A client that made every line a paragraph (HTML to text) put a blank line under each. */
+  readonly doubleSpaced: boolean;
   readonly trailingSpaces: boolean;
   /** The raw message as lore serves it: the body quoted-printable, its header saying so. */
   readonly qp: boolean;
@@ -128,6 +130,7 @@ export function mangle(text: string, m: Mangle): string {
     t = quote(t, prefix);
     if (m.wrap) t = m.wrap.how === 'fold' ? foldS(t, m.wrap.width) : reflow(t, m.wrap.width);
   }
+  if (m.doubleSpaced) t = t.replace(/\n/g, '\n\n');
   if (m.trailingSpaces) t = t.replace(/\n/g, '   \n');
   if (m.qp) t = quotedPrintable(t);
   return m.crlf ? t.replace(/\n/g, '\r\n') : t;
@@ -140,12 +143,13 @@ export const mangleArb: fc.Arbitrary<Mangle> = fc.record({
   wrap: fc.option(fc.record({ how: fc.constantFrom('fold' as const, 'reflow' as const), width: fc.integer({ min: 60, max: 78 }) }), { freq: 4 }),
   prose: fc.boolean(),
   signature: fc.boolean(),
+  doubleSpaced: fc.boolean(),
   trailingSpaces: fc.boolean(),
   qp: fc.boolean(),
   crlf: fc.boolean(),
 });
 
-const plain: Mangle = { dropTrailers: false, indent: false, quotes: [], wrap: null, prose: false, signature: false, trailingSpaces: false, qp: false, crlf: false };
+const plain: Mangle = { dropTrailers: false, indent: false, quotes: [], wrap: null, prose: false, signature: false, doubleSpaced: false, trailingSpaces: false, qp: false, crlf: false };
 
 /** The damage each trace must survive, by name: the recipes and the worst of each kind. */
 export const namedMangles: Readonly<Record<string, Mangle>> = {
@@ -154,6 +158,7 @@ export const namedMangles: Readonly<Record<string, Mangle>> = {
   'quoted three deep, a client re-wrapping at 60': { ...plain, quotes: ['> ', '>', '> '], wrap: { how: 'reflow', width: 60 } },
   'trailers trimmed, prose around, a signature, CRLF': { ...plain, dropTrailers: true, prose: true, signature: true, crlf: true, quotes: ['>> '] },
   'trailing spaces': { ...plain, trailingSpaces: true },
+  'double-spaced by a client, quoted, prose around': { ...plain, quotes: ['> '], prose: true, doubleSpaced: true },
   "lore's raw message: quoted three deep, quoted-printable": { ...plain, quotes: ['> ', '> ', '> '], qp: true },
   'indented as a code block, quoted, fold -s -w 64': { ...plain, indent: true, quotes: ['> '], wrap: { how: 'fold', width: 64 } },
 };
