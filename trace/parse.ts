@@ -1,9 +1,10 @@
 // Reading traces back: the inverse of trace/print.ts,
 // tolerant of what mail and hand-writing do to text.
 //
-// Mail: quoting of any depth (`> `, `>>`, `> > `), CRLF, trailing
-// spaces, double spacing (a blank line under every line), prose around
-// a trace, a `-- ` signature, and lines re-wrapped
+// Mail: quoting of any depth (`> `, `>>`, `> > `, ` > `), CRLF,
+// trailing spaces, no-break and other Unicode spaces, double spacing (a
+// blank line under every line), prose around a trace, a Markdown code
+// fence, a `-- ` signature, and lines re-wrapped
 // at any width and quoting depth. A re-wrapped line may land with no
 // indent at all, so lines are joined by what they say, not where they
 // stand: a line that cannot START an element (the header, `Knobs:`,
@@ -15,7 +16,8 @@
 // or it is a step still short of its `-> return` and the next line goes
 // on with its call or return (mail cut the line at its indent, before a
 // long URL or call). In `Reproduce:`, a line after one ending in `\`
-// continues it whatever it starts with (a word cut at column 0).
+// continues it whatever it starts with (a word cut at column 0), unless
+// it is quoted less deeply (a reply under it).
 //
 // Hand-writing: the config block (the default world), `Result:` (every
 // property is judged), `Detail:` and the trailers may be left out, and
@@ -46,7 +48,7 @@ import {
   type Route,
   type Signal,
 } from '../model/vocabulary.js';
-import { findProperty, type Property } from '../properties/catalogue.js';
+import { allLinks, catalogue, findProperty, type Property } from '../properties/catalogue.js';
 import type { Verdict } from '../properties/explore.js';
 import { COLUMNS_NOTE, unfold } from './layout.js';
 import { HEADER_WORD } from './print.js';
@@ -87,8 +89,9 @@ const decodeQp = (line: string) =>
 
 /**
  * Undo mail: split lines (CRLF, CR or LF), undo quoted-printable (soft
- * breaks joined, each line keeping the number of its first), strip `>`
- * quoting of any depth and trailing whitespace.
+ * breaks joined, each line keeping the number of its first), make
+ * Unicode spaces plain, strip `>` quoting of any depth and trailing
+ * whitespace, and undo double spacing.
  */
 export function unmail(text: string): Line[] {
   const raw = text.split(/\r\n|\r|\n/);
@@ -101,46 +104,57 @@ export function unmail(text: string): Line[] {
       while (line.endsWith('=') && i + 1 < raw.length) line = line.slice(0, -1) + raw[++i];
       line = decodeQp(line);
     }
-    const quote = /^(?:> ?)*/.exec(line)![0];
+    // a no-break or other Unicode space (HTML to text, a copy from a web page) is a space
+    line = line.replace(/\p{Zs}/gu, ' ');
+    // one space may come before a marker (` > `); the printer indents by two or more, so `  >` is text
+    const quote = /^(?: ?> ?)*/.exec(line)![0];
     // trimEnd(), not /\s+$/: that regex is quadratic on a long run of inner spaces
-    lines.push({ no, text: line.slice(quote.length).trimEnd(), depth: quote.split('>').length - 1 });
+    const text = line.slice(quote.length).trimEnd();
+    // a Markdown code fence around a pasted trace is a blank line
+    lines.push({ no, text: /^\s*(?:```|~~~)[\w-]*$/.test(text) ? '' : text, depth: quote.split('>').length - 1 });
   }
-  return doubleSpaced(lines) ? singleSpaced(lines) : lines;
+  return singleSpaced(lines);
 }
 
 /**
- * A mail client that made every line a paragraph (HTML to text): no line
- * has another right under it, and a blank line became three, so every
- * run of blank lines between two lines is odd and some is three or more.
+ * Undo double spacing (a client that made every line a paragraph, HTML
+ * to text): a stretch of lines none of which has another right under
+ * it, every run of blank lines between them odd and some three or more
+ * (a blank line became three), with four lines or more, loses the blank
+ * line under each line; a longer run stays one blank line. Prose around
+ * it, written without the damage, is left as it is.
  */
-function doubleSpaced(lines: readonly Line[]): boolean {
-  let texts = 0;
-  let paragraphs = 0;
-  let run = 0;
-  for (const l of lines) {
-    if (l.text === '') {
-      run++;
-      continue;
-    }
-    if (texts > 0 && run % 2 === 0) return false;
-    if (texts > 0 && run >= 3) paragraphs++;
-    texts++;
-    run = 0;
-  }
-  return texts >= 4 && paragraphs > 0;
-}
-
-/** Undo double spacing: the blank line after each line goes; a longer run of blanks, once a blank line, stays one. */
 function singleSpaced(lines: readonly Line[]): Line[] {
+  const text = (i: number) => i >= 0 && i < lines.length && lines[i]!.text !== '';
+  const alone = (i: number) => text(i) && !text(i - 1) && !text(i + 1);
   const out: Line[] = [];
   for (let i = 0; i < lines.length; ) {
-    let k = i;
-    while (k < lines.length && lines[k]!.text === '') k++;
-    if (k === i) out.push(lines[i++]!);
-    else {
-      if (k - i > 1) out.push(lines[i]!);
-      i = k;
+    if (!alone(i)) {
+      out.push(lines[i++]!);
+      continue;
     }
+    // the stretch: lines alone, from i to last, each run of blanks between them odd
+    const stretch = [i];
+    let paragraphs = 0;
+    for (let k = i + 1; ; ) {
+      let next = k;
+      while (next < lines.length && !text(next)) next++;
+      const run = next - k;
+      if (next === lines.length || !alone(next) || run % 2 === 0) break;
+      if (run >= 3) paragraphs++;
+      stretch.push(next);
+      k = next + 1;
+    }
+    const last = stretch.at(-1)!;
+    if (stretch.length < 4 || paragraphs === 0) {
+      for (; i <= last; i++) out.push(lines[i]!);
+      continue;
+    }
+    stretch.forEach((at, j) => {
+      if (j > 0 && at - stretch[j - 1]! > 2) out.push(lines[at - 1]!);
+      out.push(lines[at]!);
+    });
+    i = last + 1;
   }
   return out;
 }
@@ -377,7 +391,7 @@ export interface ElementOptions {
   readonly bound?: { readonly chars: number; readonly expected: string };
   /** A line that, after blank lines, still carries on the incomplete value (mail cut it at its indent). */
   readonly resumes?: (text: string) => boolean;
-  /** A line after one ending in a backslash continues the value whatever it starts with (the shell-style command, cut at column 0). */
+  /** A line after one ending in a backslash continues the value whatever it starts with (the shell-style command, cut at column 0), unless quoted less deeply than it (a reply under a quoted cut). */
   readonly cutsContinue?: boolean;
   /** Whether a line that starts nothing carries the value on; without it, every such line does (mail cut the value). */
   readonly carries?: (value: string, next: string) => boolean;
@@ -454,9 +468,9 @@ export class Reader {
   }
 
   /** Move to the first line from here on (to where the document ends) that `wanted` claims; false, staying put, if none does. */
-  resume(wanted: (text: string) => boolean): boolean {
+  resume(wanted: (text: string, line: Line) => boolean): boolean {
     for (let k = this.i; k < this.end; k++)
-      if (wanted(this.lines[k]!.text.trimStart())) {
+      if (wanted(this.lines[k]!.text.trimStart(), this.lines[k]!)) {
         this.i = k;
         return true;
       }
@@ -492,6 +506,7 @@ export class Reader {
     const indent = line.text.length - body.length;
     const segments = [body.slice(label.length).trim()];
     let length = segments[0]!.length;
+    let depth = line.depth;
     for (;;) {
       if (opts.bound && length > opts.bound.chars) this.fail(opts.bound.expected, line);
       if (opts.complete?.(unfold(segments))) break;
@@ -499,11 +514,17 @@ export class Reader {
       const l = k < this.end ? this.lines[k] : undefined;
       if (!l || l.text === '') break;
       const text = l.text.trimStart();
-      const cut = opts.cutsContinue === true && segments.at(-1)!.endsWith('\\');
-      if (!cut && starts(text, l.text.length - text.length > indent)) break;
+      const cutHere = opts.cutsContinue === true && segments.at(-1)!.endsWith('\\');
+      // quoted less deeply than the line it would continue, it is a reply written under a quoted cut
+      const cut = cutHere && l.depth >= depth;
       const value = opts.carries || opts.glues ? unfold(segments) : '';
-      if (!cut && opts.carries && !opts.carries(value, text)) break;
+      if (!cut && (starts(text, l.text.length - text.length > indent) || (opts.carries && !opts.carries(value, text)))) {
+        // the cut's rest was left out of the quote: it continues nothing
+        if (cutHere) segments[segments.length - 1] = segments.at(-1)!.replace(/\s*\\$/, '');
+        break;
+      }
       this.i = k + 1;
+      depth = l.depth;
       // a value ending in `\` is the printer's own cut, which unfold() joins
       if (!cut && !value.endsWith('\\') && opts.glues?.(value, text)) segments[segments.length - 1] += text;
       else segments.push(text);
@@ -522,8 +543,10 @@ export interface ReadOptions {
 
 const traceLabels = /^(?:Knobs:|Result:|Detail:|Link:|Reproduce:|\{$)/;
 
+/** The links the catalogue cites: one of them whole is not cut, whatever follows it (a sign-off). */
+const knownLinks = new Set(catalogue.flatMap(allLinks));
 /** A bare URL mail cut in two (only a long line is cut): the rest is one word. */
-export const urlCut = (value: string, next: string) => /^https?:\/\/\S{32,}$/.test(value) && /^\S+[^\s,.!]$/.test(next);
+export const urlCut = (value: string, next: string) => /^https?:\/\/\S{32,}$/.test(value) && !knownLinks.has(value) && /^\S*[^\s,.!]$/.test(next);
 /** A Link: still short of its value, of the end of a commit's subject, or of a URL's tail: else the line is a reply's. */
 export const linkGoesOn = (value: string, next: string) =>
   value === '' || urlCut(value, next) || (/^commit \S+ \(/.test(value) && !value.endsWith(')')) || !/^(?:https?:\/\/\S+|commit \S+ \(.*\))$/.test(value);
@@ -576,8 +599,12 @@ export function parseTraceAt(lines: readonly Line[], at: number, file: string, o
   const ahead = ['Knobs:', "'{'", 'Result:', 'Detail:'];
   const expectedHere = () => [...ahead, `step 1 ('1  <actor>  <call>  -> <return value>')`].join(', ').replace(/, (?=[^,]*$)/, ' or ');
   const take = (what: string) => ahead.splice(0, ahead.indexOf(what) + 1);
+  const startsElement = (t: string) => startsStep(t, n, world) || traceLabels.test(t) || isCommentStart(t);
   const comes = (label: string) => {
     r.skip(starts);
+    // a reply's words before step 1 (under the header, the config, the comment or Result:): on to what the trace goes on with
+    const here = r.peek()?.text.trimStart();
+    if (here !== undefined && !startsElement(here) && stepNumber(here, world) === null && r.resume(startsElement)) r.skip(starts);
     return r.peek()?.text.trimStart().startsWith(label) === true;
   };
 
@@ -588,7 +615,7 @@ export function parseTraceAt(lines: readonly Line[], at: number, file: string, o
     overrides = knobOverrides(design, value.split(/\s+/).filter(Boolean), (e) => r.fail(e, line));
   }
 
-  if (r.peek()?.text.trim() === '{') {
+  if (comes('{') && r.peek()!.text.trim() === '{') {
     take("'{'");
     const block = readConfig(r, (t) => traceLabels.test(t) || isCommentStart(t));
     if (!opts.world) {
@@ -630,11 +657,12 @@ export function parseTraceAt(lines: readonly Line[], at: number, file: string, o
     steps.push(parseStep(r, n++, config, starts));
     stepLineNos.push(l.no);
     // a complete step has no continuation: a line right after it that starts nothing is not mail damage,
-    // but quoted less deeply it is the reply written under the quoted trace, which ends there
+    // but quoted less deeply it is a reply written under the quoted step: the trace goes on at the next
+    // step or trailer quoted as deep as this step, and ends there if none follows
     const after = r.peek();
     if (after && after.text !== '' && !starts(after.text.trimStart(), false)) {
-      if (after.depth < l.depth) break;
-      r.fail(expectedStep(n, after.text.trimStart(), afterSteps));
+      if (after.depth >= l.depth) r.fail(expectedStep(n, after.text.trimStart(), afterSteps));
+      if (!r.resume((t, line) => line.depth >= l.depth && (startsStep(t, n, world) || trailerLabel.test(t)))) break;
     }
   }
   if (steps.length === 0) r.fail(expectedHere());

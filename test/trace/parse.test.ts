@@ -5,6 +5,7 @@
 // be mail damage named by its line.
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../model/vocabulary.js';
+import { linksFor } from '../../properties/catalogue.js';
 import { loadWorld } from '../../worlds/load.js';
 import { parseScenario, parseScenarioAt } from '../../scenarios/format.js';
 import { buildProgram } from '../../cli/program.js';
@@ -96,6 +97,26 @@ describe('several traces in a text', () => {
     expect(p!.lines.steps[0]).toBe(step1 + 3);
     const stepless = [...lines.slice(0, step1), 'Why does unbind wait here?', ''].join('\n');
     expect(failure(() => parseTraces(stepless)).message).toMatch(/expected step 1 /);
+  });
+
+  it("a reply's words under the header, the config block, the comment or Result: are skipped to what the trace goes on with", () => {
+    const world = loadWorld('routes').config;
+    const lines = printTrace({ ...parseTrace(printed), config: world }).split('\n');
+    const under = (k: number) => [...lines.slice(0, k + 1), '', 'Why is that?', '', ...lines.slice(k + 1)];
+    const whole = parseTrace(lines.join('\n'));
+    expect(whole.config).toStrictEqual(world);
+    for (const label of [/^P2P /, /^}$/, /\*\)$/, /^Result:/]) {
+      const k = lines.findIndex((l) => label.test(l));
+      expect(k, String(label)).toBeGreaterThanOrEqual(0);
+      expect(parseTraces(quote(under(k).join('\n'), '> '))[0]!.trace, String(label)).toStrictEqual(whole);
+    }
+  });
+
+  it('a reply written right under a quoted step, quoted less deeply, is skipped when quoted steps follow', () => {
+    const lines = quote(byHand.trimEnd(), '> ').split('\n');
+    const k = lines.findIndex((l) => l.startsWith('> 2 '));
+    const reply = [...lines.slice(0, k + 1), 'Why does the MR get this page?', ...lines.slice(k + 1)].join('\n');
+    expect(parseTraces(reply)[0]!.trace).toStrictEqual(parseTrace(byHand));
   });
 
   it('a reply written right under a quoted trace, quoted less deeply, ends it; unquoted it is an error', () => {
@@ -198,6 +219,35 @@ describe('lines a mail client cut', () => {
     expect(parseTraces(signed)[0]!.trace.command).toBe(t.command);
     const linked = `${dropTrailers(printed).trimEnd()}\n\nLink: ${t.links[0]}\nThanks,\nBob\n`;
     expect(parseTraces(linked)[0]!.trace.links).toEqual([t.links[0]]);
+    // a link the catalogue cites is whole: a one-word sign-off under it is no tail of it
+    const cited = linksFor('unbind-completes', 'struct-page')[0]!;
+    expect(parseTraces(`${dropTrailers(printed).trimEnd()}\n\nLink: ${cited}\nLeon\n`)[0]!.trace.links).toEqual([cited]);
+    // a reply under a quoted command cut with `\`, quoted less deeply, is no part of it
+    const cut = quote(printTrace({ ...t, command: `${t.command} --world routes` }), '> ').split('\n');
+    const k = cut.findIndex((l) => l.endsWith('\\'));
+    const replied = [...cut.slice(0, k + 1), 'I get another result with --world minimal.', ''].join('\n');
+    expect(parseTraces(replied)[0]!.trace.command).toBe(cut[k]!.slice('> Reproduce: '.length, -2));
+  });
+
+  it('a URL cut with one character left for the next line is joined back', () => {
+    const url = t.links[0]!;
+    expect(parseTrace(printed.replace(url, `${url.slice(0, -1)}\n${url.slice(-1)}`)).links).toEqual(t.links);
+  });
+
+  it('no-break and other Unicode spaces (HTML to text, a web page) read as spaces, in every field', () => {
+    expect(parseTrace(printed.replace(/ /g, '\u00a0'))).toStrictEqual(t);
+    expect(parseTrace(quote(printed, '>\u202f').replace(/  /g, '\u3000 '))).toStrictEqual(t);
+  });
+
+  it('a quote marker after spaces, and a Markdown code fence right under the last step, are mail too', () => {
+    expect(parseTrace(quote(printed, ' > '))).toStrictEqual(t);
+    const fenced = `I ran the model:\n\n\`\`\`text\n${dropTrailers(printed).trimEnd()}\n\`\`\`\nDoes it match?\n`;
+    expect(parseTraces(fenced)[0]!.trace).toStrictEqual({ ...t, links: [], command: '' });
+  });
+
+  it('a double-spaced trace among prose that is not: the trace is read, the prose left as it is', () => {
+    const spaced = `Hi,\nsee below.\n\n${printed.replace(/\n/g, '\n\n')}\nThanks,\nMe\n`;
+    expect(parseTraces(spaced).map((p) => p.trace)).toStrictEqual([t]);
   });
 
   it('a line cut at its indent, before a URL longer than the rest of the line: a blank line, then the URL', () => {
