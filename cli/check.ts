@@ -10,7 +10,7 @@ import { linksFor } from '../properties/catalogue.js';
 import { type CheckResult, checkExhaustive } from '../properties/exhaustive.js';
 import { expectationOf } from '../properties/expected.js';
 import type { Verdict } from '../properties/explore.js';
-import { foldUnits } from '../trace/layout.js';
+import { fold, foldUnits } from '../trace/layout.js';
 import { printTrace } from '../trace/print.js';
 import { knobFlags, type Trace } from '../trace/trace.js';
 import type { Ctx } from './context.js';
@@ -137,9 +137,11 @@ function text(
   const stopped = r.stoppedBy === 'depth' ? `--depth ${r.diameter}` : '--max-states';
   const lines = [
     ...foldUnits('Check', [design, preset, ...Object.entries(overrides).map(([k, v]) => `--knob ${k}=${v}`), `world ${world}`, `symmetry ${symmetry ? 'on' : 'off'}`], { indent: 2 }),
-    r.complete
-      ? `complete: ${r.states} states, ${r.transitions} transitions, diameter ${r.diameter}`
-      : `incomplete (stopped by ${stopped}): ${r.states} states, ${r.transitions} transitions, depth ${r.diameter}`,
+    ...fold(
+      r.complete ? 'complete:' : `incomplete (stopped by ${stopped}):`,
+      `${r.states} states, ${r.transitions} transitions, ${r.complete ? 'diameter' : 'depth'} ${r.diameter}`,
+      { indent: 2 },
+    ),
   ];
   for (const row of rows) {
     const shortest = row.trace ? ` shortest ${row.trace.steps.length}` : '';

@@ -49,7 +49,8 @@ export function registerCompare(program: Command, ctx: Ctx): void {
             : { config: d.parsed.scenario.config, actions: d.parsed.scenario.steps, what: `scenario ${d.parsed.scenario.name}` };
         const compared = compare(config, actions, columns);
         const line = d.parsed.lines.header;
-        const heading = `compare ${name}${several ? ` (line ${line})` : ''}: ${what}, ${actions.length} step${actions.length === 1 ? '' : 's'} on ${columns.length} preset${columns.length === 1 ? '' : 's'}`;
+        const inWorld = flags.world === undefined ? '' : ` in world ${flags.world}`;
+        const heading = `compare ${name}${several ? ` (line ${line})` : ''}: ${what}, ${actions.length} step${actions.length === 1 ? '' : 's'} on ${columns.length} preset${columns.length === 1 ? '' : 's'}${inWorld}`;
         return {
           text: compareText(heading, config, actions, compared),
           json: { kind: d.kind, line, scenario: d.kind === 'scenario' ? d.parsed.scenario.name : null, ...compareJson(config, actions, d.parsed.lines.steps, compared) },

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { designs } from '../model/designs.js';
 import { type ParsedScenario, parseScenarioAt } from '../scenarios/format.js';
+import { fold } from '../trace/layout.js';
 import { eachDocument, findDocument, type Line, type ParsedTrace, parseTraceAt, type ReadOptions, unmail } from '../trace/parse.js';
 import type { Ctx } from './context.js';
 import { usage } from './errors.js';
@@ -25,7 +26,8 @@ const designIds = designs.map((d) => d.id).join('|');
 const searchOutput = (lines: readonly Line[]) => new RegExp(`^(?:Check (?:${designIds})|(?:${designIds}) preset) `).test(lines.find((l) => l.text !== '')?.text ?? '');
 
 /** What replay, cite and compare say of a search's output with no trace in it. */
-export const noTrace = (command: string, name: string) => `${command} ${name}: no trace in it (the search found nothing violated or witnessed)\n`;
+export const noTrace = (command: string, name: string) =>
+  `${fold(`${command} ${name}:`, 'no trace in it (the search found nothing violated or witnessed)', { indent: 2 }).join('\n')}\n`;
 
 /**
  * Every trace and scenario in `file`, parsed (a malformed one throws

@@ -77,7 +77,7 @@ function exploreText(run: ExploreResult): string {
   const rows = judged(run);
   const runs = rows[0]?.runs ?? 0;
   const lines = [
-    ...fold(run.design.id, `preset ${run.preset}${overrides}: seed ${run.seed}, ${runs} runs`, { indent: 2 }),
+    ...fold(run.design.id, `preset ${run.preset}${overrides}${run.worldArg === undefined ? '' : `, world ${run.worldArg}`}: seed ${run.seed}, ${runs} runs`, { indent: 2 }),
     ...fold('', `Random search: holds and never mean no counterexample or witness in ${runs} runs; p2pmodel check proves them for a world.`, { indent: 0 }),
     '',
   ];

@@ -10,8 +10,9 @@ import { findDesign } from '../model/designs.js';
 import type { Config, Ret } from '../model/vocabulary.js';
 import { type OutcomeBlock, type ParsedScenario, printScenario, type Scenario } from '../scenarios/format.js';
 import type { ParsedTrace } from '../trace/parse.js';
+import { fold } from '../trace/layout.js';
 import { printTrace } from '../trace/print.js';
-import { fill, outcomeOf, type Replay, replay, replayJson, replayText, retarget, whereOf } from '../trace/replay.js';
+import { fill, notAsStated, outcomeOf, type Replay, replay, replayJson, replayText, retarget, whereOf } from '../trace/replay.js';
 import { UNKNOWN, type Trace } from '../trace/trace.js';
 import type { Ctx } from './context.js';
 import { noTrace, readDocuments } from './documents.js';
@@ -66,7 +67,8 @@ function replayTrace(parsed: ParsedTrace, flags: ReplayFlags, name: string, line
   const t = target ? retarget(written, target) : written;
   const r = replay({ trace: t, lines: parsed.lines }, { verbose: Boolean(flags.verbose) });
   const moved = whereOf(t) !== whereOf(written) ? ` (the trace says ${whereOf(written)})` : '';
-  const heading = `replay ${name}${lineNote}: ${whereOf(t)}, ${t.property ?? 'every property'}${moved}`;
+  const inWorld = flags.world === undefined ? '' : `, world ${flags.world}`;
+  const heading = `replay ${name}${lineNote}: ${whereOf(t)}${inWorld}, ${t.property ?? 'every property'}${moved}`;
   const json = { kind: 'trace', line: parsed.lines.header, scenario: null, ...replayJson(r, { design: written.design, preset: written.preset, overrides: written.overrides }) };
   return { run: { replay: r, heading, json }, filled: printTrace(fill(r)) };
 }
@@ -109,7 +111,7 @@ function replayScenario(parsed: ParsedScenario, flags: ReplayFlags, name: string
       { trace: t, lines: { header: c.line, result: null, steps: parsed.lines.steps } },
       { verbose: Boolean(flags.verbose), ...(stated ? { outcome: { violates: stated.violates, witnesses: stated.witnesses } } : {}) },
     );
-    const heading = `replay ${name}${lineNote}: scenario ${s.name} on ${whereOf(t)}`;
+    const heading = `replay ${name}${lineNote}: scenario ${s.name} on ${whereOf(t)}${flags.world === undefined ? '' : `, world ${flags.world}`}`;
     const json = { kind: 'scenario', line: c.line, scenario: s.name, ...replayJson(r, { design: t.design, preset: t.preset, overrides: {} }) };
     return { replay: r, heading, json };
   });
@@ -162,7 +164,11 @@ export function registerReplay(program: Command, ctx: Ctx): void {
         }
       }
       const reproduced = runs.every((r) => r.replay.reproduced);
-      if (flags.fill) ctx.io.out(filled.join('\n'));
+      if (flags.fill) {
+        ctx.io.out(filled.join('\n'));
+        // the filled traces say what the model gives; what was stated otherwise goes to stderr
+        for (const r of runs) if (!r.replay.reproduced) ctx.io.err(`${fold('', `${r.heading}: not as stated: ${notAsStated(r.replay)}`, { indent: 2 }).join('\n')}\n`);
+      }
       else if (flags.json) ctx.io.out(JSON.stringify({ file: name, reproduced, traces: runs.map((r) => r.json) }, null, 2) + '\n');
       else if (runs.length === 0) ctx.io.out(noTrace('replay', name));
       else ctx.io.out(runs.map((r) => replayText(r.replay, r.heading)).join('\n') + summary(runs));

@@ -219,7 +219,7 @@ export function parseCall(actor: string, call: string, config: Config): Action |
   const args = argText === '' ? [] : argText.split(',');
   const specs = callsNamed(fn);
   if (specs.length === 0)
-    return `a call of the model (such as mmap or ibv_reg_mr; 'p2pmodel list --calls' names them all), got '${fn}()'`;
+    return `a call of the model (such as mmap or ibv_reg_mr; 'p2pmodel list --calls' names them all), got '${call}'`;
   const n = namesOf(config);
   // a process id of more digits than any world has processes is no process, not a number rounded
   const proc = /^p(0|[1-9]\d{0,8})$/.exec(actor);
@@ -764,9 +764,12 @@ export function readConfig(r: Reader, outside: (text: string) => boolean): Confi
     }
     if (t === '') continue;
     const last = statements.at(-1);
+    const indent = indentOf(l!.text);
+    // mail leaves the rest of a cut line unindented: a line indented as the statements are is one
+    const asStatement = last !== undefined && indent > 0 && indent === indentOf(last.line.text);
     if (configKeywords.includes(t.split(/[\s:;]/)[0]!)) statements.push({ line: l!, segments: [t] });
-    else if (last && (indentOf(l!.text) > indentOf(last.line.text) || !/^[A-Za-z][\w.-]*\s+\S+\s*:/.test(t))) last.segments.push(t);
-    else r.fail(`an exporter, importer, iommu or limits line, or '}'`, l);
+    else if (last && !asStatement && (indent > indentOf(last.line.text) || !/^[A-Za-z][\w.-]*\s+\S+\s*:/.test(t))) last.segments.push(t);
+    else r.fail(`an exporter, importer, iommu or limits line, or '}', got '${t}'`, l);
   }
   const exporters: ExporterConfig[] = [];
   const importers: { line: Line; text: string }[] = [];

@@ -253,6 +253,20 @@ export function replayText(r: Replay, heading: string): string {
   return lines.join('\n') + '\n';
 }
 
+/** What a replay found otherwise than stated, in one line: the first return, the verdict, the outcome. */
+export function notAsStated(r: Replay): string {
+  const d = r.divergence;
+  const v = r.verdict;
+  const o = r.outcome;
+  return [
+    ...(d ? [`step ${d.step}${d.line === null ? '' : ` (line ${d.line})`} returns ${d.now}, stated ${d.stated}`] : []),
+    ...(v && v.stated !== UNKNOWN && v.stated !== v.now ? [`${v.property} ${v.now}, stated ${v.stated}`] : []),
+    ...(o && !sameOutcome(o.stated, o.now)
+      ? [`violates ${idWords(o.now.violates)}, witnesses ${idWords(o.now.witnesses)} (stated: violates ${idWords(o.stated.violates)}, witnesses ${idWords(o.stated.witnesses)})`]
+      : []),
+  ].join('; ');
+}
+
 /** The replay as JSON (see the README): one entry of replay --json's `traces`. */
 export function replayJson(r: Replay, written: { design: DesignId; preset: string; overrides: Knobs }) {
   const t = r.trace;

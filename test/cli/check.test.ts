@@ -129,6 +129,10 @@ describe('p2pmodel check with a bound: incomplete, never a bare holds', () => {
     expect(Number(m?.[1])).toBeGreaterThanOrEqual(100);
     expect(out).toMatch(new RegExp(`^Observation no-leak\\n {4}no violation within ${m![1]} states \\(incomplete\\)$`, 'm'));
     for (const t of tracesOf(out)) expect(reproduce(t)).toBe('npx p2pmodel check --design struct-page --preset lsfmm-2020 --max-states 100');
+    // a longer bound makes a longer summary line: folded within 72 columns
+    const wide = (await cli(['check', '--design', 'struct-page', '--max-states', '1000'])).out;
+    expect(wide).toMatch(/^incomplete \(stopped by --max-states\): \d+ states, \d+ transitions,\n {2}depth \d+$/m);
+    expect(wide.split('\n').filter((l) => l.length > 72)).toEqual([]);
   });
 });
 

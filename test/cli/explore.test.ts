@@ -96,6 +96,7 @@ describe('p2pmodel explore', () => {
     const argv = ['explore', '--design', 'vma-p2p', '--preset', 'legacy-importer', '--property', 'dma-to-live-allocation', '--runs', '300'];
     const { code, out } = await cli([...argv, '--world', 'routes']);
     expect(code).toBe(0);
+    expect(out.split('\n')[0]).toBe('vma-p2p preset legacy-importer, world routes: seed 42, 300 runs');
     const trace = traceIn(out);
     expect(trace).toContain('  importer nvme1: nvme p2pdma; route e0 none\n');
     expect(trace).toContain('  limits: 1 vma, 1 mr, 1 fd, 1 bio, 1 allocation, 1 fault\n');

@@ -109,6 +109,10 @@ async function endsInTheCli(argv: readonly string[], text: string, codes: readon
   expect(codes).toContain(code);
   if (code === 2) {
     expect(err).toMatch(/^p2pmodel: <stdin>:\d+: expected [^\n]*\n$/);
+  } else if (code === 1 && argv.includes('--fill')) {
+    // --fill prints the model's returns; what was stated otherwise goes to stderr, per trace
+    expect(err.replace(/\n {2}/g, ' ')).toMatch(/^(?:replay <stdin>[^\n]*: not as stated: [^\n]*\n)+$/);
+    expect(err.split('\n').every((l) => l.length <= 72)).toBe(true);
   } else expect(err).toBe('');
 }
 

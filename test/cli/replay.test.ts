@@ -144,7 +144,8 @@ describe('p2pmodel replay', () => {
     expect(check.out).not.toMatch(/^P2P /m);
     for (const command of ['replay', 'cite', 'compare']) {
       const r = await cli([command, '-'], check.out);
-      expect([r.code, r.out]).toEqual([0, `${command} <stdin>: no trace in it (the search found nothing violated or witnessed)\n`]);
+      expect([r.code, r.out.replace(/\n {2}/g, ' ')]).toEqual([0, `${command} <stdin>: no trace in it (the search found nothing violated or witnessed)\n`]);
+      expect(r.out.split('\n').every((l) => l.length <= 72)).toBe(true);
     }
     // prose without a trace is still bad input
     expect((await cli(['replay', '-'], 'Check this out.\n')).code).toBe(2);
@@ -188,9 +189,10 @@ describe('a trace written by hand', () => {
   });
 
   it('--fill says when a stated return was not what the model gives: exit 1, the model\'s value printed', async () => {
-    const { code, out } = await cli(['replay', '--fill', '-'], byHand.replace('-> 0', '-> -EBUSY'));
+    const { code, out, err } = await cli(['replay', '--fill', '-'], byHand.replace('-> 0', '-> -EBUSY'));
     expect(code).toBe(1);
     expect(out).toMatch(/^ {2}3 {2}e0 {2}unbind\(\) +-> 0$/m);
+    expect(err).toBe('replay <stdin>: struct-page lsfmm-2020, every property: not as stated:\n  step 3 (line 5) returns 0, stated -EBUSY\n');
   });
 });
 
@@ -219,10 +221,12 @@ describe('replay on another design, preset or knobs', () => {
     expect((await cli(['replay', '-'], filled.out)).code).toBe(0);
   });
 
-  it('--world: the steps read in that world', async () => {
+  it('--world: the steps read in that world, which the heading names', async () => {
     const { code, out } = await cli(['replay', '--world', 'minimal', '--fill', '-'], byHand);
     expect(code).toBe(0);
     expect(out).toContain('  importer nic1: rdma odp; route e0 bus-addr\n');
+    expect((await cli(['replay', '--world', 'minimal', '-'], byHand)).out).toMatch(/^replay <stdin>: struct-page lsfmm-2020, world minimal, every property$/m);
+    expect((await cli(['compare', '--world', 'minimal', '-'], byHand)).out).toMatch(/^ {2}13 presets in world minimal$/m);
     // nvme1 is not in that world
     const r = await cli(['replay', '--world', 'minimal', '-'], byHand.replace('pread', 'x').replace('1 p0 mmap', '1 p0 mmap').replace('ibv_reg_mr(nic0', 'ibv_reg_mr(nvme1'));
     expect(r.code).toBe(2);
