@@ -12,10 +12,17 @@ import { usage } from './errors.js';
 export type Document = { readonly kind: 'trace'; readonly parsed: ParsedTrace } | { readonly kind: 'scenario'; readonly parsed: ParsedScenario };
 
 /** The text of `file` (`-`: stdin, named `<stdin>`); an unreadable file is a usage error. */
+/** A file's text: UTF-8, or UTF-16 by its byte-order mark (Windows PowerShell 5 writes `>` so). */
+function decoded(bytes: Buffer): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.toString('utf16le', 2);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return Buffer.from(bytes.subarray(2, bytes.length - (bytes.length % 2))).swap16().toString('utf16le');
+  return bytes.toString('utf8');
+}
+
 async function readText(ctx: Ctx, file: string): Promise<{ name: string; text: string }> {
   const name = file === '-' ? '<stdin>' : file;
   try {
-    return { name, text: file === '-' ? await ctx.io.readStdin() : await readFile(file, 'utf8') };
+    return { name, text: file === '-' ? await ctx.io.readStdin() : decoded(await readFile(file)) };
   } catch (err) {
     return usage(`${name}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }

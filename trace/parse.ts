@@ -362,6 +362,9 @@ function noDocument(lines: readonly Line[], file: string): never {
     if (known && preset === undefined)
       throw new TraceSyntaxError(file, near.no, `'${HEADER_WORD} ${design} <preset>' (one of: ${known.presets.map((p) => p.name).join(', ')})`);
   }
+  // a header behind a quote mark mail readers do not use (`| `, `JG> `): say where it is
+  const marked = lines.find((l) => new RegExp(`^\\S.*?\\s?${HEADER_WORD}\\s+(?:${designs.map((d) => d.id).join('|')}|${SCENARIO_WORD})\\s+\\S+$`).test(l.text));
+  if (marked) throw new TraceSyntaxError(file, marked.no, `the '${HEADER_WORD}' header at the start of its line (mail quoting is '>'), got '${marked.text.length > 60 ? `${marked.text.slice(0, 57)}...` : marked.text}'`);
   const hint = lines.find((l) => /^(?:\{$|Knobs:|Result:|Detail:)/.test(l.text.trimStart()));
   throw new TraceSyntaxError(
     file,

@@ -290,6 +290,21 @@ describe('bad input: exit 2, one line', () => {
     expect(err.trimEnd()).toMatch(message);
   });
 
+  it('a file in UTF-16 (Windows PowerShell 5 writes so) reads by its byte-order mark', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'p2ptrace-'));
+    const le = join(dir, 'le.txt');
+    const be = join(dir, 'be.txt');
+    writeFileSync(le, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(kcpu.replace(/\n/g, '\r\n'), 'utf16le')]));
+    writeFileSync(be, Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(kcpu, 'utf16le').swap16()]));
+    for (const file of [le, be]) expect((await cli(['replay', file])).out).toMatch(/^Reproduced\.$/m);
+  });
+
+  it('a header behind a quote mark mail readers do not use is named on its line', async () => {
+    const { code, err } = await cli(['replay', '-'], kcpu.replace(/^/gm, '| '));
+    expect(code).toBe(2);
+    expect(err).toBe("p2pmodel: <stdin>:1: expected the 'P2P' header at the start of its line (mail quoting is '>'), got '| P2P struct-page lsfmm-2020'\n");
+  });
+
   it('names the file as given, counting lines of the input as given', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'p2ptrace-')), 'reply.eml');
     const text = mailed(kcpu.replace('-> vma0', '-> vma'));
