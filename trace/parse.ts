@@ -116,13 +116,23 @@ export function unmail(text: string): Line[] {
   return singleSpaced(lines);
 }
 
+/** Two lines the printer always puts one right under the other: steps, config lines, the header and `{`. */
+function printedTogether(a: string, b: string): boolean {
+  const step = /^\d+\s+[A-Za-z]\w*\s+[a-z_]+\(/;
+  const config = /^(?:exporter|importer|iommu|limits)\b/;
+  const x = a.trim();
+  const y = b.trim();
+  return (step.test(x) && step.test(y)) || ((x === '{' || config.test(x)) && (config.test(y) || y === '}')) || (/^P2P\s/.test(x) && y === '{');
+}
+
 /**
  * Undo double spacing (a client that made every line a paragraph, HTML
  * to text): a stretch of lines none of which has another right under
  * it, every run of blank lines between them odd and some three or more
- * (a blank line became three), with four lines or more, loses the blank
- * line under each line; a longer run stays one blank line. Prose around
- * it, written without the damage, is left as it is.
+ * (a blank line became three), with two lines the printer keeps
+ * together a blank line apart, loses the blank line under each line; a
+ * longer run stays one blank line. Prose around it, written without the
+ * damage, is left as it is.
  */
 function singleSpaced(lines: readonly Line[]): Line[] {
   const text = (i: number) => i >= 0 && i < lines.length && lines[i]!.text !== '';
@@ -136,17 +146,19 @@ function singleSpaced(lines: readonly Line[]): Line[] {
     // the stretch: lines alone, from i to last, each run of blanks between them odd
     const stretch = [i];
     let paragraphs = 0;
+    let together = false;
     for (let k = i + 1; ; ) {
       let next = k;
       while (next < lines.length && !text(next)) next++;
       const run = next - k;
       if (next === lines.length || !alone(next) || run % 2 === 0) break;
       if (run >= 3) paragraphs++;
+      if (run === 1 && printedTogether(lines[k - 1]!.text, lines[next]!.text)) together = true;
       stretch.push(next);
       k = next + 1;
     }
     const last = stretch.at(-1)!;
-    if (stretch.length < 4 || paragraphs === 0) {
+    if (paragraphs === 0 || !together) {
       for (; i <= last; i++) out.push(lines[i]!);
       continue;
     }
@@ -470,13 +482,20 @@ export class Reader {
     return { text: unfold(segments), line: first };
   }
 
-  /** Move to the first line from here on (to where the document ends) that `wanted` claims; false, staying put, if none does. */
-  resume(wanted: (text: string, line: Line) => boolean): boolean {
-    for (let k = this.i; k < this.end; k++)
-      if (wanted(this.lines[k]!.text.trimStart(), this.lines[k]!)) {
-        this.i = k;
-        return true;
-      }
+  /**
+   * Past a reply's words: find the first line from here on (to where the
+   * document ends) that `candidate` claims, and move there if `wanted`
+   * accepts it too; false, staying put, if it does not or none is found.
+   */
+  resume(candidate: (text: string, line: Line) => boolean, wanted: (text: string, line: Line) => boolean = candidate): boolean {
+    for (let k = this.i; k < this.end; k++) {
+      const l = this.lines[k]!;
+      const text = l.text.trimStart();
+      if (!candidate(text, l)) continue;
+      if (!wanted(text, l)) return false;
+      this.i = k;
+      return true;
+    }
     return false;
   }
 
@@ -548,8 +567,9 @@ const traceLabels = /^(?:Knobs:|Result:|Detail:|Link:|Reproduce:|\{$)/;
 
 /** The links the catalogue cites: one of them whole is not cut, whatever follows it (a sign-off). */
 const knownLinks = new Set(catalogue.flatMap(allLinks));
-/** A bare URL mail cut in two (only a long line is cut): the rest is one word. */
-export const urlCut = (value: string, next: string) => /^https?:\/\/\S{32,}$/.test(value) && !knownLinks.has(value) && /^\S*[^\s,.!]$/.test(next);
+/** A bare URL mail cut in two (only a long line is cut): the rest is one word, of one character only if it completes a cited link. */
+export const urlCut = (value: string, next: string) =>
+  /^https?:\/\/\S{32,}$/.test(value) && !knownLinks.has(value) && (knownLinks.has(value + next) || /^\S+[^\s,.!]$/.test(next));
 /** A Link: still short of its value, of the end of a commit's subject, or of a URL's tail: else the line is a reply's. */
 export const linkGoesOn = (value: string, next: string) =>
   value === '' || urlCut(value, next) || (/^commit \S+ \(/.test(value) && !value.endsWith(')')) || !/^(?:https?:\/\/\S+|commit \S+ \(.*\))$/.test(value);
@@ -562,6 +582,8 @@ const endsAwaitingValue = new RegExp(`(?:^|\\s)--(?:${valueOptions.join('|')})$`
 const commandGoesOn = (value: string, next: string) =>
   next.startsWith('--') || next === '\\' || wordCut(value, next) || !/^(?:npx )?p2pmodel \S/.test(value) || endsAwaitingValue.test(value);
 const trailerLabel = /^(?:Link|Reproduce):/;
+/** A trailer's length bound: each line joined reads the value again, so an endless one would take quadratic time. */
+const trailerBound = (label: string) => ({ chars: 4096, expected: `a ${label} trailer within 4096 characters` });
 
 /** Every trace in `text`, in order; throws TraceSyntaxError naming the line. */
 export function parseTraces(text: string, file = '<input>', opts: ReadOptions = {}): ParsedTrace[] {
@@ -602,12 +624,15 @@ export function parseTraceAt(lines: readonly Line[], at: number, file: string, o
   const ahead = ['Knobs:', "'{'", 'Result:', 'Detail:'];
   const expectedHere = () => [...ahead, `step 1 ('1  <actor>  <call>  -> <return value>')`].join(', ').replace(/, (?=[^,]*$)/, ' or ');
   const take = (what: string) => ahead.splice(0, ahead.indexOf(what) + 1);
-  const startsElement = (t: string) => startsStep(t, n, world) || traceLabels.test(t) || isCommentStart(t);
+  /** Something a trace goes on with: a numbered step (in turn or not), a label, a comment. */
+  const element = (t: string) => stepNumber(t, world) !== null || traceLabels.test(t) || isCommentStart(t);
   const comes = (label: string) => {
     r.skip(starts);
-    // a reply's words before step 1 (under the header, the config, the comment or Result:): on to what the trace goes on with
+    // a reply's words before step 1 (under the header, the config, the comment or Result:): on to what
+    // the trace goes on with, if that is step 1 or what may still come before it
     const here = r.peek()?.text.trimStart();
-    if (here !== undefined && !startsElement(here) && stepNumber(here, world) === null && r.resume(startsElement)) r.skip(starts);
+    const before = (t: string) => startsStep(t, n, world) || isCommentStart(t) || (!trailerLabel.test(t) && traceLabels.test(t));
+    if (here !== undefined && !element(here) && r.resume(element, before)) r.skip(starts);
     return r.peek()?.text.trimStart().startsWith(label) === true;
   };
 
@@ -650,9 +675,10 @@ export function parseTraceAt(lines: readonly Line[], at: number, file: string, o
     if (!startsStep(here, n, world)) {
       // a step numbered out of turn is a mistake, not prose
       if (stepNumber(here, world) !== null) r.fail(expectedStep(n, here, afterSteps));
-      // a reply's words before or between the steps (after a blank line): on to the next step or trailer, if one follows
+      // a reply's words before or between the steps (after a blank line): on to what the trace goes on with,
+      // if that is the next step or (after a step) a trailer; a step out of turn or any other label ends it
       const words = !traceLabels.test(here) && !isCommentStart(here);
-      if (words && r.resume((t) => startsStep(t, n, world) || (steps.length > 0 && trailerLabel.test(t)))) continue;
+      if (words && r.resume(element, (t) => startsStep(t, n, world) || (steps.length > 0 && trailerLabel.test(t)))) continue;
       break;
     }
     if (n > limits.steps) r.fail(`at most ${limits.steps} steps, then a Link:/Reproduce: trailer`);
@@ -665,7 +691,8 @@ export function parseTraceAt(lines: readonly Line[], at: number, file: string, o
     const after = r.peek();
     if (after && after.text !== '' && !starts(after.text.trimStart(), false)) {
       if (after.depth >= l.depth) r.fail(expectedStep(n, after.text.trimStart(), afterSteps));
-      if (!r.resume((t, line) => line.depth >= l.depth && (startsStep(t, n, world) || trailerLabel.test(t)))) break;
+      const quoted = (t: string, line: Line) => line.depth >= l.depth && element(t);
+      if (!r.resume(quoted, (t) => startsStep(t, n, world) || trailerLabel.test(t))) break;
     }
   }
   if (steps.length === 0) r.fail(expectedHere());
@@ -679,8 +706,9 @@ export function parseTraceAt(lines: readonly Line[], at: number, file: string, o
     const t = l?.text.trimStart() ?? '';
     if (!l || !traceLabels.test(t)) break;
     if (!trailerLabel.test(t)) r.fail(`a Link: or Reproduce: trailer after the steps, or a blank line and prose`);
-    if (t.startsWith('Link:')) links.push(r.element('Link:', starts, { carries: linkGoesOn, glues: urlCut }).value);
-    else if (command === undefined) command = r.element('Reproduce:', starts, { cutsContinue: true, carries: commandGoesOn, glues: wordCut }).value;
+    if (t.startsWith('Link:')) links.push(r.element('Link:', starts, { carries: linkGoesOn, glues: urlCut, bound: trailerBound('Link:') }).value);
+    else if (command === undefined)
+      command = r.element('Reproduce:', starts, { cutsContinue: true, carries: commandGoesOn, glues: wordCut, bound: trailerBound('Reproduce:') }).value;
     else r.fail('one Reproduce: trailer, got a second');
   }
 
@@ -768,8 +796,9 @@ export function readConfig(r: Reader, outside: (text: string) => boolean): Confi
     if (t === '') continue;
     const last = statements.at(-1);
     const indent = indentOf(l!.text);
-    // mail leaves the rest of a cut line unindented: a line indented as the statements are is one
-    const asStatement = last !== undefined && indent > 0 && indent === indentOf(last.line.text);
+    // mail leaves the rest of a cut line unindented, an editor's fill at the statements' indent:
+    // a line indented so that reads as a statement (`word:` or `word word:`) is one
+    const asStatement = last !== undefined && indent > 0 && indent === indentOf(last.line.text) && /^[A-Za-z][\w.-]*(?:\s+\S+)?\s*:/.test(t);
     if (configKeywords.includes(t.split(/[\s:;]/)[0]!)) statements.push({ line: l!, segments: [t] });
     else if (last && !asStatement && (indent > indentOf(last.line.text) || !/^[A-Za-z][\w.-]*\s+\S+\s*:/.test(t))) last.segments.push(t);
     else r.fail(`an exporter, importer, iommu or limits line, or '}', got '${t}'`, l);

@@ -119,6 +119,17 @@ describe('several traces in a text', () => {
     expect(parseTraces(reply)[0]!.trace).toStrictEqual(parseTrace(byHand));
   });
 
+  it('a reply goes on only to the next step or a trailer: a step out of turn, or a second trace cut of its header, ends the trace', () => {
+    const lines = quote(byHand.trimEnd(), '> ').split('\n');
+    const k = lines.findIndex((l) => l.startsWith('> 1 '));
+    // the replier cut step 2 out of the quote
+    const snipped = [...lines.slice(0, k + 1), "I'd drop step 2.", ...lines.slice(k + 2), '> Link: x'].join('\n');
+    expect(parseTraces(snipped)[0]!.trace.steps).toHaveLength(1);
+    const second = [...lines, '', 'And then:', '', '> Result: no-leak ?', ...lines.slice(k), '> Reproduce: y'].join('\n');
+    const [t] = parseTraces(second);
+    expect([t!.trace.steps.length, t!.trace.command]).toEqual([4, '']);
+  });
+
   it('a reply written right under a quoted trace, quoted less deeply, ends it; unquoted it is an error', () => {
     const quoted = quote(byHand.trimEnd(), '> ');
     expect(parseTraces(`${quoted}\nStep 2 should fail.\n`)[0]!.trace).toStrictEqual(parseTrace(byHand));
@@ -229,9 +240,30 @@ describe('lines a mail client cut', () => {
     expect(parseTraces(replied)[0]!.trace.command).toBe(cut[k]!.slice('> Reproduce: '.length, -2));
   });
 
-  it('a URL cut with one character left for the next line is joined back', () => {
+  it('a URL cut with one character left is joined back where that completes a cited link; a lone letter under another is a sign-off', () => {
+    const cited = linksFor('unbind-completes', 'struct-page')[0]!;
+    const withCited = printTrace({ ...t, links: [cited] });
+    expect(parseTrace(withCited.replace(cited, `${cited.slice(0, -1)}\n${cited.slice(-1)}`)).links).toEqual([cited]);
     const url = t.links[0]!;
-    expect(parseTrace(printed.replace(url, `${url.slice(0, -1)}\n${url.slice(-1)}`)).links).toEqual(t.links);
+    expect(parseTraces(`${dropTrailers(printed).trimEnd()}\n\nLink: ${url}\nJ\n`)[0]!.trace.links).toEqual([url]);
+  });
+
+  it('a trailer mail seems to carry on for ever is refused at 4096 characters, not read for minutes', () => {
+    const endless = `${dropTrailers(printed).trimEnd()}\n\nLink: ${t.links[0]}\n${'bb\n'.repeat(80_000)}`;
+    expect(failure(() => parseTrace(endless)).message).toMatch(/expected a Link: trailer within 4096 characters$/);
+    const cut = `${dropTrailers(printed).trimEnd()}\n\nReproduce: p2pmodel check --design x-\n${'b-\n'.repeat(80_000)}`;
+    expect(failure(() => parseTrace(cut)).message).toMatch(/expected a Reproduce: trailer within 4096 characters$/);
+  });
+
+  it('ordinary mail with blank lines is not double spacing: only where lines the printer keeps together stand a blank line apart', () => {
+    const mail = 'Hi,\n\nP2P vma-p2p legacy-importer\n\n  1  p0  mmap(e0, 1, MAP_SHARED, 0)  -> vma0\n\nWhy?\n\n\n\nJoe\n';
+    expect(parseTraces(mail)[0]!.trace.steps).toHaveLength(1);
+  });
+
+  it('a config line an editor filled at the statements\' indent continues its statement', () => {
+    const filled = byHand.replace('\n\n', '\n{\n  exporter e0: 2 pages\n  importer nic0: rdma odp;\n  route e0 host-bridge\n  iommu on; 1 process\n  limits: 1 vma,\n  1 mr, 1 fd, 1 bio, 2 allocations, 1 fault\n}\n\n');
+    const c = parseTraces(filled.replace('ibv_reg_mr(nic0', 'ibv_reg_mr(nic0'))[0]!.trace.config;
+    expect([c.importers.length, c.routes, c.limits.mrs, c.limits.faults]).toEqual([1, [['host-bridge']], 1, 1]);
   });
 
   it('no-break and other Unicode spaces (HTML to text, a web page) read as spaces, in every field', () => {
@@ -278,6 +310,8 @@ describe('what mail cannot do is an error naming its line', () => {
     ['a step without its return', byHand.replace('-> mr0', ''), 4, /expected '-> <return value>' ending step 2$/],
     ['an unknown actor', byHand.replace('3 e0 unbind()', '3 gpu0 unbind()'), 5, /expected an exporter \(e0\) as the actor of unbind\(\), got 'gpu0'$/],
     ['a verdict of another kind', byHand.replace('\n\n', '\nResult: no-leak never\n\n'), 2, /expected a verdict of a liveness property \(holds or violated\), got 'never'$/],
+    // prose before step 1 is skipped only to what may come before it: a trailer later on is no reason to skip
+    ['steps numbered as prose, then a trailer', byHand.replace(/^(\d) /gm, '$1. ') + '\nReproduce: x\n', 3, /expected Knobs:, '\{', Result:, Detail: or step 1 /],
   ];
   it.each(cases)('%s', (_name, text, line, message) => {
     const f = failure(() => parseTrace(text, 'x.txt'));
