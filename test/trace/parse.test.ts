@@ -268,7 +268,7 @@ describe('lines a mail client cut', () => {
 
   it('no-break and other Unicode spaces (HTML to text, a web page) read as spaces, in every field', () => {
     expect(parseTrace(printed.replace(/ /g, '\u00a0'))).toStrictEqual(t);
-    expect(parseTrace(quote(printed, '>\u202f').replace(/  /g, '\u3000 '))).toStrictEqual(t);
+    expect(parseTrace(quote(printed, '>\u202f').replace(/ {2}/g, '\u3000 '))).toStrictEqual(t);
   });
 
   it('a quote marker after spaces, and a Markdown code fence right under the last step, are mail too', () => {
