@@ -116,13 +116,18 @@ export function unmail(text: string): Line[] {
   return singleSpaced(lines);
 }
 
+const printedStep = /^\d+\s+[A-Za-z]\w*\s+[a-z_]+\(/;
+const printedConfig = /^(?:exporter|importer|iommu|limits)\b/;
+
 /** Two lines the printer always puts one right under the other: steps, config lines, the header and `{`. */
 function printedTogether(a: string, b: string): boolean {
-  const step = /^\d+\s+[A-Za-z]\w*\s+[a-z_]+\(/;
-  const config = /^(?:exporter|importer|iommu|limits)\b/;
   const x = a.trim();
   const y = b.trim();
-  return (step.test(x) && step.test(y)) || ((x === '{' || config.test(x)) && (config.test(y) || y === '}')) || (/^P2P\s/.test(x) && y === '{');
+  return (
+    (printedStep.test(x) && printedStep.test(y)) ||
+    ((x === '{' || printedConfig.test(x)) && (printedConfig.test(y) || y === '}')) ||
+    (x.startsWith(`${HEADER_WORD} `) && y === '{')
+  );
 }
 
 /**
@@ -375,7 +380,8 @@ function noDocument(lines: readonly Line[], file: string): never {
       throw new TraceSyntaxError(file, near.no, `'${HEADER_WORD} ${design} <preset>' (one of: ${known.presets.map((p) => p.name).join(', ')})`);
   }
   // a header behind a quote mark mail readers do not use (`| `, `JG> `): say where it is
-  const marked = lines.find((l) => new RegExp(`^\\S.*?\\s?${HEADER_WORD}\\s+(?:${designs.map((d) => d.id).join('|')}|${SCENARIO_WORD})\\s+\\S+$`).test(l.text));
+  const behindMark = new RegExp(`^\\S.*?\\s?${HEADER_WORD}\\s+(?:${designs.map((d) => d.id).join('|')}|${SCENARIO_WORD})\\s+\\S+$`);
+  const marked = lines.find((l) => behindMark.test(l.text));
   if (marked) throw new TraceSyntaxError(file, marked.no, `the '${HEADER_WORD}' header at the start of its line (mail quoting is '>'), got '${marked.text.length > 60 ? `${marked.text.slice(0, 57)}...` : marked.text}'`);
   const hint = lines.find((l) => /^(?:\{$|Knobs:|Result:|Detail:)/.test(l.text.trimStart()));
   throw new TraceSyntaxError(
