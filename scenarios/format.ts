@@ -53,6 +53,7 @@ import {
   TraceSyntaxError,
   unmail,
   linkGoesOn,
+  trailerBound,
   urlCut,
 } from '../trace/parse.js';
 import { configLines, HEADER_WORD } from '../trace/print.js';
@@ -269,7 +270,7 @@ export function parseScenarioAt(lines: readonly Line[], at: number, file: string
   // trailers
   const links: string[] = [];
   for (r.blank(); r.peek()?.text.trimStart().startsWith('Link:'); r.blank()) {
-    const link = r.element('Link:', starts, { carries: linkGoesOn, glues: urlCut });
+    const link = r.element('Link:', starts, { carries: linkGoesOn, glues: urlCut, bound: trailerBound('Link:') });
     if (link.value === '') r.fail('a url or commit after Link:', link.line);
     links.push(link.value);
   }

@@ -408,8 +408,8 @@ const eofLine = (lines: readonly Line[]) => (lines.at(-1)?.no ?? 0) + (lines.at(
 export interface ElementOptions {
   /** Stop joining once the value reads complete (a step's `-> ret`); it is asked at every line, so bound the element. */
   readonly complete?: (value: string) => boolean;
-  /** At most `chars` characters in all, else fail expecting `expected`. */
-  readonly bound?: { readonly chars: number; readonly expected: string };
+  /** At most `chars` characters in all (and `lines` lines), else fail expecting `expected`. */
+  readonly bound?: { readonly chars: number; readonly lines?: number; readonly expected: string };
   /** A line that, after blank lines, still carries on the incomplete value (mail cut it at its indent). */
   readonly resumes?: (text: string) => boolean;
   /** A line after one ending in a backslash continues the value whatever it starts with (the shell-style command, cut at column 0), unless quoted less deeply than it (a reply under a quoted cut). */
@@ -536,7 +536,7 @@ export class Reader {
     let length = segments[0]!.length;
     let depth = line.depth;
     for (;;) {
-      if (opts.bound && length > opts.bound.chars) this.fail(opts.bound.expected, line);
+      if (opts.bound && (length > opts.bound.chars || segments.length > (opts.bound.lines ?? Number.POSITIVE_INFINITY))) this.fail(opts.bound.expected, line);
       if (opts.complete?.(unfold(segments))) break;
       const k = this.continuation(length === 0, opts.resumes);
       const l = k < this.end ? this.lines[k] : undefined;
@@ -571,9 +571,12 @@ export interface ReadOptions {
 
 const traceLabels = /^(?:Knobs:|Result:|Detail:|Link:|Reproduce:|\{$)/;
 
-/** The links the catalogue cites: one of them whole is not cut, whatever follows it (a sign-off). */
-const knownLinks = new Set(catalogue.flatMap(allLinks));
-/** A bare URL mail cut in two (only a long line is cut): the rest is one word, of one character only if it completes a cited link. */
+/** The links the catalogue, the knobs and the presets cite: one of them whole is not cut, whatever follows it (a sign-off). */
+const knownLinks = new Set([
+  ...catalogue.flatMap(allLinks),
+  ...designs.flatMap((d) => [...d.knobs, ...d.presets].flatMap((k) => k.cite.match(/https?:\/\/[^\s();,]+/g) ?? [])),
+]);
+/** A bare URL mail cut in two (only a long line is cut): the rest is one word, of one character only if it completes a known link. */
 export const urlCut = (value: string, next: string) =>
   /^https?:\/\/\S{32,}$/.test(value) && !knownLinks.has(value) && (knownLinks.has(value + next) || /^\S+[^\s,.!]$/.test(next));
 /** A Link: still short of its value, of the end of a commit's subject, or of a URL's tail: else the line is a reply's. */
@@ -588,8 +591,8 @@ const endsAwaitingValue = new RegExp(`(?:^|\\s)--(?:${valueOptions.join('|')})$`
 const commandGoesOn = (value: string, next: string) =>
   next.startsWith('--') || next === '\\' || wordCut(value, next) || !/^(?:npx )?p2pmodel \S/.test(value) || endsAwaitingValue.test(value);
 const trailerLabel = /^(?:Link|Reproduce):/;
-/** A trailer's length bound: each line joined reads the value again, so an endless one would take quadratic time. */
-const trailerBound = (label: string) => ({ chars: 4096, expected: `a ${label} trailer within 4096 characters` });
+/** A trailer's bound: each line joined reads the value again, so an endless one would take quadratic time. */
+export const trailerBound = (label: string) => ({ chars: 4096, lines: 64, expected: `a ${label} trailer within 64 lines and 4096 characters` });
 
 /** Every trace in `text`, in order; throws TraceSyntaxError naming the line. */
 export function parseTraces(text: string, file = '<input>', opts: ReadOptions = {}): ParsedTrace[] {
@@ -681,10 +684,11 @@ export function parseTraceAt(lines: readonly Line[], at: number, file: string, o
     if (!startsStep(here, n, world)) {
       // a step numbered out of turn is a mistake, not prose
       if (stepNumber(here, world) !== null) r.fail(expectedStep(n, here, afterSteps));
-      // a reply's words before or between the steps (after a blank line): on to what the trace goes on with,
-      // if that is the next step or (after a step) a trailer; a step out of turn or any other label ends it
+      // a reply's words before or between the steps (after a blank line): on to the next numbered step or
+      // trailer, if that is the next step or (after a step) a trailer; a step out of turn ends the trace
       const words = !traceLabels.test(here) && !isCommentStart(here);
-      if (words && r.resume(element, (t) => startsStep(t, n, world) || (steps.length > 0 && trailerLabel.test(t)))) continue;
+      const onward = (t: string) => stepNumber(t, world) !== null || trailerLabel.test(t);
+      if (words && r.resume(onward, (t) => startsStep(t, n, world) || (steps.length > 0 && trailerLabel.test(t)))) continue;
       break;
     }
     if (n > limits.steps) r.fail(`at most ${limits.steps} steps, then a Link:/Reproduce: trailer`);

@@ -119,6 +119,13 @@ describe('several traces in a text', () => {
     expect(parseTraces(reply)[0]!.trace).toStrictEqual(parseTrace(byHand));
   });
 
+  it("a reply's own words between the steps may start like a label or a comment: they are words", () => {
+    const lines = printed.split('\n');
+    const k = lines.findIndex((l) => l.startsWith('  2  '));
+    const reply = [...lines.slice(0, k + 1), '', 'Note:', 'Result: from my run differs', '(* I would expect -EBUSY *)', '', ...lines.slice(k + 1)].join('\n');
+    expect(parseTraces(reply)[0]!.trace).toStrictEqual(parseTrace(printed));
+  });
+
   it('a reply goes on only to the next step or a trailer: a step out of turn, or a second trace cut of its header, ends the trace', () => {
     const lines = quote(byHand.trimEnd(), '> ').split('\n');
     const k = lines.findIndex((l) => l.startsWith('> 1 '));
@@ -248,11 +255,18 @@ describe('lines a mail client cut', () => {
     expect(parseTraces(`${dropTrailers(printed).trimEnd()}\n\nLink: ${url}\nJ\n`)[0]!.trace.links).toEqual([url]);
   });
 
-  it('a trailer mail seems to carry on for ever is refused at 4096 characters, not read for minutes', () => {
+  it('a trailer mail seems to carry on for ever is refused at 64 lines or 4096 characters, not read for minutes', () => {
     const endless = `${dropTrailers(printed).trimEnd()}\n\nLink: ${t.links[0]}\n${'bb\n'.repeat(80_000)}`;
-    expect(failure(() => parseTrace(endless)).message).toMatch(/expected a Link: trailer within 4096 characters$/);
+    expect(failure(() => parseTrace(endless)).message).toMatch(/expected a Link: trailer within 64 lines and 4096 characters$/);
     const cut = `${dropTrailers(printed).trimEnd()}\n\nReproduce: p2pmodel check --design x-\n${'b-\n'.repeat(80_000)}`;
-    expect(failure(() => parseTrace(cut)).message).toMatch(/expected a Reproduce: trailer within 4096 characters$/);
+    expect(failure(() => parseTrace(cut)).message).toMatch(/expected a Reproduce: trailer within 64 lines and 4096 characters$/);
+    const subject = `${dropTrailers(printed).trimEnd()}\n\n${`Link: commit abc (\n${'  x\n'.repeat(4000)})\n`.repeat(2)}`;
+    expect(failure(() => parseTrace(subject)).message).toMatch(/expected a Link: trailer within 64 lines and 4096 characters$/);
+  });
+
+  it('a link a preset cites, cut with one character left, is joined back too', () => {
+    const cited = 'https://lore.kernel.org/r/20200207182457.GM23346@mellanox.com';
+    expect(parseTrace(printTrace({ ...t, links: [cited] }).replace(cited, `${cited.slice(0, -1)}\n${cited.slice(-1)}`)).links).toEqual([cited]);
   });
 
   it('ordinary mail with blank lines is not double spacing: only where lines the printer keeps together stand a blank line apart', () => {
