@@ -50,6 +50,9 @@ interface Replayed {
   readonly json: Record<string, unknown>;
 }
 
+/** A heading's note of the world --world names instead of the trace's own. */
+const worldNote = (flags: ReplayFlags) => (flags.world === undefined ? '' : `, world ${flags.world}`);
+
 /** Where --design/--preset/--knob move a trace of `design`; undefined when they are not given. */
 function targetOf(flags: ReplayFlags, design: Design) {
   if (flags.design === undefined && flags.preset === undefined && flags.knob.length === 0) return undefined;
@@ -67,8 +70,7 @@ function replayTrace(parsed: ParsedTrace, flags: ReplayFlags, name: string, line
   const t = target ? retarget(written, target) : written;
   const r = replay({ trace: t, lines: parsed.lines }, { verbose: Boolean(flags.verbose) });
   const moved = whereOf(t) !== whereOf(written) ? ` (the trace says ${whereOf(written)})` : '';
-  const inWorld = flags.world === undefined ? '' : `, world ${flags.world}`;
-  const heading = `replay ${name}${lineNote}: ${whereOf(t)}${inWorld}, ${t.property ?? 'every property'}${moved}`;
+  const heading = `replay ${name}${lineNote}: ${whereOf(t)}${worldNote(flags)}, ${t.property ?? 'every property'}${moved}`;
   const json = { kind: 'trace', line: parsed.lines.header, scenario: null, ...replayJson(r, { design: written.design, preset: written.preset, overrides: written.overrides }) };
   return { run: { replay: r, heading, json }, filled: printTrace(fill(r)) };
 }
@@ -111,7 +113,7 @@ function replayScenario(parsed: ParsedScenario, flags: ReplayFlags, name: string
       { trace: t, lines: { header: c.line, result: null, steps: parsed.lines.steps } },
       { verbose: Boolean(flags.verbose), ...(stated ? { outcome: { violates: stated.violates, witnesses: stated.witnesses } } : {}) },
     );
-    const heading = `replay ${name}${lineNote}: scenario ${s.name} on ${whereOf(t)}${flags.world === undefined ? '' : `, world ${flags.world}`}`;
+    const heading = `replay ${name}${lineNote}: scenario ${s.name} on ${whereOf(t)}${worldNote(flags)}`;
     const json = { kind: 'scenario', line: c.line, scenario: s.name, ...replayJson(r, { design: t.design, preset: t.preset, overrides: {} }) };
     return { replay: r, heading, json };
   });
