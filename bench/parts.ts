@@ -1,17 +1,18 @@
 // The parts of a complete search, timed one on top of another over the
-// states a finished search stored, as the search runs them: the census
-// of enabled actions; then every step, each writing into a copy of its
-// state; then the hash and table probe of each written successor; then,
-// for those not found as written, the canonical form, its hash and
-// probe. What the search, timed in turn with them, takes past the last
-// is the rest: storing new states, judging, flags, edges and liveness.
-// So a search could not beat its time less its steps even if every step
-// were free.
+// states a finished search stored, as the search runs them (in blocks,
+// properties/tries.ts): the census of enabled actions; then every step,
+// grouped by action kind, each writing into a copy of its state; then
+// the hash and table probe of each written successor; then, for those
+// not found as written, the canonical form, its hash and probe. What
+// the search, timed in turn with them, takes past the last is the rest:
+// storing new states, judging, flags, edges and liveness. So a search
+// could not beat its time less its steps even if every step were free.
 import type { Design, Knobs } from '../model/design.js';
-import { Out } from '../model/state.js';
+import type { State } from '../model/state.js';
 import type { Config } from '../model/vocabulary.js';
 import { Arena } from '../properties/arena.js';
 import { checkExhaustive } from '../properties/exhaustive.js';
+import { BLOCK, Tries } from '../properties/tries.js';
 
 /** Seconds the search and each of its parts take over every stored state, the best of the repeats. */
 export interface Parts {
@@ -34,64 +35,49 @@ const FORMS = 3;
 export function searchParts(design: Design, config: Config, knobs: Knobs, repeats: number): Parts {
   const m = design.machine(config, knobs);
   const words = m.width >> 2;
-  const actions = m.actions.length;
-  const enabled = new Int32Array(actions);
   const form = new Uint8Array(m.width);
   const formWords = new Int32Array(form.buffer);
-  const pendingBytes = new Uint8Array(actions * m.width);
-  const pendingWords = new Int32Array(pendingBytes.buffer);
-  const pendingHash = new Uint32Array(actions);
-  const out = new Out(m.wrap(pendingBytes, 0));
-  const successor = m.wrap(pendingBytes, 0);
   const arena = new Arena(m.width);
-  const src = m.wrap(form, 0);
+  const tries = new Tries(m, arena, BLOCK);
+  const tryHash = new Uint32Array(BLOCK * m.actions.length);
+  const tryWritten = new Uint8Array(BLOCK * m.actions.length);
+  const successor = m.wrap(tries.bytes, 0);
+  const keep = (_: State, ai: number) => m.inertAt[ai] === 0;
+  let hashing = false;
+  const after = (t: number) => {
+    tryWritten[t] = tries.out.written ? 1 : 0;
+    if (tries.out.written && hashing) tryHash[t] = arena.hashAt(tries.words, t * words);
+  };
 
-  /** State `i` up to part `upTo`; with `store`, every successor's canonical form is interned (building the arena). */
-  const expand = (i: number, upTo: number, store: boolean) => {
-    src.b = arena.chunk(i);
-    src.o = arena.offset(i);
-    const srcWords = arena.chunkOfWords(i);
-    const srcAt = src.o >> 2;
-    const n = m.enabledInto(src, enabled);
+  /** States `from` to `to` up to part `upTo`, in blocks as the search takes them; with `store`, every successor's canonical form is interned (building the arena). */
+  const expand = (from: number, to: number, upTo: number, store: boolean) => {
+    tries.census(from, to, keep);
     if (upTo === ENABLED) return;
-    // as in the search: the copy is made again only after a step wrote over it
-    let copied = false;
-    let pending = 0;
-    out.d.o = 0;
-    for (let k = 0; k < n; k++) {
-      const ai = enabled[k]!;
-      if (m.inertAt[ai] === 1) continue;
-      const at = pending * words;
-      if (!copied) {
-        for (let w = 0; w < words; w++) pendingWords[at + w] = srcWords[srcAt + w]!;
-        out.holds(src);
-      }
-      out.reset();
-      m.applyAt(src, ai, out);
-      copied = !out.written;
-      if (!out.written) continue;
-      if (upTo >= LOOKUPS) pendingHash[pending] = arena.hashAt(pendingWords, at);
-      pending++;
-      out.d.o = pending * m.width;
-    }
+    hashing = upTo >= LOOKUPS;
+    tries.step(after);
     if (upTo === STEPS) return;
-    arena.touch(pendingHash, pending);
-    for (let q = 0; q < pending; q++) {
-      if (!store && arena.find(pendingWords, q * words, pendingHash[q]!) >= 0) continue;
+    successor.b = tries.bytes;
+    arena.touch(tryHash, 0, tries.n);
+    for (let t = 0; t < tries.n; t++) {
+      if (tryWritten[t] === 0) continue;
+      if (!store && arena.find(tries.words, t * words, tryHash[t]!) >= 0) continue;
       if (upTo === LOOKUPS) continue;
-      successor.o = q * m.width;
+      successor.o = t * m.width;
       m.canonical(successor, form, 0);
-      if (store) arena.intern(formWords, i, 0);
+      if (store) arena.intern(formWords, tries.state[t]!, 0);
       else arena.find(formWords, 0, arena.hashAt(formWords, 0));
     }
+  };
+  const all = (upTo: number, store: boolean) => {
+    for (let i = 0; i < arena.count; i += BLOCK) expand(i, Math.min(i + BLOCK, arena.count), upTo, store);
   };
 
   m.canonical(m.init(), form, 0);
   arena.intern(formWords, -1, -1);
-  for (let i = 0; i < arena.count; i++) expand(i, FORMS, true);
+  all(FORMS, true);
   const upTo = (part: number) => {
     const t0 = performance.now();
-    for (let i = 0; i < arena.count; i++) expand(i, part, false);
+    all(part, false);
     return (performance.now() - t0) / 1000;
   };
   // the search and its parts in turn, so that a drift of this VM's speed moves them alike

@@ -308,6 +308,8 @@ export class State {
   }
 }
 
+const EMPTY_WORDS: Int32Array = new Int32Array(0);
+
 /**
  * Where a step writes, as XState's transition returns its actions: the
  * next state (a copy of the input, made by draft() at the first update)
@@ -316,14 +318,20 @@ export class State {
 export class Out<S extends State> {
   written = false;
   readonly events: Event[] = [];
-  /** A state whose bytes `d` holds already (the search copies them by words). */
-  private copyOf: S | null = null;
+  /** The state draft() copies by words from `words` at `wordsAt` into `into` (this Out's state as words). */
+  private wordsOf: S | null = null;
+  private words = EMPTY_WORDS;
+  private wordsAt = 0;
+  private into = EMPTY_WORDS;
 
   constructor(readonly d: S) {}
 
-  /** Say that `d` holds a copy of `s`: the next draft(s) need not copy. */
-  holds(s: S): void {
-    this.copyOf = s;
+  /** Say that `s`'s bytes are `words` from `at`, and `d`'s are `into`: draft(s) then copies a word at a time. */
+  copyWords(s: S, words: Int32Array, at: number, into: Int32Array): void {
+    this.wordsOf = s;
+    this.words = words;
+    this.wordsAt = at;
+    this.into = into;
   }
 
   reset(): void {
@@ -334,8 +342,12 @@ export class Out<S extends State> {
   /** Copy `s` into this Out's state and return it for updating. */
   draft(s: S): S {
     const { d } = this;
-    if (this.copyOf !== s) for (let i = 0; i < s.layout.width; i++) d.b[d.o + i] = s.b[s.o + i]!;
-    this.copyOf = null;
+    if (this.wordsOf === s) {
+      const { words, wordsAt, into } = this;
+      const to = d.o >> 2;
+      for (let i = 0; i < s.layout.width >> 2; i++) into[to + i] = words[wordsAt + i]!;
+    } else for (let i = 0; i < s.layout.width; i++) d.b[d.o + i] = s.b[s.o + i]!;
+    this.wordsOf = null;
     this.written = true;
     return d;
   }

@@ -4,7 +4,7 @@
 // indices keyed by a hash of its words, each slot one word (the index and
 // a tag of the hash). Per state it also keeps the hash, the parent and
 // the action that reached it (for shortest traces), and a byte of flags.
-// A search hands it a state's successors together (touch) so that their
+// A search hands it a block of successors together (touch) so that their
 // cache misses overlap.
 
 const CHUNK_BITS = 15;
@@ -66,26 +66,36 @@ export class Arena {
     return perState + table;
   }
 
-  /** The hash of the state whose words start at `words[at]`. */
+  /** The hash of the state whose words start at `words[at]`: two lanes, even and odd words, so their multiplies overlap. */
   hashAt(words: Int32Array, at: number): number {
     let h = 0x9747b28c;
-    for (let i = 0; i < this.words; i++) {
-      h = Math.imul(h ^ words[at + i]!, 0x5bd1e995);
+    let g = 0x2f693a1d;
+    const end = at + this.words;
+    let i = at;
+    for (; i + 1 < end; i += 2) {
+      h = Math.imul(h ^ words[i]!, 0x5bd1e995);
+      g = Math.imul(g ^ words[i + 1]!, 0x5bd1e995);
+      h ^= h >>> 15;
+      g ^= g >>> 15;
+    }
+    if (i < end) {
+      h = Math.imul(h ^ words[i]!, 0x5bd1e995);
       h ^= h >>> 15;
     }
+    h = Math.imul(h ^ Math.imul(g ^ (g >>> 16), 0x85ebca6b), 0x5bd1e995);
     return (Math.imul(h ^ (h >>> 13), 0xc2b2ae35) ^ (h >>> 16)) >>> 0;
   }
 
   /**
-   * Read the table slot of each of the first `n` hashes, so that the
+   * Read the table slot of each of `hashes[from..to)`, so that the
    * look-ups that follow find them in the cache: these loads do not
    * depend on one another, so the CPU overlaps their misses, where one
    * look-up after another waits for each in turn.
    */
-  touch(hashes: Uint32Array, n: number): void {
+  touch(hashes: Uint32Array, from: number, to: number): void {
     const { table, mask } = this;
     let sum = 0;
-    for (let k = 0; k < n; k++) sum += table[hashes[k]! & mask]!;
+    for (let k = from; k < to; k++) sum += table[hashes[k]! & mask]!;
     this.touched = sum;
   }
 

@@ -30,6 +30,7 @@ import {
 import { type Finding, judgedStep } from './evaluate.js';
 import { type Verdict, verdictOf } from './explore.js';
 import { goalStuck, progressKinds } from './liveness.js';
+import { BLOCK, Tries } from './tries.js';
 
 export interface CheckOptions {
   /** Levels to search; without it, to the end. */
@@ -134,13 +135,10 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
   const edges = new Edges();
   const canonBytes = new Uint8Array(m.width);
   const canonWords = new Int32Array(canonBytes.buffer);
-  // the canonical forms of the successors not stored as written, looked up together too
+  // the canonical forms of a state's successors not stored as written, looked up together too
   const formBytes = new Uint8Array(actions.length * m.width);
   const formWords = new Int32Array(formBytes.buffer);
   const formHash = new Uint32Array(actions.length);
-  const formOf = new Int32Array(actions.length);
-  const enabled = new Int32Array(actions.length);
-  const src = m.wrap(canonBytes, 0);
 
   /** The form `s` is stored in, written to `dst` at `at`: canonical, or as it is without symmetry. */
   const canonicalize = (s: S, dst: Uint8Array, at: number) => {
@@ -161,99 +159,112 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
     onState = onState.filter((p) => !hits.has(p.id));
   };
 
-  // the written successors of the state being expanded, each written by its step
-  // in the next free slot, then looked up together (Arena.touch)
+  // A block of states is expanded in three passes (tries.ts): the census
+  // of each state, every step grouped by action kind, then each state's
+  // successors looked up and stored in census order, so that every state
+  // gets the index a state-by-state search gives it.
   const words = m.width >> 2;
-  const pendingBytes = new Uint8Array(actions.length * m.width);
-  const pendingWords = new Int32Array(pendingBytes.buffer);
-  const pendingHash = new Uint32Array(actions.length);
-  const pendingAction = new Int32Array(actions.length);
-  const pendingEdge = new Uint8Array(actions.length);
-  const out = new Out(m.wrap(pendingBytes, 0));
-  const successor = m.wrap(pendingBytes, 0);
+  const tries = new Tries(m, arena, BLOCK);
+  const maxTries = BLOCK * actions.length;
+  const tryHash = new Uint32Array(maxTries);
+  /** Per try: 0 nothing written, else 1 + its edge kind (0 for a failed step). */
+  const tryEdge = new Uint8Array(maxTries);
+  const formOf = new Int32Array(maxTries);
+  const successor = m.wrap(tries.bytes, 0);
+  /** The first state of the block whose step shows each property, found by the step pass. */
+  const blockHits = new Map<PropertyId, number>();
+  /** inert actions, run only for what they return */
+  const inertOut = new Out(m.wrap(new Uint8Array(m.width), 0));
 
   let transitions = 0;
-  /** Expand state `i`: every enabled action, or with `closure` only the kernel, device and exit steps. */
-  const expand = (i: number, closure: boolean) => {
-    src.b = arena.chunk(i);
-    src.o = arena.offset(i);
-    const srcWords = arena.chunkOfWords(i);
-    const srcAt = src.o >> 2;
-    /** The next free slot holds src's bytes (copied by words, faster than a step's draft() copies bytes). */
-    let copied = false;
-    let pending = 0;
-    out.d.o = 0;
-    const n = m.enabledInto(src, enabled);
-    for (let k = 0; k < n; k++) {
-      const ai = enabled[k]!;
-      const ek = edgeKind[ai]!;
-      if (closure && ek === 0) continue;
-      if (m.inertAt[ai] === 1) {
-        // skipped: by its design's word it changes nothing and shows nothing; only what it says is asked for
-        if (returns && !closure) {
-          out.reset();
-          returns[world.kindOf[ai]!]!.add(returnWord(m.applyAt(src, ai, out)));
-          if (out.written) copied = false;
-        }
-        continue;
-      }
-      const at = pending * words;
-      if (!copied) {
-        for (let w = 0; w < words; w++) pendingWords[at + w] = srcWords[srcAt + w]!;
-        out.holds(src);
-      }
-      out.reset();
-      const ret = m.applyAt(src, ai, out);
-      copied = !out.written;
-      const ok = !failed(ret);
-      if (!closure) {
-        transitions++;
-        const kind = world.kindOf[ai]!;
-        tried[kind]!++;
-        if (ok) taken[kind]!++;
-        if (returns) returns[kind]!.add(returnWord(ret));
-        if (out.events.length > 0 && onEvents.length > 0 && out.events.some(isJudged)) {
-          const view = new LazyView(config, out.events, design, out.written ? out.d : src);
-          let hit = false;
-          // the detail is found again when the trace is made (findingOf)
-          for (const p of onEvents) {
-            if (checkHit(p, view) === null) continue;
-            hits.set(p.id, { at: 'transition', from: i });
-            hit = true;
-          }
-          if (hit) onEvents = onEvents.filter((p) => !hits.has(p.id));
+  /** Whether the block being expanded is the closure's: only kernel, device and exit steps, nothing judged. */
+  let closure = false;
+  const keep = (src: S, ai: number) => {
+    if (closure && edgeKind[ai] === 0) return false;
+    if (m.inertAt[ai] === 0) return true;
+    // skipped: by its design's word it changes nothing and shows nothing; only what it says is asked for
+    if (returns && !closure) {
+      inertOut.reset();
+      returns[world.kindOf[ai]!]!.add(returnWord(m.applyAt(src, ai, inertOut)));
+    }
+    return false;
+  };
+  const after = (t: number, ret: Ret) => {
+    const { out } = tries;
+    const ai = tries.action[t]!;
+    const ok = !failed(ret);
+    if (!closure) {
+      transitions++;
+      const kind = world.kindOf[ai]!;
+      tried[kind]!++;
+      if (ok) taken[kind]!++;
+      if (returns) returns[kind]!.add(returnWord(ret));
+      if (out.events.length > 0 && onEvents.length > 0 && out.events.some(isJudged)) {
+        const i = tries.state[t]!;
+        const view = new LazyView(config, out.events, design, out.written ? out.d : tries.src);
+        // the detail is found again when the trace is made (findingOf)
+        for (const p of onEvents) {
+          if (checkHit(p, view) === null) continue;
+          const first = blockHits.get(p.id);
+          if (first === undefined || i < first) blockHits.set(p.id, i);
         }
       }
-      if (!out.written) continue;
-      pendingHash[pending] = arena.hashAt(pendingWords, at);
-      pendingAction[pending] = ai;
-      pendingEdge[pending] = ok ? ek : 0;
-      pending++;
-      out.d.o = pending * m.width;
     }
-    arena.touch(pendingHash, pending);
-    let forms = 0;
-    for (let q = 0; q < pending; q++) {
-      // a successor already stored as it is needs no canonical form: it is one
-      formOf[q] = arena.find(pendingWords, q * words, pendingHash[q]!);
-      if (formOf[q]! >= 0) continue;
-      successor.o = q * m.width;
-      canonicalize(successor, formBytes, forms * m.width);
-      formHash[forms] = arena.hashAt(formWords, forms * words);
-      formOf[q] = -1 - forms++;
+    if (!out.written) {
+      tryEdge[t] = 0;
+      tryHash[t] = 0;
+      return;
     }
-    arena.touch(formHash, forms);
-    for (let q = 0; q < pending; q++) {
-      let j = formOf[q]!;
-      if (j < 0) {
-        const f = -1 - j;
-        j = arena.internAt(formWords, f * words, formHash[f]!, i, pendingAction[q]!);
-        successor.o = q * m.width;
-        if (arena.added) added(j, successor, !closure);
+    tryEdge[t] = 1 + (ok ? edgeKind[ai]! : 0);
+    tryHash[t] = arena.hashAt(tries.words, t * words);
+  };
+
+  /**
+   * Expand states `from` to `to` (all of one level): every enabled
+   * action, or in the closure only the kernel, device and exit steps.
+   */
+  const expandBlock = (from: number, to: number) => {
+    tries.census(from, to, keep);
+    tries.step(after);
+    if (blockHits.size > 0) {
+      for (const [id, i] of blockHits) hits.set(id, { at: 'transition', from: i });
+      onEvents = onEvents.filter((p) => !hits.has(p.id));
+      blockHits.clear();
+    }
+    const tryWords = tries.words;
+    successor.b = tries.bytes;
+    arena.touch(tryHash, 0, tries.n);
+    for (let i = from; i < to; i++) {
+      const t0 = tries.first[i - from]!;
+      const t1 = tries.first[i - from + 1]!;
+      let forms = 0;
+      for (let t = t0; t < t1; t++) {
+        if (tryEdge[t] === 0) continue;
+        // a successor already stored as it is needs no canonical form: it is one
+        formOf[t] = arena.find(tryWords, t * words, tryHash[t]!);
+        if (formOf[t]! >= 0) continue;
+        successor.o = t * m.width;
+        canonicalize(successor, formBytes, forms * m.width);
+        formHash[forms] = arena.hashAt(formWords, forms * words);
+        formOf[t] = -1 - forms++;
       }
-      if (pendingEdge[q] !== 0) edges.add(i, j, pendingEdge[q]!);
+      arena.touch(formHash, 0, forms);
+      for (let t = t0; t < t1; t++) {
+        if (tryEdge[t] === 0) continue;
+        let j = formOf[t]!;
+        if (j < 0) {
+          const f = -1 - j;
+          j = arena.internAt(formWords, f * words, formHash[f]!, i, tries.action[t]!);
+          successor.o = t * m.width;
+          if (arena.added) added(j, successor, !closure);
+        }
+        if (tryEdge[t]! > 1) edges.add(i, j, tryEdge[t]! - 1);
+      }
+      if (!closure && opts.onProgress && (i & 4095) === 0) opts.onProgress({ depth: level + 1, states: arena.count, transitions });
     }
   };
+  /** How many states the next block takes: fewer near the state bound, so that no block can pass it. */
+  const blockSize = (left: number) => Math.max(1, Math.min(BLOCK, left, Math.floor((maxStates - arena.count) / actions.length)));
 
   const root = m.init();
   canonicalize(root, canonBytes, 0);
@@ -273,12 +284,12 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
       break;
     }
     opts.onProgress?.({ depth: level + 1, states: arena.count, transitions });
-    for (; next < end; next++) {
-      expand(next, false);
-      if (opts.onProgress && (next & 4095) === 0) opts.onProgress({ depth: level + 1, states: arena.count, transitions });
+    while (next < end) {
+      const to = next + blockSize(end - next);
+      expandBlock(next, to);
+      next = to;
       if (arena.count >= maxStates) {
         stoppedBy = 'states';
-        next++;
         break search;
       }
     }
@@ -288,7 +299,12 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
   // stopped by the state bound within a level, it has reached states of the next
   const diameter = stoppedBy === null ? level - 1 : stoppedBy === 'states' && reached > end ? level + 1 : level;
   // close the graph under kernel, device and exit steps: liveness needs where they lead
-  for (let i = next; i < arena.count; i++) expand(i, true);
+  closure = true;
+  for (let i = next; i < arena.count; ) {
+    const to = Math.min(i + BLOCK, arena.count);
+    expandBlock(i, to);
+    i = to;
+  }
 
   for (const p of wanted) {
     if (p.kind !== 'liveness') continue;

@@ -121,7 +121,7 @@ describe('Arena', () => {
     const arena = new Arena(8);
     for (let i = 0; i < 1000; i++) arena.intern(stateOf(i), -1, -1);
     const hashes = Uint32Array.from({ length: 1000 }, (_, i) => arena.hashAt(stateOf(i), 0));
-    arena.touch(hashes, hashes.length);
+    arena.touch(hashes, 0, hashes.length);
     for (let i = 0; i < 1000; i++) expect(arena.find(stateOf(i), 0, hashes[i]!)).toBe(i);
   });
 
