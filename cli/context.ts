@@ -2,8 +2,8 @@
 export interface Io {
   out(text: string): void;
   err(text: string): void;
-  /** Standard input, for `replay -` and `cite -`. */
-  readStdin(): Promise<string>;
+  /** Standard input, for `replay -` and `cite -`: its bytes, decoded as a file's are. */
+  readStdin(): Promise<Buffer>;
   /** A transient line on a terminal's stderr for long runs; '' clears it. Elsewhere a no-op. */
   status(line: string): void;
 }
@@ -19,7 +19,7 @@ export const processIo: Io = {
   readStdin: async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
+    return Buffer.concat(chunks);
   },
   // carriage return, the line cut to the terminal's width, erase to its end: the next one overwrites it
   status: (line) => {

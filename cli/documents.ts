@@ -11,7 +11,6 @@ import { usage } from './errors.js';
 /** One trace or scenario of an input, in the order they come. */
 export type Document = { readonly kind: 'trace'; readonly parsed: ParsedTrace } | { readonly kind: 'scenario'; readonly parsed: ParsedScenario };
 
-/** The text of `file` (`-`: stdin, named `<stdin>`); an unreadable file is a usage error. */
 /** A file's text: UTF-8, or UTF-16 by its byte-order mark (Windows PowerShell 5 writes `>` so). */
 function decoded(bytes: Buffer): string {
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.toString('utf16le', 2);
@@ -19,10 +18,11 @@ function decoded(bytes: Buffer): string {
   return bytes.toString('utf8');
 }
 
+/** The text of `file` (`-`: stdin, named `<stdin>`); an unreadable file is a usage error. */
 async function readText(ctx: Ctx, file: string): Promise<{ name: string; text: string }> {
   const name = file === '-' ? '<stdin>' : file;
   try {
-    return { name, text: file === '-' ? await ctx.io.readStdin() : decoded(await readFile(file)) };
+    return { name, text: decoded(file === '-' ? await ctx.io.readStdin() : await readFile(file)) };
   } catch (err) {
     return usage(`${name}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }

@@ -3,7 +3,7 @@
 import type { Io } from '../../cli/context.js';
 import { run } from '../../cli/program.js';
 
-export async function cli(argv: readonly string[], stdin = '') {
+export async function cli(argv: readonly string[], stdin: string | Buffer = '') {
   let out = '';
   let err = '';
   const status: string[] = [];
@@ -14,7 +14,7 @@ export async function cli(argv: readonly string[], stdin = '') {
     err: (t) => {
       err += t;
     },
-    readStdin: async () => stdin,
+    readStdin: async () => Buffer.from(stdin),
     status: (line) => {
       status.push(line);
     },

@@ -10,7 +10,7 @@ import { cli } from './fake-io.js';
 
 const recorder = () => {
   const lines: string[] = [];
-  const io: Io = { out: () => {}, err: () => {}, readStdin: async () => '', status: (l) => lines.push(l) };
+  const io: Io = { out: () => {}, err: () => {}, readStdin: async () => Buffer.alloc(0), status: (l) => lines.push(l) };
   return { io, lines };
 };
 

@@ -297,6 +297,8 @@ describe('bad input: exit 2, one line', () => {
     writeFileSync(le, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(kcpu.replace(/\n/g, '\r\n'), 'utf16le')]));
     writeFileSync(be, Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(kcpu, 'utf16le').swap16()]));
     for (const file of [le, be]) expect((await cli(['replay', file])).out).toMatch(/^Reproduced\.$/m);
+    // piped in (cmd's `type` passes the file's bytes as they are), read the same way
+    expect((await cli(['replay', '-'], readFileSync(le))).out).toMatch(/^Reproduced\.$/m);
   });
 
   it('a header behind a quote mark mail readers do not use is named on its line', async () => {

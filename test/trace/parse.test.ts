@@ -223,7 +223,7 @@ describe('lines a mail client cut', () => {
   });
 
   it('a Reproduce: command cut after an option that takes a value carries on, for every such option of every command', () => {
-    const program = buildProgram({ io: { out: () => {}, err: () => {}, readStdin: async () => '', status: () => {} }, exit: () => {} });
+    const program = buildProgram({ io: { out: () => {}, err: () => {}, readStdin: async () => Buffer.alloc(0), status: () => {} }, exit: () => {} });
     const taking = program.commands.flatMap((c) => c.options.filter((o) => o.required || o.optional).map((o) => o.long!.slice(2)));
     expect(new Set(valueOptions)).toEqual(new Set(taking));
     for (const option of valueOptions) {
