@@ -69,7 +69,11 @@ export function searchParts(design: Design, config: Config, knobs: Knobs, repeat
     }
   };
   const all = (upTo: number, store: boolean) => {
-    for (let i = 0; i < arena.count; i += BLOCK) expand(i, Math.min(i + BLOCK, arena.count), upTo, store);
+    // a block ends where the states stored so far do: those it adds come in the next
+    for (let from = 0, to = 0; from < arena.count; from = to) {
+      to = Math.min(from + BLOCK, arena.count);
+      expand(from, to, upTo, store);
+    }
   };
 
   m.canonical(m.init(), form, 0);
