@@ -18,6 +18,7 @@ export default defineConfig({
       'test/properties/matrix.test.ts',
       'test/properties/exhaustive.test.ts',
       'test/properties/arena.test.ts',
+      'test/properties/tries.test.ts',
       'test/properties/backward.test.ts',
       'test/scenarios/scenarios.test.ts',
       'test/scenarios/judge.test.ts',
