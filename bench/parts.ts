@@ -8,7 +8,6 @@
 // storing new states, judging, flags, edges and liveness. So a search
 // could not beat its time less its steps even if every step were free.
 import type { Design, Knobs } from '../model/design.js';
-import type { State } from '../model/state.js';
 import type { Config } from '../model/vocabulary.js';
 import { Arena } from '../properties/arena.js';
 import { checkExhaustive } from '../properties/exhaustive.js';
@@ -42,7 +41,6 @@ export function searchParts(design: Design, config: Config, knobs: Knobs, repeat
   const tryHash = new Uint32Array(BLOCK * m.actions.length);
   const tryWritten = new Uint8Array(BLOCK * m.actions.length);
   const successor = m.wrap(tries.bytes, 0);
-  const keep = (_: State, ai: number) => m.inertAt[ai] === 0;
   let hashing = false;
   const after = (t: number) => {
     tryWritten[t] = tries.out.written ? 1 : 0;
@@ -51,7 +49,7 @@ export function searchParts(design: Design, config: Config, knobs: Knobs, repeat
 
   /** States `from` to `to` up to part `upTo`, in blocks as the search takes them; with `store`, every successor's canonical form is interned (building the arena). */
   const expand = (from: number, to: number, upTo: number, store: boolean) => {
-    tries.census(from, to, keep);
+    tries.census(from, to, m.inertAt);
     if (upTo === ENABLED) return;
     hashing = upTo >= LOOKUPS;
     tries.step(after);

@@ -11,7 +11,7 @@
 // again from the real initial state to give each step its real names.
 import type { Design, Knobs } from '../model/design.js';
 import type { Machine } from '../model/machine.js';
-import { driverStates, Out, type State } from '../model/state.js';
+import { driverStates, type State } from '../model/state.js';
 import type { ActionKind, Config, DriverState, GhostView, Ret, TraceStep } from '../model/vocabulary.js';
 import { actionKinds } from '../model/vocabulary.js';
 import { Arena } from './arena.js';
@@ -173,25 +173,22 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
   const successor = m.wrap(tries.bytes, 0);
   /** The first state of the block whose step shows each property, found by the step pass. */
   const blockHits = new Map<PropertyId, number>();
-  /** inert actions, run only for what they return */
-  const inertOut = new Out(m.wrap(new Uint8Array(m.width), 0));
 
   let transitions = 0;
   /** Whether the block being expanded is the closure's: only kernel, device and exit steps, nothing judged. */
   let closure = false;
-  const keep = (src: S, ai: number) => {
-    if (closure && edgeKind[ai] === 0) return false;
-    if (m.inertAt[ai] === 0) return true;
-    // skipped: by its design's word it changes nothing and shows nothing; only what it says is asked for
-    if (returns && !closure) {
-      inertOut.reset();
-      returns[world.kindOf[ai]!]!.add(returnWord(m.applyAt(src, ai, inertOut)));
-    }
-    return false;
-  };
+  // inert actions are skipped: by their design's word they change nothing and show nothing; tried only for what they return
+  const skipped = returns ? new Uint8Array(actions.length) : m.inertAt;
+  const closureSkipped = Uint8Array.from(actions, (_, ai) => (m.inertAt[ai] === 1 || edgeKind[ai] === 0 ? 1 : 0));
   const after = (t: number, ret: Ret) => {
     const { out } = tries;
     const ai = tries.action[t]!;
+    if (m.inertAt[ai] === 1) {
+      // tried (only when returns are asked for) for what it returns alone
+      if (returns) returns[world.kindOf[ai]!]!.add(returnWord(ret));
+      tryEdge[t] = 0;
+      return;
+    }
     const ok = !failed(ret);
     if (!closure) {
       transitions++;
@@ -224,7 +221,7 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
    * action, or in the closure only the kernel, device and exit steps.
    */
   const expandBlock = (from: number, to: number) => {
-    tries.census(from, to, keep);
+    tries.census(from, to, closure ? closureSkipped : skipped);
     tries.step(after);
     if (blockHits.size > 0) {
       for (const [id, i] of blockHits) hits.set(id, { at: 'transition', from: i });

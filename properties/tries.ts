@@ -57,19 +57,18 @@ export class Tries<S extends State> {
     return this.src;
   }
 
-  /** The census of stored states `from` to `to`: each enabled action that `keep` takes becomes a try. */
-  census(from: number, to: number, keep: (src: S, ai: number) => boolean): void {
+  /** The census of stored states `from` to `to`: each enabled action `ai` with `skip[ai] === 0` becomes a try. */
+  census(from: number, to: number, skip: Uint8Array): void {
     const { m, enabled, kindEnd } = this;
     const kindOf = m.world.kindOf;
     let n = 0;
     kindEnd.fill(0);
     for (let i = from; i < to; i++) {
       this.first[i - from] = n;
-      const src = this.read(i);
-      const count = m.enabledInto(src, enabled);
+      const count = m.enabledInto(this.read(i), enabled);
       for (let k = 0; k < count; k++) {
         const ai = enabled[k]!;
-        if (!keep(src, ai)) continue;
+        if (skip[ai] === 1) continue;
         this.state[n] = i;
         this.action[n] = ai;
         kindEnd[kindOf[ai]! + 1]!++;
