@@ -44,7 +44,7 @@ export function searchParts(design: Design, config: Config, knobs: Knobs, repeat
   let hashing = false;
   const after = (t: number) => {
     tryWritten[t] = tries.out.written ? 1 : 0;
-    if (tries.out.written && hashing) tryHash[t] = arena.hashAt(tries.words, t * words);
+    tryHash[t] = tries.out.written && hashing ? arena.hashAt(tries.words, t * words) : 0;
   };
 
   /** States `from` to `to` up to part `upTo`, in blocks as the search takes them; with `store`, every successor's canonical form is interned (building the arena). */
@@ -68,6 +68,7 @@ export function searchParts(design: Design, config: Config, knobs: Knobs, repeat
   };
   const all = (upTo: number, store: boolean) => {
     // a block ends where the states stored so far do: those it adds come in the next
+    // (the search also ends one at each level's end: a block or so more per level there)
     for (let from = 0, to = 0; from < arena.count; from = to) {
       to = Math.min(from + BLOCK, arena.count);
       expand(from, to, upTo, store);

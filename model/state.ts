@@ -318,19 +318,19 @@ const EMPTY_WORDS: Int32Array = new Int32Array(0);
 export class Out<S extends State> {
   written = false;
   readonly events: Event[] = [];
-  /** The state draft() copies by words from `words` at `wordsAt` into `into` (this Out's state as words). */
-  private wordsOf: S | null = null;
+  /** The bytes and offset of the state draft() copies by words, from `words` into `into`; null when none. */
+  private fromB: Uint8Array | null = null;
+  private fromO = 0;
   private words = EMPTY_WORDS;
-  private wordsAt = 0;
   private into = EMPTY_WORDS;
 
   constructor(readonly d: S) {}
 
-  /** Say that `s`'s bytes are `words` from `at`, and `d`'s are `into`: draft(s) then copies a word at a time. */
-  copyWords(s: S, words: Int32Array, at: number, into: Int32Array): void {
-    this.wordsOf = s;
+  /** Say that `words` are `s.b` and `into` are `d.b`, as words: the next draft(s) copies a word at a time. */
+  copyWords(s: S, words: Int32Array, into: Int32Array): void {
+    this.fromB = s.b;
+    this.fromO = s.o;
     this.words = words;
-    this.wordsAt = at;
     this.into = into;
   }
 
@@ -341,13 +341,14 @@ export class Out<S extends State> {
 
   /** Copy `s` into this Out's state and return it for updating. */
   draft(s: S): S {
-    const { d } = this;
-    if (this.wordsOf === s) {
-      const { words, wordsAt, into } = this;
+    const { d, words, into } = this;
+    // by words only if s and d are still where copyWords() was told they are
+    if (s.b === this.fromB && s.o === this.fromO && words.buffer === s.b.buffer && into.buffer === d.b.buffer) {
+      const from = s.o >> 2;
       const to = d.o >> 2;
-      for (let i = 0; i < s.layout.width >> 2; i++) into[to + i] = words[wordsAt + i]!;
+      for (let i = 0; i < s.layout.width >> 2; i++) into[to + i] = words[from + i]!;
     } else for (let i = 0; i < s.layout.width; i++) d.b[d.o + i] = s.b[s.o + i]!;
-    this.wordsOf = null;
+    this.fromB = null;
     this.written = true;
     return d;
   }

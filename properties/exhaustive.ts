@@ -39,7 +39,7 @@ export interface CheckOptions {
   /** Stop past this many distinct states (the memory bound). */
   readonly maxStates?: number;
   readonly properties?: readonly PropertyId[];
-  /** Called as each level starts and after every 4,096th state it expands. */
+  /** Called as each level starts and after each block of states it expands that holds a 4,096th state. */
   readonly onProgress?: (p: CheckProgress) => void;
   /** Collect what each action kind returned (for the call reference). */
   readonly returns?: boolean;
@@ -68,7 +68,7 @@ export interface CheckResult {
   readonly bytesPerState: number;
   /** Per action kind: transitions tried, and how many of them succeeded. */
   readonly coverage: ReadonlyMap<ActionKind, { readonly tried: number; readonly taken: number }>;
-  /** With `returns`: per action kind, the returns it gave, ids as `vmaN`, `mrN`... */
+  /** With `returns`: per action kind, the returns it gave (in no order), ids as `vmaN`, `mrN`... */
   readonly returns?: ReadonlyMap<ActionKind, ReadonlySet<string>>;
 }
 
@@ -257,8 +257,8 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
         }
         if (tryEdge[t]! > 1) edges.add(i, j, tryEdge[t]! - 1);
       }
-      if (!closure && opts.onProgress && (i & 4095) === 0) opts.onProgress({ depth: level + 1, states: arena.count, transitions });
     }
+    if (!closure && opts.onProgress && (to - 1) >> 12 !== (from - 1) >> 12) opts.onProgress({ depth: level + 1, states: arena.count, transitions });
   };
   /** How many states the next block takes: fewer near the state bound, so that no block can pass it. */
   const blockSize = (left: number) => Math.max(1, Math.min(BLOCK, left, Math.floor((maxStates - arena.count) / actions.length)));

@@ -6,12 +6,14 @@
 // copied from its state by draft() only if the step writes.
 import type { Machine } from '../model/machine.js';
 import { Out, type State } from '../model/state.js';
-import type { Ret } from '../model/vocabulary.js';
-import { actionKinds } from '../model/vocabulary.js';
+import { actionKinds, type Ret } from '../model/vocabulary.js';
 import type { Arena } from './arena.js';
 
 /** States expanded together: their tries, a thousand or two, stay in the cache between the passes. */
 export const BLOCK = 64;
+
+/** Slots made at first per state of a block: a default-world state has 20 to 40 enabled actions. */
+export const SLOTS_PER_STATE = 32;
 
 export class Tries<S extends State> {
   /** Tries of the block; try `t`'s successor is `bytes` from `t * width`. */
@@ -44,7 +46,7 @@ export class Tries<S extends State> {
     this.byKind = new Int32Array(most);
     this.kindEnd = new Int32Array(actionKinds.length + 1);
     this.enabled = new Int32Array(m.actions.length);
-    this.bytes = new Uint8Array(block * 32 * m.width);
+    this.bytes = new Uint8Array(block * SLOTS_PER_STATE * m.width);
     this.words = new Int32Array(this.bytes.buffer);
     this.src = m.wrap(new Uint8Array(m.width), 0);
     this.out = new Out(m.wrap(this.bytes, 0));
@@ -94,7 +96,7 @@ export class Tries<S extends State> {
       const i = this.state[t]!;
       const src = this.read(i);
       out.d.o = t * m.width;
-      out.copyWords(src, arena.chunkOfWords(i), src.o >> 2, this.words);
+      out.copyWords(src, arena.chunkOfWords(i), this.words);
       out.reset();
       after(t, m.applyAt(src, this.action[t]!, out));
     }

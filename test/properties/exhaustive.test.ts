@@ -214,6 +214,11 @@ describe('checkExhaustive', () => {
     }
     // a bound met exactly as a level ends stops there: no state of the next level is expanded by a user step
     expect(check('mainline', undefined, { maxStates: levels[2]! })).toMatchObject({ states: levels[2], diameter: 2 });
+    // deeper, a level holds more states than a block (64): the blocks shrink near the bound, so it is passed by one state's successors at most
+    for (let maxStates = 1000; maxStates <= 5000; maxStates += 331) {
+      const r = check('mainline', undefined, { maxStates });
+      expect([r.stoppedBy, r.states >= maxStates, r.states < maxStates + fanout], `${maxStates}`).toEqual(['states', true, true]);
+    }
   });
 
   it('runs to the end without a bound; a depth past the diameter changes nothing, one at it stops short', () => {
@@ -228,7 +233,7 @@ describe('checkExhaustive', () => {
     expect(at.transitions).toBeLessThan(whole.transitions);
   });
 
-  it('reports progress as each level starts and after every 4,096th state it expands', () => {
+  it('reports progress as each level starts and after each block of states it expands that holds a 4,096th state', () => {
     const knobs = resolveKnobs(vmaP2p, vmaP2p.presets.find((p) => p.name === 'as-posted')!);
     const seen: { depth: number; states: number; transitions: number }[] = [];
     const r = checkExhaustive(vmaP2p, defaultConfig, knobs, { symmetry: true, onProgress: (p) => seen.push(p) });

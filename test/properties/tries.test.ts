@@ -8,7 +8,7 @@ import type { Machine } from '../../model/machine.js';
 import type { State } from '../../model/state.js';
 import { defaultConfig } from '../../model/vocabulary.js';
 import { Arena } from '../../properties/arena.js';
-import { Tries } from '../../properties/tries.js';
+import { SLOTS_PER_STATE, Tries } from '../../properties/tries.js';
 import { bytesOf, knobsOf, walk } from '../model/run.js';
 
 /** An arena holding the states of one walk of a design's default preset, each once. */
@@ -28,7 +28,6 @@ const picks = [0, 2, 0, 4, 0, 6, 1, 8, 2, 10, 3, 12, 5, 14];
  * tries a state had.
  */
 function checkBlocks<S extends State>(m: Machine<S>, arena: Arena, block: number, skip: Uint8Array) {
-  // a block of B states starts with room for 32 B tries
   const tries = new Tries(m, arena, block);
   const slots = tries.bytes.length;
   const enabled = new Int32Array(m.actions.length);
@@ -46,6 +45,7 @@ function checkBlocks<S extends State>(m: Machine<S>, arena: Arena, block: number
       expect(Array.from(tries.action.subarray(first, last))).toEqual(want);
       expect(Array.from(tries.state.subarray(first, last)).every((s) => s === i)).toBe(true);
     }
+    const stored = Array.from({ length: to - from }, (_, k) => Array.from(bytesOf(tries.read(from + k))));
     const order: number[] = [];
     const kinds: number[] = [];
     const got: { ret: string; written: boolean; events: string }[] = [];
@@ -56,6 +56,8 @@ function checkBlocks<S extends State>(m: Machine<S>, arena: Arena, block: number
       got[t] = { ret, written: tries.out.written, events: JSON.stringify(tries.out.events) };
     });
     expect([...order].sort((a, b) => a - b)).toEqual(Array.from({ length: tries.n }, (_, t) => t));
+    // no step wrote into the state it was handed
+    expect(Array.from({ length: to - from }, (_, k) => Array.from(bytesOf(tries.read(from + k))))).toEqual(stored);
     expect(kinds).toEqual([...kinds].sort((a, b) => a - b));
     // every slot read after all the steps: no later try wrote over it
     for (let t = 0; t < tries.n; t++) {
@@ -75,10 +77,10 @@ describe('Tries', () => {
       checkBlocks(m, arena, 3, Uint8Array.from(m.actions, (_, ai) => (ai % 2 === 0 ? 1 : 0)));
     });
 
-    it(`${design.id}: blocks of 1, none skipped: the slots grow exactly when a state has more than 32 tries`, () => {
+    it(`${design.id}: blocks of 1, none skipped: the slots grow exactly when a state has more tries than the slots made per state`, () => {
       const { m, arena } = storedWalk(d, picks);
       const { grew, most } = checkBlocks(m, arena, 1, new Uint8Array(m.actions.length));
-      expect(grew).toBe(most > 32);
+      expect(grew).toBe(most > SLOTS_PER_STATE);
     });
   }
 });
