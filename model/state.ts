@@ -342,8 +342,8 @@ export class Out<S extends State> {
   /** Copy `s` into this Out's state and return it for updating. */
   draft(s: S): S {
     const { d, words, into } = this;
-    // by words only if s and d are still where copyWords() was told they are
-    if (s.b === this.fromB && s.o === this.fromO && words.buffer === s.b.buffer && into.buffer === d.b.buffer) {
+    // by words only if s is still where copyWords() was told it is
+    if (s.b === this.fromB && s.o === this.fromO) {
       const from = s.o >> 2;
       const to = d.o >> 2;
       for (let i = 0; i < s.layout.width >> 2; i++) into[to + i] = words[from + i]!;
