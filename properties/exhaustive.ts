@@ -43,6 +43,8 @@ export interface CheckOptions {
   readonly onProgress?: (p: CheckProgress) => void;
   /** Collect what each action kind returned (for the call reference). */
   readonly returns?: boolean;
+  /** States expanded together (tries.ts), 64 unless given; 1 is the state-by-state search the blocks must equal. */
+  readonly block?: number;
 }
 
 export interface CheckProgress {
@@ -164,8 +166,9 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
   // successors looked up and stored in census order, so that every state
   // gets the index a state-by-state search gives it.
   const words = m.width >> 2;
-  const tries = new Tries(m, arena, BLOCK);
-  const maxTries = BLOCK * actions.length;
+  const block = opts.block ?? BLOCK;
+  const tries = new Tries(m, arena, block);
+  const maxTries = block * actions.length;
   const tryHash = new Uint32Array(maxTries);
   /** Per try: 0 nothing written, else 1 + its edge kind (0 for a failed step). */
   const tryEdge = new Uint8Array(maxTries);
@@ -261,7 +264,7 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
     if (!closure && opts.onProgress && (to - 1) >> 12 !== (from - 1) >> 12) opts.onProgress({ depth: level + 1, states: arena.count, transitions });
   };
   /** How many states the next block takes: fewer near the state bound, so that no block can pass it. */
-  const blockSize = (left: number) => Math.max(1, Math.min(BLOCK, left, Math.floor((maxStates - arena.count) / actions.length)));
+  const blockSize = (left: number) => Math.max(1, Math.min(block, left, Math.floor((maxStates - arena.count) / actions.length)));
 
   const root = m.init();
   canonicalize(root, canonBytes, 0);
@@ -298,7 +301,7 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
   // close the graph under kernel, device and exit steps: liveness needs where they lead
   closure = true;
   for (let i = next; i < arena.count; ) {
-    const to = Math.min(i + BLOCK, arena.count);
+    const to = Math.min(i + block, arena.count);
     expandBlock(i, to);
     i = to;
   }
