@@ -2,7 +2,7 @@
 export interface Io {
   out(text: string): void;
   err(text: string): void;
-  /** Standard input, for `replay -` and `cite -`: its bytes, decoded as a file's are. */
+  /** Standard input, for `replay -`, `cite -` and `compare -`: its bytes, decoded as a file's are. */
   readStdin(): Promise<Buffer>;
   /** A transient line on a terminal's stderr for long runs; '' clears it. Elsewhere a no-op. */
   status(line: string): void;
