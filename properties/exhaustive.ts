@@ -186,9 +186,9 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
   const after = (t: number, ret: Ret) => {
     const { out } = tries;
     const ai = tries.action[t]!;
-    if (m.inertAt[ai] === 1) {
-      // tried (only when returns are asked for) for what it returns alone
-      if (returns) returns[world.kindOf[ai]!]!.add(returnWord(ret));
+    // an inert action is tried only when returns are asked for, and only for what it returns
+    if (returns !== null && m.inertAt[ai] === 1) {
+      returns[world.kindOf[ai]!]!.add(returnWord(ret));
       tryEdge[t] = 0;
       return;
     }
