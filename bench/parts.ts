@@ -62,7 +62,7 @@ export function searchParts(design: Design, config: Config, knobs: Knobs, repeat
       if (upTo === LOOKUPS) continue;
       successor.o = t * m.width;
       m.canonical(successor, form, 0);
-      if (store) arena.intern(formWords, tries.state[t]!, 0);
+      if (store) arena.intern(formWords, tries.state[t]!);
       else arena.find(formWords, 0, arena.hashAt(formWords, 0));
     }
   };
@@ -76,7 +76,7 @@ export function searchParts(design: Design, config: Config, knobs: Knobs, repeat
   };
 
   m.canonical(m.init(), form, 0);
-  arena.intern(formWords, -1, -1);
+  arena.intern(formWords, -1);
   all(FORMS, true);
   const upTo = (part: number) => {
     const t0 = performance.now();

@@ -2,8 +2,8 @@
 // distinct state once, `width` bytes each, in chunks of one ArrayBuffer
 // (a state is its index), found again through an open-addressing table of
 // indices keyed by a hash of its words, each slot one word (the index and
-// a tag of the hash). Per state it also keeps the hash, the parent and
-// the action that reached it (for shortest traces), and a byte of flags.
+// a tag of the hash). Per state it also keeps the hash, the parent (for
+// shortest traces: the walk finds each step again) and a byte of flags.
 // A search hands it a block of successors together (touch) so that their
 // cache misses overlap.
 
@@ -36,8 +36,6 @@ export class Arena {
   private mask = (1 << 10) - 1;
   private hashes = new Uint32Array(1 << 12);
   parent = new Int32Array(1 << 12);
-  /** World action index that reached the state from its parent (-1 for the root). */
-  via = new Int32Array(1 << 12);
   flags = new Uint8Array(1 << 12);
 
   constructor(readonly width: number) {
@@ -61,7 +59,7 @@ export class Arena {
   /** Bytes the store holds per state, its table included. */
   bytesPerState(): number {
     if (this.count === 0) return 0;
-    const perState = this.width + 4 + 4 + 4 + 1;
+    const perState = this.width + 4 + 4 + 1;
     const table = (this.table.length * 4) / this.count;
     return perState + table;
   }
@@ -114,12 +112,12 @@ export class Arena {
   }
 
   /** The index of the state whose words are `words`, adding it if new; `added` says which. */
-  intern(words: Int32Array, parent: number, via: number): number {
-    return this.internAt(words, 0, this.hashAt(words, 0), parent, via);
+  intern(words: Int32Array, parent: number): number {
+    return this.internAt(words, 0, this.hashAt(words, 0), parent);
   }
 
   /** intern() of the state whose words start at `words[at]`, its hash `h` known. */
-  internAt(words: Int32Array, at: number, h: number, parent: number, via: number): number {
+  internAt(words: Int32Array, at: number, h: number, parent: number): number {
     const { table, bits, mask } = this;
     const tag = h >>> bits;
     let slot = h & mask;
@@ -133,7 +131,7 @@ export class Arena {
       slot = (slot + 1) & mask;
     }
     const j = this.count++;
-    this.store(j, words, at, h, parent, via);
+    this.store(j, words, at, h, parent);
     table[slot] = ((tag << bits) | (j + 1)) >>> 0;
     if (this.count * 2 > mask) this.rehash();
     this.added = true;
@@ -150,7 +148,7 @@ export class Arena {
     return true;
   }
 
-  private store(j: number, words: Int32Array, from: number, h: number, parent: number, via: number): void {
+  private store(j: number, words: Int32Array, from: number, h: number, parent: number): void {
     const c = j >>> CHUNK_BITS;
     if (c === this.chunks.length) {
       const buffer = new ArrayBuffer(CHUNK * this.width);
@@ -162,11 +160,9 @@ export class Arena {
     for (let i = 0; i < this.words; i++) chunk[at + i] = words[from + i]!;
     this.hashes = grown(this.hashes, j + 1);
     this.parent = grown(this.parent, j + 1);
-    this.via = grown(this.via, j + 1);
     this.flags = grown(this.flags, j + 1);
     this.hashes[j] = h;
     this.parent[j] = parent;
-    this.via[j] = via;
   }
 
   private rehash(): void {

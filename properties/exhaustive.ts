@@ -254,7 +254,7 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
         let j = formOf[t]!;
         if (j < 0) {
           const f = -1 - j;
-          j = arena.internAt(formWords, f * words, formHash[f]!, i, tries.action[t]!);
+          j = arena.internAt(formWords, f * words, formHash[f]!, i);
           successor.o = t * m.width;
           if (arena.added) added(j, successor, !closure);
         }
@@ -268,7 +268,7 @@ export function checkExhaustive<S extends State>(design: Design<S>, config: Conf
 
   const root = m.init();
   canonicalize(root, canonBytes, 0);
-  arena.intern(canonWords, -1, -1);
+  arena.intern(canonWords, -1);
   added(0, root, true);
 
   let level = 0;

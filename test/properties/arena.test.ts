@@ -13,21 +13,20 @@ const stateOf = (i: number, words = 2) => Int32Array.from({ length: words }, (_,
 describe('Arena', () => {
   it('interns equal bytes to one index, new bytes to the next, and says which', () => {
     const arena = new Arena(8);
-    expect([arena.intern(Int32Array.of(1, 2), -1, -1), arena.added]).toEqual([0, true]);
-    expect([arena.intern(Int32Array.of(2, 1), 0, 5), arena.added]).toEqual([1, true]);
-    expect([arena.intern(Int32Array.of(1, 2), 1, 7), arena.added]).toEqual([0, false]);
-    expect([arena.intern(Int32Array.of(0, 0), 0, 3), arena.added]).toEqual([2, true]);
-    expect([arena.intern(Int32Array.of(2, 1), 2, 9), arena.added]).toEqual([1, false]);
+    expect([arena.intern(Int32Array.of(1, 2), -1), arena.added]).toEqual([0, true]);
+    expect([arena.intern(Int32Array.of(2, 1), 0), arena.added]).toEqual([1, true]);
+    expect([arena.intern(Int32Array.of(1, 2), 1), arena.added]).toEqual([0, false]);
+    expect([arena.intern(Int32Array.of(0, 0), 0), arena.added]).toEqual([2, true]);
+    expect([arena.intern(Int32Array.of(2, 1), 2), arena.added]).toEqual([1, false]);
     expect(arena.count).toBe(3);
-    // the first parent and action that reached a state stay its own
+    // the first parent that reached a state stays its own
     expect([...arena.parent.subarray(0, 3)]).toEqual([-1, 0, 0]);
-    expect([...arena.via.subarray(0, 3)]).toEqual([-1, 5, 3]);
   });
 
   it('gives each state its bytes back, little-endian words', () => {
     const arena = new Arena(8);
-    arena.intern(Int32Array.of(0x04030201, -1), -1, -1);
-    arena.intern(Int32Array.of(0, 0x7f), 0, 0);
+    arena.intern(Int32Array.of(0x04030201, -1), -1);
+    arena.intern(Int32Array.of(0, 0x7f), 0);
     expect(bytesOf(arena, 0)).toEqual([1, 2, 3, 4, 255, 255, 255, 255]);
     expect(bytesOf(arena, 1)).toEqual([0, 0, 0, 0, 0x7f, 0, 0, 0]);
   });
@@ -35,17 +34,17 @@ describe('Arena', () => {
   it('interns a state from the middle of a batch, by the hash it is handed, as intern() does from the start', () => {
     const arena = new Arena(8);
     const batch = Int32Array.of(7, 7, 1, 2, 3, 4);
-    const a = arena.internAt(batch, 2, arena.hashAt(batch, 2), -1, -1);
+    const a = arena.internAt(batch, 2, arena.hashAt(batch, 2), -1);
     expect([a, arena.added, bytesOf(arena, a)]).toEqual([0, true, [1, 0, 0, 0, 2, 0, 0, 0]]);
-    expect([arena.intern(Int32Array.of(1, 2), 0, 0), arena.added]).toEqual([a, false]);
-    expect([arena.internAt(batch, 4, arena.hashAt(batch, 4), a, 3), arena.added, bytesOf(arena, 1)]).toEqual([1, true, [3, 0, 0, 0, 4, 0, 0, 0]]);
-    expect([arena.internAt(batch, 2, arena.hashAt(batch, 2), 1, 0), arena.added]).toEqual([a, false]);
+    expect([arena.intern(Int32Array.of(1, 2), 0), arena.added]).toEqual([a, false]);
+    expect([arena.internAt(batch, 4, arena.hashAt(batch, 4), a), arena.added, bytesOf(arena, 1)]).toEqual([1, true, [3, 0, 0, 0, 4, 0, 0, 0]]);
+    expect([arena.internAt(batch, 2, arena.hashAt(batch, 2), 1), arena.added]).toEqual([a, false]);
   });
 
   it('reads only the first width / 4 words of what it is handed', () => {
     const arena = new Arena(4);
-    const a = arena.intern(Int32Array.of(9, 1), -1, -1);
-    expect([arena.intern(Int32Array.of(9, 2), 0, 0), arena.added]).toEqual([a, false]);
+    const a = arena.intern(Int32Array.of(9, 1), -1);
+    expect([arena.intern(Int32Array.of(9, 2), 0), arena.added]).toEqual([a, false]);
   });
 
   it('past 2^15 states: grows its table and chunks, and finds every state again', () => {
@@ -53,17 +52,17 @@ describe('Arena', () => {
     const arena = new Arena(12);
     // plain checks in the loops: an expect() per state would be most of the test's time
     for (let i = 0; i < n; i++) {
-      if (arena.intern(stateOf(i, 3), i - 1, i % 7) !== i || !arena.added) throw new Error(`state ${i} taken for an earlier one`);
+      if (arena.intern(stateOf(i, 3), i - 1) !== i || !arena.added) throw new Error(`state ${i} taken for an earlier one`);
     }
     expect(arena.count).toBe(n);
     for (let i = 0; i < n; i++) {
-      if (arena.intern(stateOf(i, 3), 0, 0) !== i || arena.added) throw new Error(`state ${i} not found again`);
+      if (arena.intern(stateOf(i, 3), 0) !== i || arena.added) throw new Error(`state ${i} not found again`);
     }
     expect(arena.count).toBe(n);
     // the states of a chunk boundary: the last of chunk 0, the first of 1 and 2
     for (const i of [(1 << 15) - 1, 1 << 15, (1 << 15) * 2, n - 1]) {
       expect(bytesOf(arena, i), `state ${i}`).toEqual(Array.from(new Uint8Array(stateOf(i, 3).buffer)));
-      expect([arena.parent[i], arena.via[i]], `state ${i}`).toEqual([i - 1, i % 7]);
+      expect(arena.parent[i], `state ${i}`).toBe(i - 1);
     }
     expect(arena.offset(1 << 15)).toBe(0);
     expect(arena.chunk(1 << 15)).not.toBe(arena.chunk((1 << 15) - 1));
@@ -72,11 +71,11 @@ describe('Arena', () => {
 
   it('pathTo: the indices from the root to a state, root first', () => {
     const arena = new Arena(4);
-    const root = arena.intern(Int32Array.of(0), -1, -1);
-    const a = arena.intern(Int32Array.of(1), root, 0);
-    const b = arena.intern(Int32Array.of(2), root, 1);
-    const c = arena.intern(Int32Array.of(3), b, 2);
-    const d = arena.intern(Int32Array.of(4), c, 3);
+    const root = arena.intern(Int32Array.of(0), -1);
+    const a = arena.intern(Int32Array.of(1), root);
+    const b = arena.intern(Int32Array.of(2), root);
+    const c = arena.intern(Int32Array.of(3), b);
+    const d = arena.intern(Int32Array.of(4), c);
     expect(arena.pathTo(root)).toEqual([root]);
     expect(arena.pathTo(a)).toEqual([root, a]);
     expect(arena.pathTo(d)).toEqual([root, b, c, d]);
@@ -85,25 +84,25 @@ describe('Arena', () => {
   it('pathTo a state deep past the first chunk', () => {
     const arena = new Arena(4);
     const n = (1 << 15) + 10;
-    for (let i = 0; i < n; i++) arena.intern(Int32Array.of(i), i - 1, 0);
+    for (let i = 0; i < n; i++) arena.intern(Int32Array.of(i), i - 1);
     const path = arena.pathTo(n - 1);
     expect(path).toHaveLength(n);
     expect(path.every((j, i) => j === i)).toBe(true);
   });
 
-  it('bytesPerState: none while empty; then the width, 13 bytes of bookkeeping and its share of the table', () => {
+  it('bytesPerState: none while empty; then the width, 9 bytes of bookkeeping and its share of the table', () => {
     const arena = new Arena(8);
     expect(arena.bytesPerState()).toBe(0);
-    for (let i = 0; i < 1000; i++) arena.intern(stateOf(i), -1, -1);
+    for (let i = 0; i < 1000; i++) arena.intern(stateOf(i), -1);
     // a table of 4-byte slots, doubled from 2^10 whenever half of it is used
-    expect(arena.bytesPerState()).toBe(8 + 13 + (2 ** 11 * 4) / 1000);
-    for (let i = 1000; i < 40_000; i++) arena.intern(stateOf(i), -1, -1);
-    expect(arena.bytesPerState()).toBe(8 + 13 + (2 ** 17 * 4) / 40_000);
+    expect(arena.bytesPerState()).toBe(8 + 9 + (2 ** 11 * 4) / 1000);
+    for (let i = 1000; i < 40_000; i++) arena.intern(stateOf(i), -1);
+    expect(arena.bytesPerState()).toBe(8 + 9 + (2 ** 17 * 4) / 40_000);
   });
 
   it('find: a stored state by its words anywhere in an array, with its hash; -1 for any other', () => {
     const arena = new Arena(12);
-    for (let i = 0; i < 40_000; i++) arena.intern(stateOf(i, 3), -1, -1);
+    for (let i = 0; i < 40_000; i++) arena.intern(stateOf(i, 3), -1);
     const words = new Int32Array(9);
     for (const i of [0, 1, 39_999]) {
       words.set(stateOf(i, 3), 6);
@@ -119,7 +118,7 @@ describe('Arena', () => {
 
   it('touch changes no answer', () => {
     const arena = new Arena(8);
-    for (let i = 0; i < 1000; i++) arena.intern(stateOf(i), -1, -1);
+    for (let i = 0; i < 1000; i++) arena.intern(stateOf(i), -1);
     const hashes = Uint32Array.from({ length: 1000 }, (_, i) => arena.hashAt(stateOf(i), 0));
     arena.touch(hashes, 0, hashes.length);
     for (let i = 0; i < 1000; i++) expect(arena.find(stateOf(i), 0, hashes[i]!)).toBe(i);
@@ -127,14 +126,14 @@ describe('Arena', () => {
 
   it('flags: a byte per state, zero when stored, kept as the arrays grow', () => {
     const arena = new Arena(4);
-    arena.intern(Int32Array.of(0), -1, -1);
+    arena.intern(Int32Array.of(0), -1);
     arena.flags[0] = 5;
-    for (let i = 1; i < 5000; i++) arena.intern(Int32Array.of(i), 0, 0);
+    for (let i = 1; i < 5000; i++) arena.intern(Int32Array.of(i), 0);
     expect(arena.flags[0]).toBe(5);
     expect(arena.flags.subarray(1, 5000).every((f) => f === 0)).toBe(true);
     // as the search sets them: each state's flags right after it is stored, past every growth
     for (let i = 5000; i < 20_000; i++) {
-      const j = arena.intern(Int32Array.of(i), 0, 0);
+      const j = arena.intern(Int32Array.of(i), 0);
       arena.flags[j] = (i % 7) + 1;
     }
     expect(Array.from({ length: 15_000 }, (_, k) => arena.flags[5000 + k]).every((f, k) => f === ((5000 + k) % 7) + 1)).toBe(true);

@@ -16,7 +16,7 @@ function storedWalk(designIndex: number, picks: readonly number[]) {
   const design = designs[designIndex]!;
   const m = design.machine(defaultConfig, knobsOf(design, {}));
   const arena = new Arena(m.width);
-  for (const s of walk(m, picks)) arena.intern(new Int32Array(bytesOf(s).buffer), -1, -1);
+  for (const s of walk(m, picks)) arena.intern(new Int32Array(bytesOf(s).buffer), -1);
   return { m, arena };
 }
 
