@@ -17,6 +17,7 @@ export default defineConfig({
       'test/properties/explore.test.ts',
       'test/properties/matrix.test.ts',
       'test/properties/exhaustive.test.ts',
+      'test/properties/exhaustive-first-hit.test.ts',
       'test/properties/arena.test.ts',
       'test/properties/tries.test.ts',
       'test/properties/backward.test.ts',
