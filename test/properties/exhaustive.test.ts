@@ -7,7 +7,7 @@ import { type DesignId, resolveKnobs } from '../../model/design.js';
 import { designs, findDesign } from '../../model/designs.js';
 import { formatAction } from '../../model/format.js';
 import type { State } from '../../model/state.js';
-import { actionKinds, type Config, defaultConfig, type TraceStep } from '../../model/vocabulary.js';
+import { actionKinds, type Config, defaultConfig, isFailure, type TraceStep } from '../../model/vocabulary.js';
 import { catalogue } from '../../properties/catalogue.js';
 import { checkExhaustive, walker } from '../../properties/exhaustive.js';
 import { Arena } from '../../properties/arena.js';
@@ -146,6 +146,62 @@ describe('checkExhaustive', () => {
     for (const kind of ['proc_touch', 'proc_kernel_copy', 'importer_ack_invalidate'] as const) expect(r.coverage.get(kind), kind).toEqual({ tried: 0, taken: 0 });
     expect(r.coverage.get('proc_mmap')!.taken).toBeGreaterThan(0);
     expect(r.coverage.get('proc_mmap')!.taken).toBeLessThan(r.coverage.get('proc_mmap')!.tried);
+  });
+
+  it('asking for returns changes no count: inert actions are tried for their returns alone', () => {
+    const plain = check('mainline', 3);
+    const withReturns = check('mainline', 3, { returns: true });
+    expect({ ...withReturns, seconds: 0, returns: undefined }).toEqual({ ...plain, seconds: 0, returns: undefined });
+  });
+
+  // A plain breadth-first search over the same canonical forms, one state and one step at a time,
+  // its own Set of forms and the vocabulary's isFailure(): every try counted, a signal or BOUND not taken.
+  it('counts what a plain breadth-first search counts: states, transitions, and per kind the tries and those that succeeded', () => {
+    const { config } = loadWorld('minimal');
+    const knobs = resolveKnobs(vmaP2p, vmaP2p.presets.find((p) => p.name === 'rfc-2019')!);
+    const m = vmaP2p.machine(config, knobs);
+    const formOf = (s: State) => {
+      const bytes = new Uint8Array(m.width);
+      m.canonical(s, bytes, 0);
+      return bytes;
+    };
+    const seen = new Set<string>();
+    let level: Uint8Array[] = [formOf(m.init())];
+    seen.add(level[0]!.join());
+    let transitions = 0;
+    const tried = new Map<string, number>();
+    const taken = new Map<string, number>();
+    const enabled = new Int32Array(m.actions.length);
+    const rets = new Set<string>();
+    while (level.length > 0) {
+      const next: Uint8Array[] = [];
+      for (const bytes of level) {
+        const s = m.wrap(bytes, 0);
+        const n = m.enabledInto(s, enabled);
+        for (let k = 0; k < n; k++) {
+          const ai = enabled[k]!;
+          if (m.inertAt[ai] === 1) continue;
+          const action = m.actions[ai]!;
+          const out = m.out();
+          const ret = m.apply(s, action, out);
+          rets.add(ret);
+          transitions++;
+          tried.set(action.kind, (tried.get(action.kind) ?? 0) + 1);
+          if (!isFailure(ret)) taken.set(action.kind, (taken.get(action.kind) ?? 0) + 1);
+          if (!out.written) continue;
+          const form = formOf(out.d);
+          if (seen.has(form.join())) continue;
+          seen.add(form.join());
+          next.push(form);
+        }
+      }
+      level = next;
+    }
+    // the world shows both failures that are not errnos
+    expect([rets.has('SIGBUS'), rets.has('BOUND')]).toEqual([true, true]);
+    const r = checkExhaustive(vmaP2p, config, knobs, { symmetry: true });
+    expect([r.states, r.transitions]).toEqual([seen.size, transitions]);
+    for (const [kind, c] of r.coverage) expect(c, kind).toEqual({ tried: tried.get(kind) ?? 0, taken: taken.get(kind) ?? 0 });
   });
 
   it('returns: per action kind, what it gave, ids by their kind, the refusals of skipped (inert) actions too', () => {
