@@ -792,7 +792,7 @@ function parseStep(r: Reader, n: number, config: Config, starts: Starts): Stated
  */
 export function readConfig(r: Reader, outside: (text: string) => boolean): Config {
   const open = r.next()!;
-  const statements: { line: Line; segments: string[] }[] = [];
+  const statements: { line: Line; segments: string[]; last: number }[] = [];
   let close: Line;
   for (;;) {
     const l = r.peek();
@@ -809,49 +809,54 @@ export function readConfig(r: Reader, outside: (text: string) => boolean): Confi
     // mail leaves the rest of a cut line unindented, an editor's fill at the statements' indent:
     // a line indented so that reads as a statement (`word:` or `word word:`) is one
     const asStatement = last !== undefined && indent > 0 && indent === indentOf(last.line.text) && /^[A-Za-z][\w.-]*(?:\s+\S+)?\s*:/.test(t);
-    if (configKeywords.includes(t.split(/[\s:;]/)[0]!)) statements.push({ line: l!, segments: [t] });
-    else if (last && !asStatement && (indent > indentOf(last.line.text) || !/^[A-Za-z][\w.-]*\s+\S+\s*:/.test(t))) last.segments.push(t);
-    else r.fail(`an exporter, importer, iommu or limits line, or '}', got '${t}'`, l);
+    if (configKeywords.includes(t.split(/[\s:;]/)[0]!)) statements.push({ line: l!, segments: [t], last: l!.no });
+    else if (last && !asStatement && (indent > indentOf(last.line.text) || !/^[A-Za-z][\w.-]*\s+\S+\s*:/.test(t))) {
+      last.segments.push(t);
+      last.last = l!.no;
+    } else r.fail(`an exporter, importer, iommu or limits line, or '}', got '${t}'`, l);
   }
   const exporters: ExporterConfig[] = [];
-  const importers: { line: Line; text: string }[] = [];
+  const importers: { text: string; fail: (expected: string) => never }[] = [];
   let world: { iommu: boolean; processes: number } | undefined;
   let worldLimits: Limits | undefined;
-  for (const { line, segments } of statements) {
+  for (const { line, segments, last } of statements) {
     const text = unfold(segments);
+    const fail: (expected: string) => never = failAt(r, line, last);
     const kw = text.split(/[\s:;]/)[0];
     if (kw === 'exporter') {
       const m = new RegExp(`^exporter\\s+(${NAME})\\s*:\\s*(\\d+)\\s+pages?$`).exec(text);
-      if (!m) r.fail(`'exporter <name>: <n> pages', got '${text}'`, line);
-      if (!countWithin(m[2]!, 1, limits.pages)) r.fail(`an exporter of 1 to ${limits.pages} pages, got ${m[2]}`, line);
-      if (configKeywords.includes(m[1]!)) r.fail(`an exporter name other than '${m[1]}'`, line);
-      if (exporters.some((e) => e.name === m[1])) r.fail(`a new exporter name, got '${m[1]}' twice`, line);
-      if (exporters.length === limits.exporters) r.fail(`at most ${limits.exporters} exporters`, line);
+      if (!m) fail(`'exporter <name>: <n> pages', got '${text}'`);
+      if (!countWithin(m[2]!, 1, limits.pages)) fail(`an exporter of 1 to ${limits.pages} pages, got ${m[2]}`);
+      if (configKeywords.includes(m[1]!)) fail(`an exporter name other than '${m[1]}'`);
+      if (exporters.some((e) => e.name === m[1])) fail(`a new exporter name, got '${m[1]}' twice`);
+      if (exporters.length === limits.exporters) fail(`at most ${limits.exporters} exporters`);
       exporters.push({ name: m[1]!, pages: num(m[2]!) });
-    } else if (kw === 'importer') importers.push({ line, text });
+    } else if (kw === 'importer') importers.push({ text, fail });
     else if (kw === 'limits') {
-      if (worldLimits) r.fail(`one limits line, got a second`, line);
-      worldLimits = parseLimits(text, (e) => r.fail(e, line));
+      if (worldLimits) fail(`one limits line, got a second`);
+      worldLimits = parseLimits(text, fail);
     } else {
       const m = /^iommu\s+(on|off)\s*;\s*(\d+)\s+process(?:es)?$/.exec(text);
-      if (!m) r.fail(`'iommu on|off; <n> processes', got '${text}'`, line);
+      if (!m) fail(`'iommu on|off; <n> processes', got '${text}'`);
       // p0 runs from the start: a world without a process could never take a step
-      if (!countWithin(m[2]!, 1, limits.processes)) r.fail(`1 to ${limits.processes} processes, got ${m[2]}`, line);
-      if (world) r.fail(`one iommu line, got a second`, line);
+      if (!countWithin(m[2]!, 1, limits.processes)) fail(`1 to ${limits.processes} processes, got ${m[2]}`);
+      if (world) fail(`one iommu line, got a second`);
       world = { iommu: m[1] === 'on', processes: num(m[2]!) };
     }
   }
   if (exporters.length === 0) r.fail(`an 'exporter <name>: <n> pages' line before '}': every world has an exporter`, close);
   const parsedImporters: ImporterConfig[] = [];
   const routeTable: Route[][] = [];
-  for (const { line, text } of importers) {
+  for (const importer of importers) {
+    const { text } = importer;
+    const fail: (expected: string) => never = importer.fail;
     const m = new RegExp(`^importer\\s+(${NAME})\\s*:\\s*(nvme|rdma)\\s+([a-z0-9-]+)\\s*(?:;\\s*route\\s+(.*))?$`).exec(text);
-    if (!m) r.fail(`'importer <name>: nvme p2pdma|no-p2pdma|rdma odp|no-odp; route <exporter> <route>, ...', got '${text}'`, line);
+    if (!m) fail(`'importer <name>: nvme p2pdma|no-p2pdma|rdma odp|no-odp; route <exporter> <route>, ...', got '${text}'`);
     const [, name, kind, quality, routeText] = m as unknown as [string, string, 'nvme' | 'rdma', string, string | undefined];
-    if (parsedImporters.some((i) => i.name === name)) r.fail(`a new importer name, got '${name}' twice`, line);
-    if (parsedImporters.length === limits.importers) r.fail(`at most ${limits.importers} importers`, line);
+    if (parsedImporters.some((i) => i.name === name)) fail(`a new importer name, got '${name}' twice`);
+    if (parsedImporters.length === limits.importers) fail(`at most ${limits.importers} importers`);
     const qualities = kind === 'nvme' ? ['p2pdma', 'no-p2pdma'] : ['odp', 'no-odp'];
-    if (!qualities.includes(quality)) r.fail(`${kind} ${qualities.join(' or ')}, got '${kind} ${quality}'`, line);
+    if (!qualities.includes(quality)) fail(`${kind} ${qualities.join(' or ')}, got '${kind} ${quality}'`);
     parsedImporters.push(
       kind === 'nvme' ? { kind, name, p2pQueue: quality === 'p2pdma' } : { kind, name, odp: quality === 'odp' },
     );
@@ -861,13 +866,13 @@ export function readConfig(r: Reader, outside: (text: string) => boolean): Confi
     for (const entry of entries) {
       const rm = /^(\S+)\s+(\S+)$/.exec(entry);
       const x = rm ? exporters.findIndex((e) => e.name === rm[1]) : -1;
-      if (!rm || x < 0) r.fail(`a route '<exporter> bus-addr|host-bridge|none' (exporters: ${names(exporters)}), got '${entry}'`, line);
-      if (!Object.hasOwn(routes, rm[2]!)) r.fail(`a route bus-addr, host-bridge or none, got '${rm[2]}'`, line);
-      if (row[x] !== undefined) r.fail(`one route to ${rm[1]}, got two`, line);
+      if (!rm || x < 0) fail(`a route '<exporter> bus-addr|host-bridge|none' (exporters: ${names(exporters)}), got '${entry}'`);
+      if (!Object.hasOwn(routes, rm[2]!)) fail(`a route bus-addr, host-bridge or none, got '${rm[2]}'`);
+      if (row[x] !== undefined) fail(`one route to ${rm[1]}, got two`);
       row[x] = rm[2] as Route;
     }
     const missing = exporters.findIndex((_, x) => row[x] === undefined);
-    if (missing >= 0) r.fail(`a route from ${name} to ${exporters[missing]!.name} ('; route ${exporters[missing]!.name} bus-addr|host-bridge|none')`, line);
+    if (missing >= 0) fail(`a route from ${name} to ${exporters[missing]!.name} ('; route ${exporters[missing]!.name} bus-addr|host-bridge|none')`);
     routeTable.push(row as Route[]);
   }
   if (!world) r.fail(`an 'iommu on|off; <n> processes' line before '}'`, close);
@@ -879,6 +884,11 @@ export function readConfig(r: Reader, outside: (text: string) => boolean): Confi
     processes: world.processes,
     limits: worldLimits ?? defaultLimits,
   };
+}
+
+/** r.fail() at a statement's first line; one that runs on over more lines says which lines were read as one. */
+function failAt(r: Reader, line: Line, last: number): (expected: string) => never {
+  return (expected) => r.fail(last === line.no ? expected : `${expected} (lines ${line.no}-${last} read as one statement)`, line);
 }
 
 /** `limits: 1 vma, 1 mr, 1 bio, 2 allocations, 1 fault`: any of them, each once; the rest keep their defaults. */

@@ -107,6 +107,8 @@ const traces: [string, 2, string | number, RegExp][] = [
   ['config-no-iommu-line', 2, '}', /expected an 'iommu on\|off; <n> processes' line before '}'$/],
   ['config-two-iommu-lines', 2, 'iommu off', /expected one iommu line, got a second$/],
   ['config-unknown-statement', 2, 'bridge rp0', /expected an exporter, importer, iommu or limits line, or '}', got 'bridge rp0: e0 nvme0'$/],
+  // a line that is no statement continues the one above (mail's cut): the error says which lines it read as one
+  ['config-statement-run-on', 2, 'iommu on', /got 'iommu on; 2 processes with a bridge before nic1' \(lines 8-9 read as one statement\)$/],
   ['limits-malformed', 2, 'limits 1 vma', /expected 'limits: <n> vmas, <n> mrs, <n> fds, <n> bios, <n> allocations, <n> faults', got 'limits 1 vma, 1 mr'$/],
   ['limits-out-of-range', 2, 'limits:', /expected 0 to 8 mrs, got 9$/],
   ['limits-twice', 2, 'limits:', /expected each limit once, got vmas twice$/],
