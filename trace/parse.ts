@@ -792,7 +792,7 @@ function parseStep(r: Reader, n: number, config: Config, starts: Starts): Stated
  */
 export function readConfig(r: Reader, outside: (text: string) => boolean): Config {
   const open = r.next()!;
-  const statements: { line: Line; segments: string[]; last: number }[] = [];
+  const statements: { line: Line; segments: string[]; lastLine: number }[] = [];
   let close: Line;
   for (;;) {
     const l = r.peek();
@@ -809,19 +809,19 @@ export function readConfig(r: Reader, outside: (text: string) => boolean): Confi
     // mail leaves the rest of a cut line unindented, an editor's fill at the statements' indent:
     // a line indented so that reads as a statement (`word:` or `word word:`) is one
     const asStatement = last !== undefined && indent > 0 && indent === indentOf(last.line.text) && /^[A-Za-z][\w.-]*(?:\s+\S+)?\s*:/.test(t);
-    if (configKeywords.includes(t.split(/[\s:;]/)[0]!)) statements.push({ line: l!, segments: [t], last: l!.no });
+    if (configKeywords.includes(t.split(/[\s:;]/)[0]!)) statements.push({ line: l!, segments: [t], lastLine: l!.no });
     else if (last && !asStatement && (indent > indentOf(last.line.text) || !/^[A-Za-z][\w.-]*\s+\S+\s*:/.test(t))) {
       last.segments.push(t);
-      last.last = l!.no;
+      last.lastLine = l!.no;
     } else r.fail(`an exporter, importer, iommu or limits line, or '}', got '${t}'`, l);
   }
   const exporters: ExporterConfig[] = [];
   const importers: { text: string; fail: (expected: string) => never }[] = [];
   let world: { iommu: boolean; processes: number } | undefined;
   let worldLimits: Limits | undefined;
-  for (const { line, segments, last } of statements) {
+  for (const { line, segments, lastLine } of statements) {
     const text = unfold(segments);
-    const fail: (expected: string) => never = failAt(r, line, last);
+    const fail: (expected: string) => never = failAt(r, line, lastLine);
     const kw = text.split(/[\s:;]/)[0];
     if (kw === 'exporter') {
       const m = new RegExp(`^exporter\\s+(${NAME})\\s*:\\s*(\\d+)\\s+pages?$`).exec(text);
@@ -887,8 +887,8 @@ export function readConfig(r: Reader, outside: (text: string) => boolean): Confi
 }
 
 /** r.fail() at a statement's first line; one that runs on over more lines says which lines were read as one. */
-function failAt(r: Reader, line: Line, last: number): (expected: string) => never {
-  return (expected) => r.fail(last === line.no ? expected : `${expected} (lines ${line.no}-${last} read as one statement)`, line);
+function failAt(r: Reader, line: Line, lastLine: number): (expected: string) => never {
+  return (expected) => r.fail(lastLine === line.no ? expected : `${expected} (lines ${line.no}-${lastLine} read as one statement)`, line);
 }
 
 /** `limits: 1 vma, 1 mr, 1 bio, 2 allocations, 1 fault`: any of them, each once; the rest keep their defaults. */
