@@ -12,6 +12,7 @@ import { catalogue } from '../../properties/catalogue.js';
 import { checkExhaustive, walker } from '../../properties/exhaustive.js';
 import { Arena } from '../../properties/arena.js';
 import { expected } from '../../properties/expected.js';
+import { progressKinds } from '../../properties/liveness.js';
 import { loadWorld } from '../../worlds/load.js';
 import { mmap, munmap } from '../actions.js';
 
@@ -155,8 +156,9 @@ describe('checkExhaustive', () => {
   });
 
   // A plain breadth-first search over the same canonical forms, one state and one step at a time,
-  // its own Set of forms and the vocabulary's isFailure(): every try counted, a signal or BOUND not taken.
-  it('counts what a plain breadth-first search counts: states, transitions, and per kind the tries and those that succeeded', () => {
+  // its own Set of forms and the vocabulary's isFailure(): every try counted, a signal or BOUND not taken,
+  // and an edge kept for each taken kernel, device or exit step that changes its state.
+  it('counts what a plain breadth-first search counts: states, transitions, per kind the tries and those that succeeded, and the bytes it keeps', () => {
     const { config } = loadWorld('minimal');
     const knobs = resolveKnobs(vmaP2p, vmaP2p.presets.find((p) => p.name === 'rfc-2019')!);
     const m = vmaP2p.machine(config, knobs);
@@ -169,6 +171,7 @@ describe('checkExhaustive', () => {
     let level: Uint8Array[] = [formOf(m.init())];
     seen.add(level[0]!.join());
     let transitions = 0;
+    let edges = 0;
     const tried = new Map<string, number>();
     const taken = new Map<string, number>();
     const enabled = new Int32Array(m.actions.length);
@@ -189,6 +192,7 @@ describe('checkExhaustive', () => {
           tried.set(action.kind, (tried.get(action.kind) ?? 0) + 1);
           if (!isFailure(ret)) taken.set(action.kind, (taken.get(action.kind) ?? 0) + 1);
           if (!out.written) continue;
+          if (!isFailure(ret) && (progressKinds.has(action.kind) || action.kind === 'proc_exit')) edges++;
           const form = formOf(out.d);
           if (seen.has(form.join())) continue;
           seen.add(form.join());
@@ -202,6 +206,10 @@ describe('checkExhaustive', () => {
     const r = checkExhaustive(vmaP2p, config, knobs, { symmetry: true });
     expect([r.states, r.transitions]).toEqual([seen.size, transitions]);
     for (const [kind, c] of r.coverage) expect(c, kind).toEqual({ tried: tried.get(kind) ?? 0, taken: taken.get(kind) ?? 0 });
+    // per state: its bytes, hash, parent and flags; the table (4-byte slots from 2^10, at most half full); 9 bytes an edge
+    let table = 2 ** 10;
+    while (2 * seen.size > table - 1) table *= 2;
+    expect(r.bytesPerState).toBeCloseTo(m.width + 9 + (4 * table) / seen.size + (9 * edges) / seen.size, 9);
   });
 
   it('returns: per action kind, what it gave, ids by their kind, the refusals of skipped (inert) actions too', () => {
@@ -311,10 +319,10 @@ describe('checkExhaustive', () => {
       }
   });
 
-  it('reports progress as each level starts and after each block of states it expands that holds a 4,096th state', () => {
+  it.each([64, 1])('reports progress as each level starts and after each block of states it expands that holds a 4,096th state (blocks of %i)', (block) => {
     const knobs = resolveKnobs(vmaP2p, vmaP2p.presets.find((p) => p.name === 'as-posted')!);
     const seen: { depth: number; states: number; transitions: number }[] = [];
-    const r = checkExhaustive(vmaP2p, defaultConfig, knobs, { symmetry: true, onProgress: (p) => seen.push(p) });
+    const r = checkExhaustive(vmaP2p, defaultConfig, knobs, { symmetry: true, block, onProgress: (p) => seen.push(p) });
     const starts = seen.filter((p, i) => i === 0 || p.depth !== seen[i - 1]!.depth);
     expect(starts.map((p) => p.depth)).toEqual(Array.from({ length: r.diameter + 1 }, (_, i) => i + 1));
     expect(seen[0]).toEqual({ depth: 1, states: 1, transitions: 0 });
