@@ -39,26 +39,29 @@ function listing() {
   };
 }
 
+/** A listing is read, not replayed: a URL stays whole (and clickable) on a line of its own, past 72 columns if it must. */
+const whole = { overlong: 'whole' } as const;
+
 function text(): string {
   const lines: string[] = ['designs (--design D --preset P --knob name=value)'];
   for (const d of designs) {
-    lines.push('', ...fold(`${d.id}:`, d.title, { indent: 2 }), '  presets:');
+    lines.push('', ...fold(`${d.id}:`, d.title, { indent: 2, ...whole }), '  presets:');
     for (const p of d.presets) {
       lines.push(`    ${p.name}${p.name === defaultOf(d) ? ' (default)' : ''}`);
-      lines.push(...fold('     ', p.doc, { indent: 6 }));
-      lines.push(...foldUnits('      sets:', setting(p.knobs).length > 0 ? setting(p.knobs) : ['nothing: every knob at its default'], { indent: 8 }));
+      lines.push(...fold('     ', p.doc, { indent: 6, ...whole }));
+      lines.push(...foldUnits('      sets:', setting(p.knobs).length > 0 ? setting(p.knobs) : ['nothing: every knob at its default'], { indent: 8, ...whole }));
     }
     lines.push('  knobs:');
     for (const k of d.knobs) {
       lines.push(`    ${k.name}=${k.values.join('|')} (default ${k.default})`);
-      lines.push(...fold('     ', k.doc, { indent: 6 }));
-      lines.push(...fold('      source:', k.cite, { indent: 8 }));
+      lines.push(...fold('     ', k.doc, { indent: 6, ...whole }));
+      lines.push(...fold('      source:', k.cite, { indent: 8, ...whole }));
     }
   }
   lines.push('', 'worlds (--world NAME, or a world file)');
-  for (const name of worldNames()) lines.push(...fold(`  ${name}:`, loadWorld(name).description, { indent: 4 }));
+  for (const name of worldNames()) lines.push(...fold(`  ${name}:`, loadWorld(name).description, { indent: 4, ...whole }));
   lines.push('', 'properties');
-  for (const p of catalogue) lines.push(`  ${p.id} (${p.kind})`, ...fold('   ', p.statement, { indent: 4 }));
+  for (const p of catalogue) lines.push(`  ${p.id} (${p.kind})`, ...fold('   ', p.statement, { indent: 4, ...whole }));
   return lines.join('\n') + '\n';
 }
 

@@ -36,12 +36,15 @@ export interface FoldOptions {
   /** `soft`: break at spaces; `shell`: end broken lines with ` \` (the reproducing command). */
   readonly style?: 'soft' | 'shell';
   readonly width?: number;
+  /** A unit too long for any line: `cut` with `\` (a trace: replay joins it), or kept `whole` on a line of its own (a URL in a listing). */
+  readonly overlong?: 'cut' | 'whole';
 }
 
 /**
  * Lay `head` (e.g. `Detail:`) followed by `units` out in lines of at most
  * `width` columns. Units are joined by one space; each unit stays on one
- * line unless it cannot fit on any line, when it is cut with `\`.
+ * line unless it cannot fit on any line, when it is cut with `\` (or,
+ * `overlong: 'whole'`, left whole on a line of its own).
  */
 export function foldUnits(head: string, units: readonly string[], opts: FoldOptions): string[] {
   const width = opts.width ?? WIDTH;
@@ -79,7 +82,12 @@ export function foldUnits(head: string, units: readonly string[], opts: FoldOpti
       content = true;
       return;
     }
-    // The unit fits on no line at this indent: try the narrowest indent, then cut it.
+    // The unit fits on no line at this indent: whole if asked, else at the narrowest indent, else cut.
+    if (opts.overlong === 'whole') {
+      cur += unit;
+      content = true;
+      return;
+    }
     if (cur.length > 2 && 2 + unit.length + reserve <= width) {
       cur = '  ' + unit;
       content = true;

@@ -31,9 +31,13 @@ describe('p2pmodel list', () => {
 });
 
 describe('p2pmodel list: what a user reads', () => {
-  it('fits 72 columns; each design once, with its presets and what they set, its knobs and their sources; the worlds', async () => {
+  it('fits 72 columns but for a URL, kept whole on a line of its own; each design once, with its presets and what they set, its knobs and their sources; the worlds', async () => {
     const { out } = await cli(['list']);
-    expect(out.split('\n').filter((l) => l.length > 72)).toEqual([]);
+    const long = out.split('\n').filter((l) => l.length > 72);
+    expect(long.length).toBeGreaterThan(0);
+    for (const l of long) expect(l).toMatch(/^ {8}\(?https:\/\/lore\.kernel\.org\/r\/\S+$/);
+    expect(out).toContain('\n        (https://lore.kernel.org/r/20260121-vfio-add-pin-v1-1-4e04916b17f1@nvidia.com);\n');
+    expect(out).not.toMatch(/\\$/m);
     for (const d of designs) {
       expect(out.split('\n').filter((l) => l.startsWith(`${d.id}:`))).toHaveLength(1);
       for (const p of d.presets) expect(out).toMatch(new RegExp(`\\n {4}${p.name}( \\(default\\))?\\n`));

@@ -171,4 +171,18 @@ describe('trace text round trip', () => {
       { seed, numRuns: 1000 },
     );
   });
+
+  it('folds a listing without cutting a word: one too long stays whole on a line of its own, and it unfolds exactly', () => {
+    fc.assert(
+      fc.property(textArb, (value) => {
+        const lines = fold('  source:', value, { indent: 4, overlong: 'whole' });
+        for (const l of lines) expect(l.length <= 72 || /^ {4}\S+$/.test(l), l).toBe(true);
+        const segments = [lines[0]!.slice('  source:'.length).trim(), ...lines.slice(1).map((l) => l.trim())];
+        expect(unfold(segments)).toBe(value);
+      }),
+      { seed, numRuns: 1000 },
+    );
+    const url = 'https://lore.kernel.org/r/20260121-vfio-add-pin-v1-1-4e04916b17f1@nvidia.com';
+    expect(fold('  source:', `see ${url} and more`, { indent: 4, overlong: 'whole' })).toEqual(['  source: see', `    ${url}`, '    and more']);
+  });
 });
