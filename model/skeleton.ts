@@ -3,6 +3,11 @@
 // and munmap and ibv_dereg_mr and the first checks of a touch, fault
 // injection, and the slot a new entity takes. A design supplies only its
 // own effects (what copying, unmapping or releasing one entity does).
+//
+// Leaves out: the uverbs file as an MR's owner. An MR belongs to the
+// process that registered it and goes at its exit, as if exit_files()
+// dropped the file's last ref; a child that inherits the fd across
+// fork() keeps the MRs alive until it too closes it.
 import { clearBytes, NONE } from './packed.js';
 import type { Out, State, VmaSlot } from './state.js';
 import type { Action, Errno, Ret, Signal } from './vocabulary.js';
