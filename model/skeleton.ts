@@ -7,7 +7,11 @@
 // Leaves out: the uverbs file as an MR's owner. An MR belongs to the
 // process that registered it and goes at its exit, as if exit_files()
 // dropped the file's last ref; a child that inherits the fd across
-// fork() keeps the MRs alive until it too closes it.
+// fork() keeps the MRs alive until it too closes it. And an MR's range
+// as bare addresses: ibv_reg_mr names a VMA, so an ODP MR over nothing
+// mapped, which ib_umem_odp_get() registers (it looks up no VMA), is
+// -EFAULT here (one registered over a VMA still mirrors its slot, so a
+// range unmapped and mapped again after registration is covered).
 import { clearBytes, NONE } from './packed.js';
 import type { Out, State, VmaSlot } from './state.js';
 import type { Action, Errno, Ret, Signal } from './vocabulary.js';
