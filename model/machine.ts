@@ -26,8 +26,6 @@ export interface DesignSpec<S extends State, K> {
   readonly presets: readonly PresetSpec[];
   readonly knobs: readonly KnobSpec[];
   readonly classes: SlotClasses;
-  /** Bytes of the design's own region in `world`. */
-  extra(world: World): number;
   decodeKnobs(knobs: Knobs): K;
   wrap(m: Machine<S>, b: Uint8Array, o: number): S;
   /** Fill a zeroed state with the design's initial values (p0 alive is done already). */
@@ -88,7 +86,7 @@ export class Machine<S extends State> {
     readonly knobs: Knobs,
   ) {
     this.world = worldOf(config);
-    this.layout = new Layout(this.world, spec.classes, spec.extra(this.world));
+    this.layout = new Layout(this.world, spec.classes);
     this.width = this.layout.width;
     this.actions = this.world.actions;
     this.k = spec.decodeKnobs(knobs);

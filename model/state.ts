@@ -161,8 +161,8 @@ export class Layout {
   readonly mrAt: number;
   readonly mrStride: number;
   readonly bioAt: number;
-  /** Offset of the design's own region; its size is `extra`. */
-  readonly extraAt: number;
+  /** Where the padding to a whole word starts: the end of the last slot. */
+  readonly padAt: number;
   /** Bytes per state, a multiple of 4 (the search hashes and compares words). */
   readonly width: number;
 
@@ -171,7 +171,6 @@ export class Layout {
   constructor(
     readonly world: World,
     readonly classes: SlotClasses,
-    extra: number,
   ) {
     const sizes: SlotSizes = {
       exporter: classes.exporter.size,
@@ -206,8 +205,7 @@ export class Layout {
     at += world.mrs * this.mrStride;
     this.bioAt = at;
     at += (sizes.bio === 0 ? 0 : world.bios) * sizes.bio;
-    this.extraAt = at;
-    at += extra;
+    this.padAt = at;
     this.width = Math.ceil(at / 4) * 4;
   }
 

@@ -295,7 +295,8 @@ export function canonicalizer(L: Layout, refs: SymmetryRefs): Canonicalizer {
       for (const k of range(bio)) c.push(`dst[dO + ${L.bioAt + i * bio + k}] = src[from + ${k}];`);
     }
   }
-  for (let i = L.extraAt; i < L.width; i++) c.push(`dst[dO + ${i}] = src[so + ${i}];`);
+  // the padding too: `dst` may hold anything
+  for (let i = L.padAt; i < L.width; i++) c.push(`dst[dO + ${i}] = src[so + ${i}];`);
 
   const source = `const { ${Object.keys(scratch).join(', ')} } = scratch;\nreturn function write(src, so, dst, dO) {\n${c.join('\n')}\n};`;
   let write = compiled.get(source);

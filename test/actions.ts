@@ -52,3 +52,13 @@ export const evictFinish = (alloc = 0, exporter = 0): Of<'exporter_evict_finish'
 export const unbind = (exporter = 0): Of<'exporter_unbind'> => ({ kind: 'exporter_unbind', exporter });
 export const unbindFinish = (exporter = 0): Of<'exporter_unbind_finish'> => ({ kind: 'exporter_unbind_finish', exporter });
 export const injectInsertFail = (nth = 0): Of<'inject_insert_fail'> => ({ kind: 'inject_insert_fail', nth });
+/** VFIO_DEVICE_FEATURE_DMA_BUF by process 0: e0's pages from `page` as a dma-buf fd, unless `more` says otherwise. */
+export const vfioDmaBuf = (page = 0, pages = 1, more: Partial<Of<'proc_vfio_dma_buf'>> = {}): Of<'proc_vfio_dma_buf'> => ({
+  kind: 'proc_vfio_dma_buf',
+  proc: 0,
+  exporter: 0,
+  page,
+  pages,
+  ...more,
+});
+export const close = (fd = 0, proc = 0): Of<'proc_close'> => ({ kind: 'proc_close', proc, fd });

@@ -265,7 +265,6 @@ export const dmaBuf: Design<DbState> = makeDesign({
   presets: dmaBufPresets,
   knobs: dmaBufKnobs,
   classes: dbClasses,
-  extra: () => 0,
   decodeKnobs,
   wrap: (m, b, o) => new DbState(m, b, o),
   init(s) {

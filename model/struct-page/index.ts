@@ -201,7 +201,6 @@ export const structPage: Design<SpState> = makeDesign({
   presets: structPagePresets,
   knobs: structPageKnobs,
   classes: spClasses,
-  extra: () => 0,
   decodeKnobs,
   wrap: (m, b, o) => new SpState(m, b, o),
   init(s) {

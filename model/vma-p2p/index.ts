@@ -171,7 +171,6 @@ export const vmaP2p: Design<VpState> = makeDesign({
   presets: vmaP2pPresets,
   knobs: vmaP2pKnobs,
   classes: vpClasses,
-  extra: () => 0,
   decodeKnobs,
   wrap: (m, b, o) => new VpState(m, b, o),
   init: () => {},

@@ -1,10 +1,10 @@
 // model/symmetry.ts over random reachable states of every design and
 // preset: the canonical form is a relabelling of the state, less the
 // fields no step reads (everything a property or a step can see is the
-// same, up to the names of processes, VMA slots, allocations, MRs and
-// bios), canonicalising never changes the
-// state, and the form of a form is itself. The rows of what it merges
-// and what it keeps apart are in each design's symmetry.test.ts.
+// same, up to the names of processes, VMA slots, allocations, MRs,
+// files and bios), canonicalising never changes the state, the form of
+// a form is itself, and every byte of it is written. The rows of what
+// it merges and what it keeps apart are in each design's symmetry.test.ts.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { designs } from '../../model/designs.js';
@@ -15,12 +15,12 @@ import { fixedSeed } from '../../properties/defaults.js';
 import { canonicalOf } from './canonical.js';
 import { bytesOf, knobsOf, walk } from './run.js';
 
-/** Three processes with two VMA slots each, two MRs each, two bios, three allocations, three BAR pages: every kind of slot to rename. */
+/** Three processes with two VMA slots, two MRs and two dma-buf files each, two bios, three allocations, three BAR pages: every kind of slot to rename. */
 const crowded: Config = {
   ...defaultConfig,
   exporters: [{ name: 'e0', pages: 3 }],
   processes: 3,
-  limits: { vmas: 2, mrs: 2, fds: 1, bios: 2, allocations: 3, faults: 1 },
+  limits: { vmas: 2, mrs: 2, fds: 2, bios: 2, allocations: 3, faults: 1 },
 };
 
 /** The ghost view with allocations named by first appearance (pages, then evictions). */
@@ -80,6 +80,11 @@ describe.each(designs.flatMap((d) => [defaultConfig, crowded].map((config) => [d
           for (const s of walk(m, picks)) {
             const form = canonicalOf(s);
             expect(canonicalOf(m.wrap(form, 0))).toEqual(form);
+            // every byte is written, padding too, and none past it: a buffer's old bytes never show through
+            const dirty = new Uint8Array(m.width + 8).fill(0xff);
+            m.canonical(s, dirty, 4);
+            expect(dirty.subarray(4, 4 + m.width)).toEqual(form);
+            expect([dirty[3], dirty[4 + m.width]]).toEqual([0xff, 0xff]);
           }
         }),
         { seed: fixedSeed, numRuns: 150 },

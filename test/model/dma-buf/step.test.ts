@@ -12,6 +12,7 @@ import { vmaP2p } from '../../../model/vma-p2p/index.js';
 import { type Action, type Config, defaultConfig, type Event, type Ret } from '../../../model/vocabulary.js';
 import {
   ack,
+  close,
   deregMr,
   evict,
   evictFinish,
@@ -27,6 +28,7 @@ import {
   touch,
   unbind,
   unbindFinish,
+  vfioDmaBuf,
 } from '../../actions.js';
 
 // Default world: e0 has 2 pages; nvme0, nvme1; nic0 (ODP, host-bridge),
@@ -37,14 +39,6 @@ const NIC0 = 2;
 const NIC1 = 3;
 
 type Of<K extends Action['kind']> = Extract<Action, { kind: K }>;
-const vfioDmaBuf = (page = 0, pages = 1, more: Partial<Of<'proc_vfio_dma_buf'>> = {}): Action => ({
-  kind: 'proc_vfio_dma_buf',
-  proc: 0,
-  exporter: 0,
-  page,
-  pages,
-  ...more,
-});
 const primeExport = (vma = 0, proc = 0): Action => ({ kind: 'proc_prime_export', proc, vma });
 /** An ODP ibv_reg_dmabuf_mr through nic0 by process 0, unless `more` says otherwise. */
 const regDmabuf = (fd = 0, more: Partial<Of<'proc_reg_dmabuf_mr'>> = {}): Action => ({
@@ -57,7 +51,6 @@ const regDmabuf = (fd = 0, more: Partial<Of<'proc_reg_dmabuf_mr'>> = {}): Action
 });
 const pinnedMr = (fd = 0, importer = NIC1, proc = 0) => regDmabuf(fd, { importer, odp: false, proc });
 const bindRx = (fd = 0, importer = NIC0, proc = 0): Action => ({ kind: 'proc_bind_rx', proc, importer, fd });
-const close = (fd = 0, proc = 0): Action => ({ kind: 'proc_close', proc, fd });
 const memoryOff = (exporter = 0): Action => ({ kind: 'exporter_memory', exporter, on: false });
 const memoryOn = (exporter = 0): Action => ({ kind: 'exporter_memory', exporter, on: true });
 const reset = (exporter = 0): Action => ({ kind: 'exporter_reset', exporter });

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { dmaBuf } from '../../../model/dma-buf/index.js';
 import { defaultConfig } from '../../../model/vocabulary.js';
-import { mmap, mrDma, munmap, regMr, touch } from '../../actions.js';
+import { close, fork, mmap, mrDma, munmap, regMr, touch, vfioDmaBuf } from '../../actions.js';
 import { canonicalRelation, type Row } from '../canonical.js';
 import { type Setup, run } from '../run.js';
 
@@ -28,4 +28,18 @@ describe('dma-buf canonical forms: VMA slots', () => {
     const faults = (vma: number) => run(dmaBuf, [mmap(1), mmap(1, { offset: 1 }), regMr(vma), touch(0), touch(1), mrDma(0, 0)], big).ret;
     expect([faults(0), faults(1)]).toEqual(['-EFAULT', '-EFAULT']);
   });
+});
+
+/** Two dma-buf file slots per process, two process slots. */
+const files: Setup = { config: { ...defaultConfig, limits: { ...defaultConfig.limits, fds: 2 } } };
+
+describe('dma-buf canonical forms: file slots', () => {
+  it.each<Row>([
+    ['file slots renamed: pages 0 and 1 exported in either order', [vfioDmaBuf(0), vfioDmaBuf(1)], [vfioDmaBuf(1), vfioDmaBuf(0)], 'iso', files],
+    ['file slots renamed: the one left in slot 0 or 1', [vfioDmaBuf(0), vfioDmaBuf(1), close(0)], [vfioDmaBuf(1)], 'iso', files],
+    ['page 0 exported vs page 1', [vfioDmaBuf(0)], [vfioDmaBuf(1)], 'differ', files],
+    ['a second file of the same page vs one', [vfioDmaBuf(0), vfioDmaBuf(0)], [vfioDmaBuf(0)], 'differ', files],
+    ['the child keeps its files in the slots fork gave them: parent or child closes one', [vfioDmaBuf(0), vfioDmaBuf(1), fork(), close(0)], [vfioDmaBuf(0), vfioDmaBuf(1), fork(), close(0, 1)], 'iso', files],
+    ['which of its files a process closed after fork', [vfioDmaBuf(0), vfioDmaBuf(1), fork(), close(0)], [vfioDmaBuf(0), vfioDmaBuf(1), fork(), close(1)], 'differ', files],
+  ])('%s', (_name, a, b, want, setup) => expect(relation(a, b, setup)).toBe(want));
 });

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { vmaP2p } from '../../../model/vma-p2p/index.js';
 import { type Config, defaultConfig, defaultLimits } from '../../../model/vocabulary.js';
 import { ack, deregMr, evict, evictFinish, exit, fork, injectInsertFail, mmap, mrDma, munmap, regMr, touch, unbind, unbindFinish } from '../../actions.js';
-import { canonicalRelation, fails, type Row, type Side } from '../canonical.js';
+import { canonicalOf, canonicalRelation, fails, type Row, type Side } from '../canonical.js';
 import { roomy, run, type Setup } from '../run.js';
 
 // defaultConfig: nic0 = importer 2 is the only one that can import (ODP, host-bridge);
@@ -182,4 +182,17 @@ describe('vma-p2p canonical forms: exporters keep their ids', () => {
     ['unbinding e0 vs e1', [unbind(0)], [unbind(1)], 'differ', twoExporters],
     ['importing from e0 vs e1', [mmap(1), regMr(), mrDma()], [mmap(1, { exporter: 1 }), regMr(), mrDma()], 'differ', twoExporters],
   ])('%s', (_name, a, b, want, setup) => expect(relation(a, b, setup)).toBe(want));
+});
+
+describe('vma-p2p canonical forms: a leaked p2p_map names its object', () => {
+  it('an orphaned BAR page names the object the form renamed, as the page owner does', () => {
+    // e0 of 3 pages: a0 takes page 0 and goes, so the 2-page object in slot a1 is named a0 by its pages
+    const config: Config = { ...defaultConfig, exporters: [{ name: 'e0', pages: 3 }], limits: { ...defaultLimits, vmas: 2 } };
+    const history = [mmap(1), mmap(2), munmap(0), regMr(1), injectInsertFail(1), mrDma()];
+    const { state, rets } = run(vmaP2p, history, { config, knobs: { odp_map: 'first-fault', dma_map_error_unwind: 'leaks' } });
+    expect(rets.at(-1)).toBe('-EFAULT');
+    expect([state.page(0, 1).owner, state.page(0, 1).orphaned, state.page(0, 1).orphan_alloc]).toEqual([1, true, 1]);
+    const form = state.m.wrap(canonicalOf(state), 0);
+    expect([form.page(0, 1).owner, form.page(0, 1).orphaned, form.page(0, 1).orphan_alloc]).toEqual([0, true, 0]);
+  });
 });
