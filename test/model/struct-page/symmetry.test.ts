@@ -107,6 +107,13 @@ describe('struct-page canonical forms: more slots than the default world', () =>
       big,
     ],
     ['MRs renamed: two ODP MRs, the first deregistered or the second', [mmap(1), regMr(), regMr(), deregMr(0)], [mmap(1), regMr(), regMr(), deregMr(1)], 'iso', big],
+    [
+      'a process is named by its MRs as a set: p0 registers two MRs in either order, p1 one',
+      [mmap(1), mmap(1), fork(), regMr(0), regMr(1), regMr(1, { proc: 1 })],
+      [mmap(1), mmap(1), fork(), regMr(1), regMr(0), regMr(1, { proc: 1 })],
+      'iso',
+      big,
+    ],
     ['one process with two MRs vs one each', [mmap(1), fork(), regMr(), regMr()], [mmap(1), fork(), regMr(), regMr(0, { proc: 1 })], 'differ', big],
   ])('%s', (_name, a, b, want, setup) => expect(relation(a, b, setup)).toBe(want));
 });

@@ -119,6 +119,13 @@ describe('vma-p2p canonical forms: more slots than the default world', () => {
     ['VMA slots keep their ids (an ODP MR faults through its slot): RAM objects of one process mapped in either order', [mmap(2), mmap(1), mmap(2)], [mmap(2), mmap(2), mmap(1)], 'differ', big],
     ['objects renamed: RAM objects of two processes, swapped', [mmap(2), fork(), mmap(1), mmap(2, { proc: 1 })], [mmap(2), fork(), mmap(2), mmap(1, { proc: 1 })], 'iso', big],
     ['a RAM object in the parent vs in the child', [mmap(2), fork(), mmap(1)], [mmap(2), fork(), mmap(1, { proc: 1 })], 'iso', big],
+    [
+      'a process is named by its MRs as a set: p0 registers two MRs in either order, p1 one',
+      [mmap(1), mmap(1), fork(), regMr(0), regMr(1), regMr(1, { proc: 1 })],
+      [mmap(1), mmap(1), fork(), regMr(1), regMr(0), regMr(1, { proc: 1 })],
+      'iso',
+      big,
+    ],
     ['two MRs in one process vs one in each', [mmap(1), fork(), regMr(0), regMr(0)], [mmap(1), fork(), regMr(0), regMr(0, { proc: 1 })], 'differ', big],
     ['two MRs faulted vs one of them', [mmap(1), regMr(), regMr(), mrDma(0), mrDma(1)], [mmap(1), regMr(), regMr(), mrDma(0)], 'differ', big],
     ['MRs renamed: one faulted of two, the first or the second', [mmap(1), regMr(), regMr(), mrDma(0)], [mmap(1), regMr(), regMr(), mrDma(1)], 'iso', big],
