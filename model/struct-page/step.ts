@@ -151,11 +151,11 @@ function procMmap(s: SpState, a: A<'proc_mmap'>, out: O): Ret {
   if (s.exporter(a.exporter).driver !== DRIVER_BOUND) return '-ENODEV';
   if (!a.shared) return '-EINVAL'; // !(vma->vm_flags & VM_MAYSHARE)
   if (a.offset !== 0) return '-EINVAL'; // vma->vm_pgoff
-  const start = a.pages > s.world.mapPages ? NONE : firstFit(s, a.exporter, a.pages);
+  const start = firstFit(s, a.exporter, a.pages);
   if (start === NONE) return '-ENOMEM';
   const allocId = freeAlloc(s);
   if (allocId === NONE) return 'BOUND';
-  if (s.exporter(a.exporter).ref_dead) return '-ENODEV'; // percpu_ref_tryget_live_rcu()
+  // pci_alloc_p2pmem()'s percpu_ref_tryget_live_rcu() cannot fail here: remove() kills the ref, unbinding the driver first
 
   const d = out.draft(s);
   const failAt = takeInjection(d);

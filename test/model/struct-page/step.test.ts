@@ -106,6 +106,11 @@ describe('p2pmem_alloc_mmap', () => {
     expect(structPage.audit(state)).toContain('e0 page 0: free in the pool with refcount 1');
   });
 
+  it('leaves the stale count on the failed page only, the pages after it free', () => {
+    const { state } = run([injectInsertFail(0), mmap(2)], 'mainline', { insert_fail_resets_count: 'off' });
+    expect(decode(state)).toMatchObject({ e0: { page0: page(1, null), page1: page(0, null) } });
+  });
+
   it('arming twice is refused; arming past the fault limit is the model bound', () => {
     expect(run([injectInsertFail(), injectInsertFail()]).ret).toBe('-EBUSY');
     const spent = run([injectInsertFail(), mmap(1), injectInsertFail()]);
@@ -180,6 +185,7 @@ describe('user touch', () => {
     const { ret, events } = run([mmap(1), touch(0)]);
     expect(ret).toBe('0');
     expect(events).toEqual([{ kind: 'cpu_access', by: 'user', exporter: 0, page: 0 }]);
+    expect(run([mmap(2), touch(0, 1)]).events).toEqual([{ kind: 'cpu_access', by: 'user', exporter: 0, page: 1 }]);
   });
   it('gets SIGBUS after unbind zapped the PTEs (kernfs_vma_fault)', () => {
     const r = run([mmap(1), unbind(), touch(0)]);
