@@ -4,11 +4,13 @@
 // offers only actions of the vocabulary, from the world's action table;
 // a refusal leaves the state as it was unless it spends a fault injection;
 // an action the design declares inert (which the complete search skips)
-// changes nothing and shows no event a property reads, in any state.
+// changes nothing and shows no event a property reads, in any state; a
+// step reads and writes no byte outside its own state.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { designs } from '../../model/designs.js';
 import { NONE } from '../../model/packed.js';
+import { Out } from '../../model/state.js';
 import { type Action, actionKinds, defaultConfig, isFailure } from '../../model/vocabulary.js';
 import { isJudged } from '../../properties/catalogue.js';
 import { fixedSeed } from '../../properties/defaults.js';
@@ -72,6 +74,40 @@ describe.each(designs.map((d) => [d.id, d] as const))('%s', (_id, design) => {
         }
       }),
       { seed: fixedSeed, numRuns: 400 },
+    );
+  });
+
+  it('a step reads and writes its own bytes only: a state among others (as in the search arena) steps as it does alone', () => {
+    const pad = 16;
+    fc.assert(
+      fc.property(presetArb, worlds, fc.array(fc.nat(), { maxLength: 25 }), fc.constantFrom(0, 1, 0xff), (preset, config, choices, fill) => {
+        const m = design.machine(config, knobsOf(design, { preset }));
+        const enabled = new Int32Array(m.actions.length);
+        /** A buffer of `fill` with room for a state at `pad`: read past either end, 1 looks like a live slot naming entity 0, 0xff like garbage. */
+        const crowded = () => new Uint8Array(pad + m.width + pad).fill(fill);
+        const untouched = (b: Uint8Array) => [...b.subarray(0, pad), ...b.subarray(pad + m.width)].every((x) => x === fill);
+        let state = m.init();
+        for (const choice of [...choices, 0]) {
+          const input = crowded();
+          input.set(bytesOf(state), pad);
+          const among = m.wrap(input, pad);
+          const n = m.enabledInto(state, enabled);
+          for (let k = 0; k < n; k++) {
+            const alone = m.out();
+            const near = new Out(m.wrap(crowded(), pad));
+            const ret = m.applyAt(state, enabled[k]!, alone);
+            expect(m.applyAt(among, enabled[k]!, near), m.actions[enabled[k]!]!.kind).toBe(ret);
+            expect(near.events).toEqual(alone.events);
+            expect(near.written ? bytesOf(near.d) : null).toEqual(alone.written ? bytesOf(alone.d) : null);
+            expect(untouched(input) && untouched(near.d.b)).toBe(true);
+          }
+          if (n === 0) return;
+          const out = m.out();
+          m.applyAt(state, enabled[choice % n]!, out);
+          if (out.written) state = out.d;
+        }
+      }),
+      { seed: fixedSeed, numRuns: 300 },
     );
   });
 

@@ -233,6 +233,7 @@ describe('GUP paths', () => {
     expect(ret).toBe('0');
     expect(events).toContainEqual({ kind: 'cpu_access', by: 'kernel', exporter: 0, page: 0 });
     expect(bytesOf(state)).toEqual(bytesOf(before));
+    expect(run([mmap(2), kernelCopy(0, 1)], 'lsfmm-2020').events).toContainEqual({ kind: 'cpu_access', by: 'kernel', exporter: 0, page: 1 });
   });
 });
 
@@ -336,6 +337,40 @@ describe('devices', () => {
     const { state } = run([mmap(1), pread(0), munmap(0)]);
     expect(decode(state)).toMatchObject({ e0: { page0: page(1, 'a0') }, a0: { pages: '0+1' }, io0: { page: 'e0 page 0' } });
   });
+  it('a page freed under a holder makes exactly its holders stale (refs forged one short: no preset frees a held page)', () => {
+    // e0 and e1 of one page each; a bio and a pinned MR on each page; then e0's page loses a ref it should hold
+    const two: Config = {
+      ...defaultConfig,
+      exporters: [
+        { name: 'e0', pages: 1 },
+        { name: 'e1', pages: 1 },
+      ],
+      routes: defaultConfig.routes.map((r) => [r[0]!, r[0]!]),
+      limits: { ...defaultConfig.limits, vmas: 2, mrs: 2, bios: 2, allocations: 2 },
+    };
+    const pinned = { odp: false, importer: NIC1 };
+    const held = run([mmap(1), mmap(1, { exporter: 1 }), pread(0, 0), pread(0, 1), regMr(0, pinned), regMr(1, pinned)], 'lsfmm-2020', {}, two);
+    expect(held.rets).toEqual(['vma0', 'vma1', 'io0', 'io1', 'mr0', 'mr1']);
+    const forged = held.state.m.wrap(bytesOf(held.state), 0);
+    forged.page(0, 0).refcount = 1;
+    const freed = structPage.step(forged, munmap(0)).state;
+    const target = (r: { events: readonly unknown[] }) => (r.events[0] as { target: unknown }).target;
+    expect([ioDma(0), ioDma(1), mrDma(0, 0, NIC1), mrDma(1, 0, NIC1)].map((a) => target(structPage.step(freed, a)))).toEqual([
+      { mem: 'bar', exporter: 0, page: 0, stale: true },
+      { mem: 'bar', exporter: 1, page: 0, stale: false },
+      { mem: 'bar', exporter: 0, page: 0, stale: true },
+      { mem: 'bar', exporter: 1, page: 0, stale: false },
+    ]);
+  });
+  it("munmap invalidates only the ODP MRs on that VMA", () => {
+    const r = run([mmap(1), mmap(1), regMr(1), munmap(0)], 'mainline', {}, roomy);
+    expect(r.events).toEqual([{ kind: 'page_free', exporter: 0, page: 0 }]);
+    expect(run([mmap(1), mmap(1), regMr(1), munmap(1)], 'mainline', {}, roomy).events).toContainEqual({ kind: 'invalidate', importer: 2, mr: 0 });
+  });
+  it('an ODP MR faults nothing past the VMA now in its slot (a smaller one mapped after munmap)', () => {
+    expect(run([mmap(2), regMr(0), munmap(0), mmap(1), mrDma(0, 1)], 'lsfmm-2020').ret).toBe('-EFAULT');
+    expect(run([mmap(2), regMr(0), munmap(0), mmap(2), mrDma(0, 1)], 'lsfmm-2020').ret).toBe('0');
+  });
   it('ack_invalidate has nothing to ack: ODP fences inside the notifier', () => {
     expect(run([mmap(1), regMr(), ack()]).ret).toBe('-ENOENT');
     expect(run([ack()]).ret).toBe('-EBADF');
@@ -412,6 +447,8 @@ describe('eviction (revoke as far as p2pdma allows)', () => {
     ['an allocation whose pages unbind freed', [mmap(1), unbind(), evict()], '-ENOENT'],
     ['evict_finish of one not evicting', [mmap(1), evictFinish()], '-EBADF'],
     ['a nonsense id', [mmap(1), evict(1.5)], '-EBADF'],
+    ['a negative id', [mmap(1), evict(-1)], '-EBADF'],
+    ['an evicting allocation whose pages are all free', [mmap(1), evict(), evict()], '-ENOENT'],
   ])('refuses %s', (_name, actions, ret) => {
     const r = run(actions);
     expect(r.ret).toBe(ret);
