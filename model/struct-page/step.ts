@@ -155,7 +155,7 @@ function procMmap(s: SpState, a: A<'proc_mmap'>, out: O): Ret {
   if (start === NONE) return '-ENOMEM';
   const allocId = freeAlloc(s);
   if (allocId === NONE) return 'BOUND';
-  // pci_alloc_p2pmem()'s percpu_ref_tryget_live_rcu() cannot fail here: remove() kills the ref, unbinding the driver first
+  // pci_alloc_p2pmem()'s percpu_ref_tryget_live_rcu() cannot fail: the ref dies only as unbind starts, refused -ENODEV above
 
   const d = out.draft(s);
   const failAt = takeInjection(d);
