@@ -147,15 +147,15 @@ function procMmap(s: SpState, a: A<'proc_mmap'>, out: O): Ret {
   if (!Number.isInteger(a.pages) || a.pages < 1) return '-EINVAL';
   const v = freeVma(s, a.proc);
   if (v === NONE) return '-ENOMEM'; // do_mmap(): mm->map_count > sysctl_max_map_count
-  // kernfs_fop_mmap(): kernfs_get_active() fails once the file is removed
-  if (s.exporter(a.exporter).driver !== DRIVER_BOUND) return '-ENODEV';
+  // kernfs_fop_mmap(): kernfs_get_active() fails once pci_p2pdma_release() removed the file, after memunmap_pages()
+  if (s.exporter(a.exporter).driver === DRIVER_UNBOUND) return '-ENODEV';
   if (!a.shared) return '-EINVAL'; // !(vma->vm_flags & VM_MAYSHARE)
   if (a.offset !== 0) return '-EINVAL'; // vma->vm_pgoff
   const start = firstFit(s, a.exporter, a.pages);
   if (start === NONE) return '-ENOMEM';
   const allocId = freeAlloc(s);
   if (allocId === NONE) return 'BOUND';
-  // pci_alloc_p2pmem()'s percpu_ref_tryget_live_rcu() cannot fail: the ref dies only as unbind starts, refused -ENODEV above
+  if (s.exporter(a.exporter).ref_dead) return '-ENODEV'; // percpu_ref_tryget_live_rcu(): the file outlives the ref
 
   const d = out.draft(s);
   const failAt = takeInjection(d);

@@ -76,8 +76,15 @@ describe('p2pmem_alloc_mmap', () => {
     expect(bytesOf(r.state)).toEqual(bytesOf(r.before));
   });
 
-  it('fails with -ENODEV once unbind has started (kernfs_get_active)', () => {
+  it('fails with -ENODEV once unbind has started: the pgmap ref is dead while the file is still there', () => {
     expect(run([unbind(), mmap(1)]).ret).toBe('-ENODEV');
+    // remove() waits on a pinned page: p2pmem_alloc_mmap() still runs its own checks first
+    const waiting = [mmap(1), pread(0), unbind()];
+    expect(run([...waiting, mmap(1, { shared: false })], 'mainline', {}, roomy).ret).toBe('-EINVAL');
+    expect(run([...waiting, mmap(2)], 'mainline', {}, roomy).ret).toBe('-ENOMEM');
+    expect(run([...waiting, mmap(1)], 'mainline', {}, roomy).ret).toBe('-ENODEV');
+    // once remove() returned the file is gone: kernfs_get_active() fails before any of them
+    expect(run([unbind(), unbindFinish(), mmap(1, { shared: false })]).ret).toBe('-ENODEV');
   });
 
   it('restores pages, counts and refs when vm_insert_page fails on page 1; the injection is spent', () => {
