@@ -50,6 +50,13 @@ export function run<S extends State>(design: Design<S>, actions: readonly Action
 /** A copy of the state's bytes: what purity and canonical forms are judged on. */
 export const bytesOf = (s: State): Uint8Array => Uint8Array.from(s.b.subarray(s.o, s.o + s.layout.width));
 
+/** The default world with exporters e0, e1... of these page counts, each importer routed to every one as to e0. */
+export const withExporters = (pages: readonly number[]): Config => ({
+  ...defaultConfig,
+  exporters: pages.map((n, e) => ({ name: `e${e}`, pages: n })),
+  routes: defaultConfig.routes.map((r) => pages.map(() => r[0]!)),
+});
+
 /** The world's limits raised, so that one process can hold several VMAs, MRs, bios, allocations. */
 export const roomy: Config = { ...defaultConfig, limits: { vmas: 3, mrs: 2, fds: 1, bios: 2, allocations: 3, faults: 2 } };
 

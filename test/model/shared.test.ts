@@ -7,7 +7,7 @@ import { ghostView, routeOf } from '../../model/shared.js';
 import { DRIVER_UNBINDING, DRIVER_UNBOUND } from '../../model/state.js';
 import { structPage } from '../../model/struct-page/index.js';
 import { type Config, defaultConfig, type Route } from '../../model/vocabulary.js';
-import { knobsOf } from './run.js';
+import { knobsOf, withExporters } from './run.js';
 
 describe('routeOf', () => {
   const config: Config = { ...defaultConfig, routes: [['bus-addr', 'none'], ['host-bridge', 'bus-addr']] };
@@ -25,15 +25,7 @@ describe('routeOf', () => {
 
 describe('ghostView', () => {
   /** e0 (2 pages) and e1 (1 page), three allocation slots. */
-  const config: Config = {
-    ...defaultConfig,
-    exporters: [
-      { name: 'e0', pages: 2 },
-      { name: 'e1', pages: 1 },
-    ],
-    routes: defaultConfig.routes.map((r) => [r[0]!, r[0]!]),
-    limits: { ...defaultConfig.limits, allocations: 3 },
-  };
+  const config: Config = { ...withExporters([2, 1]), limits: { ...defaultConfig.limits, allocations: 3 } };
   const fresh = () => structPage.init(config, knobsOf(structPage, {}));
 
   it('an idle world: every driver bound, every page free, nothing owed but what the design passes in', () => {

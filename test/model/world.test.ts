@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Action, type Config, actionKinds, defaultConfig } from '../../model/vocabulary.js';
 import { World, worldOf } from '../../model/world.js';
+import { withExporters } from './run.js';
 
 type Of<K extends Action['kind']> = Extract<Action, { kind: K }>;
 
@@ -45,12 +46,7 @@ const groups = (w: World): number[] => [
 
 /** Two exporters (2 and 3 pages), three processes, two VMAs and two MRs each, two bios, three allocations. */
 const wide: Config = {
-  ...defaultConfig,
-  exporters: [
-    { name: 'e0', pages: 2 },
-    { name: 'e1', pages: 3 },
-  ],
-  routes: defaultConfig.routes.map((r) => [r[0]!, r[0]!]),
+  ...withExporters([2, 3]),
   processes: 3,
   limits: { vmas: 2, mrs: 2, fds: 1, bios: 2, allocations: 3, faults: 1 },
 };

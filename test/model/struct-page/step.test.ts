@@ -29,7 +29,7 @@ import {
   unbind,
   unbindFinish,
 } from '../../actions.js';
-import { bytesOf, roomy, type Setup, run as runDesign } from '../run.js';
+import { bytesOf, roomy, type Setup, run as runDesign, withExporters } from '../run.js';
 
 // Default world: e0 has 2 pages; nvme0 (P2P queue, bus-addr), nvme1 (no
 // P2P queue), nic0 (ODP, host-bridge), nic1 (no ODP, route none); 2
@@ -346,15 +346,7 @@ describe('devices', () => {
   });
   it('a page freed under a holder makes exactly its holders stale (refs forged one short: no preset frees a held page)', () => {
     // e0 and e1 of one page each; a bio and a pinned MR on each page; then e0's page loses a ref it should hold
-    const two: Config = {
-      ...defaultConfig,
-      exporters: [
-        { name: 'e0', pages: 1 },
-        { name: 'e1', pages: 1 },
-      ],
-      routes: defaultConfig.routes.map((r) => [r[0]!, r[0]!]),
-      limits: { ...defaultConfig.limits, vmas: 2, mrs: 2, bios: 2, allocations: 2 },
-    };
+    const two: Config = { ...withExporters([1, 1]), limits: { ...defaultConfig.limits, vmas: 2, mrs: 2, bios: 2, allocations: 2 } };
     const pinned = { odp: false, importer: NIC1 };
     const held = run([mmap(1), mmap(1, { exporter: 1 }), pread(0, 0), pread(0, 1), regMr(0, pinned), regMr(1, pinned)], 'lsfmm-2020', {}, two);
     expect(held.rets).toEqual(['vma0', 'vma1', 'io0', 'io1', 'mr0', 'mr1']);

@@ -7,10 +7,10 @@
 //   differ  the forms differ: a difference some step or property can see
 import { describe, expect, it } from 'vitest';
 import { structPage } from '../../../model/struct-page/index.js';
-import { type Config, defaultConfig, defaultLimits } from '../../../model/vocabulary.js';
+import { defaultConfig, defaultLimits } from '../../../model/vocabulary.js';
 import { deregMr, evict, evictFinish, exit, fork, injectInsertFail, ioComplete, mmap, mrDma, munmap, pread, pwrite, regMr, unbind, unbindFinish } from '../../actions.js';
 import { canonicalRelation, fails, type Row } from '../canonical.js';
-import { roomy, run, type Setup } from '../run.js';
+import { roomy, run, type Setup, withExporters } from '../run.js';
 
 // defaultConfig: nvme0 P2P queue, nvme1 none, nic0 ODP host-bridge, nic1 no ODP, route none;
 // per process 1 VMA and 1 MR, 1 bio, 2 allocations, 1 fault
@@ -19,16 +19,7 @@ const relation = canonicalRelation(structPage);
 
 const lsfmm: Setup = { preset: 'lsfmm-2020' };
 const big: Setup = { config: roomy };
-const twoExporters: Setup = {
-  config: {
-    ...defaultConfig,
-    exporters: [
-      { name: 'e0', pages: 1 },
-      { name: 'e1', pages: 1 },
-    ],
-    routes: defaultConfig.routes.map((r) => [r[0]!, r[0]!]),
-  } satisfies Config,
-};
+const twoExporters: Setup = { config: withExporters([1, 1]) };
 /** Three processes, two VMAs each: which process holds what is what the form sorts by. */
 const threeProcs: Setup = { config: { ...defaultConfig, processes: 3, limits: { ...defaultLimits, vmas: 2, allocations: 3 } } };
 

@@ -10,7 +10,7 @@ import { vmaP2p } from '../../../model/vma-p2p/index.js';
 import { type Config, defaultConfig, defaultLimits } from '../../../model/vocabulary.js';
 import { ack, deregMr, evict, evictFinish, exit, fork, injectInsertFail, mmap, mrDma, munmap, regMr, touch, unbind, unbindFinish } from '../../actions.js';
 import { canonicalOf, canonicalRelation, fails, type Row, type Side } from '../canonical.js';
-import { roomy, run, type Setup } from '../run.js';
+import { roomy, run, type Setup, withExporters } from '../run.js';
 
 // defaultConfig: nic0 = importer 2 is the only one that can import (ODP, host-bridge);
 // per process 1 VMA and 1 MR, 2 objects, 1 fault
@@ -25,16 +25,7 @@ const noWait: Setup = { preset: 'exporter-no-wait' };
 /** The importer fences in a later step of its own (ack_invalidate). */
 const deferred: Setup = { knobs: { revoke_fence: 'deferred' } };
 const big: Setup = { config: roomy };
-const twoExporters: Setup = {
-  config: {
-    ...defaultConfig,
-    exporters: [
-      { name: 'e0', pages: 1 },
-      { name: 'e1', pages: 1 },
-    ],
-    routes: defaultConfig.routes.map((r) => [r[0]!, r[0]!]),
-  } satisfies Config,
-};
+const twoExporters: Setup = { config: withExporters([1, 1]) };
 /** Three processes, two VMAs each: which process holds what is what the form sorts by. */
 const threeProcs: Setup = { config: { ...defaultConfig, processes: 3, limits: { ...defaultLimits, vmas: 2, allocations: 3 } } };
 
