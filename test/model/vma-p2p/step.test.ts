@@ -23,6 +23,8 @@ import {
   ioDma,
   kernelCopy,
   mmap,
+  mmapLink,
+  mmapStart,
   mrDma,
   munmap,
   pread,
@@ -31,7 +33,7 @@ import {
   unbind,
   unbindFinish,
 } from '../../actions.js';
-import { bytesOf, type Run, roomy, run as runDesign } from '../run.js';
+import { bytesOf, type Run, roomy, run as runDesign, withExporters } from '../run.js';
 
 // defaultConfig: importers nvme0 (P2P queue), nvme1, nic0 (ODP, host-bridge), nic1 (no ODP, no route)
 const NVME0 = 0;
@@ -197,6 +199,12 @@ describe('dev_mr_dma: ODP fault -> hmm_range_dma_map -> p2p_map', () => {
     expect(decode(r.state)).toMatchObject({ mr0: { dma_list: ['ram'] } });
   });
 
+  it('waits -EBUSY while the VMA in the MR\'s slot is still being mmapped (a pasted trace; the search does not split mmap)', () => {
+    const linking = [mmap(1), regMr(), munmap(), mmapStart(1)];
+    expect(run([...linking, mrDma()]).ret).toBe('-EBUSY');
+    expect(run([...linking, mmapLink(), mrDma()]).ret).toBe('0');
+  });
+
   it('pci_test_p2p() by distance refuses a pair with no route: -EREMOTEIO', () => {
     const config: Config = { ...defaultConfig, routes: [['bus-addr'], ['bus-addr'], ['none'], ['none']] };
     const r = run(mapped, { config });
@@ -325,6 +333,10 @@ describe('proc_touch: PTEs or the exporter vm_ops->fault', () => {
     const r = run(actions);
     expect(r.ret).toBe(ret);
     expect(kinds(r.events)).toEqual(events);
+  });
+
+  it('reports the BAR page of the VMA page touched', () => {
+    expect(run([mmap(2), touch(0, 1)]).events).toEqual([{ kind: 'cpu_access', by: 'user', exporter: 0, page: 1 }]);
   });
 
   it('after eviction the fault maps system RAM: no BAR access', () => {
@@ -527,6 +539,46 @@ describe('inject_insert_fail on hmm_range_dma_map: the error unwind', () => {
     const spent = run([injectInsertFail(0), mmap(1), injectInsertFail(0)]);
     expect(spent.rets).toEqual(['0', '-ENOMEM', 'BOUND']);
     expect(bytesOf(spent.state)).toEqual(bytesOf(spent.before));
+  });
+});
+
+describe('what a wait counts: its own exporter, its own object', () => {
+  /** Two exporters of two pages; p0 maps e0 in vma0 (a0) and e1 in vma1 (a1), and nic0 maps a1 through mr0. */
+  const twoExporters: Config = { ...withExporters([2, 2]), limits: { ...defaultConfig.limits, vmas: 2 } };
+  const onE1 = [mmap(1), mmap(1, { exporter: 1 }), regMr(1), mrDma()];
+
+  it('removing e0 waits for no p2p_map of e1, frees none of its pages and stales none of its addresses', () => {
+    const r = run([...onE1, unbind(0), unbindFinish(0), mrDma()], { config: twoExporters });
+    expect(r.rets).toEqual(['vma0', 'vma1', 'mr0', '0', '0', '0', '0']);
+    expect(decode(r.state)).toMatchObject({ a0: { placement: 'gone' }, a1: { placement: 'bar', pages: '0+1' }, e1: { page0: { owner: 'a1' } } });
+    expect(r.events).toEqual([{ kind: 'dma', importer: NIC0, path: 'mr', target: { mem: 'bar', exporter: 1, page: 0, stale: false }, route: 'host-bridge' }]);
+  });
+
+  /** e0 of four pages (two of them e1's in twoExporters), two objects, MRs and injections. */
+  const roomyLeaks = { knobs: { dma_map_error_unwind: 'leaks' }, config: { ...withExporters([4, 2]), limits: { ...defaultConfig.limits, vmas: 2, mrs: 2, faults: 2 } } };
+  /** a0 (e0 pages 0-1) and a1 (pages 2-3) each leak the p2p_map of their first page. */
+  const leaks = [mmap(2), mmap(2), regMr(0), regMr(1), injectInsertFail(1), mrDma(0), injectInsertFail(1), mrDma(1)];
+
+  it('a leaked p2p_map holds its own object and exporter only', () => {
+    expect(run(leaks, roomyLeaks).rets).toEqual(['vma0', 'vma1', 'mr0', 'mr1', '0', '-EFAULT', '0', '-EFAULT']);
+    const leakA0 = leaks.slice(0, 6);
+    expect(run([...leakA0, evict(1), evictFinish(1)], roomyLeaks).ret).toBe('0');
+    expect(run([...leakA0, evict(0), evictFinish(0)], roomyLeaks).ret).toBe('-EBUSY');
+    expect(run([...leakA0, unbind(0), unbindFinish(0)], roomyLeaks).ret).toBe('-EBUSY');
+    expect(run([...leakA0, unbind(1), unbindFinish(1)], roomyLeaks).ret).toBe('0');
+  });
+
+  it('a freed object\'s leak names no object, so the next object in its slot is not held by it', () => {
+    const freed = run([...leaks, munmap(0)], roomyLeaks);
+    expect(decode(freed.state)).toMatchObject({ e0: { page0: { owner: null, leaked_p2p_map_of: null }, page2: { owner: 'a1', leaked_p2p_map_of: 'a1' } } });
+    expect(run([...leaks, munmap(0), mmap(1), evict(0), evictFinish(0)], roomyLeaks).rets.slice(-3)).toEqual(['vma0', '0', '0']);
+  });
+
+  it('a map failing at its nth page leaks the p2p_maps of the pages before it', () => {
+    const r = run([mmap(3), regMr(), injectInsertFail(2), mrDma()], roomyLeaks);
+    expect(r.ret).toBe('-EFAULT');
+    expect(decode(r.state)).toMatchObject({ e0: { page0: { leaked_p2p_map_of: 'a0' }, page1: { leaked_p2p_map_of: 'a0' } } });
+    expect(decode(r.state)).toMatchObject({ e0: { page2: expect.not.objectContaining({ leaked_p2p_map_of: expect.anything() }) } });
   });
 });
 
