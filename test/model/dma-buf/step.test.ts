@@ -30,6 +30,7 @@ import {
   unbindFinish,
   vfioDmaBuf,
 } from '../../actions.js';
+import { withExporters } from '../run.js';
 
 // Default world: e0 has 2 pages; nvme0, nvme1; nic0 (ODP, host-bridge),
 // nic1 (no ODP, route none); 2 process slots; per process 1 VMA, 1 MR,
@@ -787,6 +788,45 @@ describe('GPU remove(): importers told; VRAM pins not waited for (unplug knob)',
   it('with revoke_waits, remove() also waits for a deferred importer to unmap', () => {
     const r = gpu([...bo, regDmabuf(), unbind(), unbindFinish()], { revoke_waits: 'unmap', fence: 'deferred' });
     expect(r.events).toEqual([waitOn('dma_buf_unmap_attachment')]);
+  });
+});
+
+describe('two exporters: a revoke, a move or a remove() of one leaves the other alone', () => {
+  /** e0 and e1 of two pages; p0 holds a buffer of each (a0 on e0 as fd0, a1 on e1 as fd1) and nic0 an ODP MR on each. */
+  const two: Config = { ...withExporters([2, 2]), limits: { ...defaultConfig.limits, vmas: 2, mrs: 2, fds: 2, allocations: 3 } };
+  const vfioBoth = [vfioDmaBuf(), vfioDmaBuf(0, 1, { exporter: 1 }), regDmabuf(0), regDmabuf(1)];
+  const e1Page0 = { ...dmaTo(0), target: { mem: 'bar', exporter: 1, page: 0, stale: false } };
+
+  it('VFIO: memory_off of e0 revokes and stales only e0\'s buffers', () => {
+    const r = run([...vfioBoth, memoryOff(0), mrDma(1)], 'revoke-v7.1', {}, two);
+    expect(r.rets).toEqual(['fd0', 'fd1', 'mr0', 'mr1', '0', '0']);
+    expect(decode(r.state)).toMatchObject({ e0: { memory: false }, e1: { memory: true }, a0: { revoked: true }, a1: { revoked: false } });
+    expect(r.events).toEqual([e1Page0]);
+    const back = run([...vfioBoth, memoryOff(1), memoryOff(0), memoryOn(0)], 'revoke-v7.1', {}, two);
+    expect(decode(back.state)).toMatchObject({ a0: { revoked: false }, a1: { revoked: true } });
+  });
+
+  it('VFIO: remove() of e0 waits for no unmap of e1 and stales none of its mappings', () => {
+    const r = run([...vfioBoth, unbind(0), unbindFinish(0), mrDma(1)], 'revoke-v7.1', {}, two);
+    expect(r.rets.slice(-3)).toEqual(['0', '0', '0']);
+    expect(decode(r.state)).toMatchObject({ a0: { dead: true }, a1: { revoked: false, dead: false } });
+    expect(r.events).toEqual([e1Page0]);
+  });
+
+  it('VFIO, deferred: e0\'s revoke drains without waiting for e1\'s', () => {
+    expect(decode(run([...vfioBoth, memoryOff(0)], 'revoke-v7.1', { fence: 'deferred' }, two).state)).toMatchObject({ a0: { evicting: true }, a1: { evicting: false } });
+    const r = run([...vfioBoth, memoryOff(1), memoryOff(0), ack(0), evictFinish(0)], 'revoke-v7.1', { fence: 'deferred' }, two);
+    expect(r.rets.slice(-4)).toEqual(['0', '0', '0', '0']);
+    expect(decode(r.state)).toMatchObject({ e0: { memory: false, pending: 'none' }, e1: { memory: true, pending: 'memory_off' } });
+  });
+
+  it('GPU: remove() of e0 tells only e0\'s importers and frees only e0\'s VRAM', () => {
+    const both = [mmap(1), primeExport(), mmap(1, { exporter: 1 }), primeExport(1), regDmabuf(0), regDmabuf(1)];
+    const r = gpu([...both, unbind(0), unbindFinish(0), mrDma(1)], {}, two);
+    expect(r.rets).toEqual(['vma0', 'fd0', 'vma1', 'fd1', 'mr0', 'mr1', '0', '0', '0']);
+    expect(decode(r.state)).toMatchObject({ a0: { placement: 'gone' }, a1: { placement: 'vram' }, e1: { page0: { owner: 'a1' } } });
+    expect(r.events).toEqual([e1Page0]);
+    expect(gpu([...both, unbind(0)], {}, two).events).toEqual([invalidated(0)]);
   });
 });
 
