@@ -426,7 +426,7 @@ function attachErrno(s: DbState, importer: number, a: number, kind: number, rema
     if (maps && !p2pRoute(s, importer, buf.exporter)) return '-EINVAL'; // dma_buf_phys_vec_to_sgt(): NOT_SUPPORTED
     return null;
   }
-  if (s.exporter(buf.exporter).driver !== DRIVER_BOUND || buf.placement === GONE) return '-ENODEV';
+  if (s.exporter(buf.exporter).driver !== DRIVER_BOUND) return '-ENODEV'; // a GONE object's exporter is unbound too
   if (!s.k.noRouteRam && !p2pRoute(s, importer, buf.exporter) && kind !== STATIC) return '-EINVAL';
   if (buf.evicting) return '-EAGAIN'; // the move holds the reservation: retry
   // a pin into GTT of an object pinned in VRAM: amdgpu_bo_pin_restricted(); a map takes it where it is (f5e7fabd1f5c dropped the -EBUSY)

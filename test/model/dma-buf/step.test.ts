@@ -588,6 +588,15 @@ describe('dynamic importers told: in the callback, deferred, or ignoring', () =>
     refused(run([...vfioOdp, ack()]), '-ENOENT');
     refused(run([...vfioOdp, ack(0, NIC1)]), '-EBADF');
   });
+
+  it('dev_mr_dma of a page outside the attachment, or no page at all, is -EINVAL', () => {
+    for (const page of [-1, 1, 0.5]) refused(run([...vfioOdp, mrDma(0, page)]), '-EINVAL');
+  });
+
+  it('restore of an allocation slot holding no object, or past the world', () => {
+    refused(gpu([restore(1)]), '-ENOENT');
+    refused(gpu([restore(2)]), '-EBADF');
+  });
 });
 
 describe('VFIO revoke: memory_off, reset, and the write that waits', () => {
@@ -827,6 +836,53 @@ describe('two exporters: a revoke, a move or a remove() of one leaves the other 
     expect(decode(r.state)).toMatchObject({ a0: { placement: 'gone' }, a1: { placement: 'vram' }, e1: { page0: { owner: 'a1' } } });
     expect(r.events).toEqual([e1Page0]);
     expect(gpu([...both, unbind(0)], {}, two).events).toEqual([invalidated(0)]);
+  });
+
+  it('GPU: remove() of e0 waits for no VRAM pin and no fence of e1', () => {
+    const pinnedOnE1 = [mmap(1), primeExport(), mmap(1, { exporter: 1 }), primeExport(1), pinnedMr(1, NIC0)];
+    const pins = gpu([...pinnedOnE1, unbind(0), unbindFinish(0)], { unplug: 'waits-for-vram-pins' }, two);
+    expect(decode(pins.state)).toMatchObject({ a1: { placement: 'vram', pins: 1 } });
+    expect(pins.rets.slice(-2)).toEqual(['0', '0']);
+    const fenceOnE1 = [mmap(1), primeExport(), mmap(1, { exporter: 1 }), primeExport(1), regDmabuf(1), evict(1, 1)];
+    const fences = gpu([...fenceOnE1, unbind(0), unbindFinish(0)], { fence: 'deferred' }, two);
+    expect(decode(fences.state)).toMatchObject({ mr0: { pending_invalidation: true } });
+    expect(fences.rets.slice(-2)).toEqual(['0', '0']);
+  });
+});
+
+describe('knob settings no preset takes', () => {
+  it('a pinned attachment maps at registration even with odp_map=first-fault, and is refused there without a route', () => {
+    const knobs = { odp_map: 'first-fault' };
+    const r = run([vfioDmaBuf(), pinnedMr(), mrDma(0, 0, NIC1)], 'vfio-v6.19-rc', knobs, routed);
+    expect(r.rets).toEqual(['fd0', 'mr0', '0']);
+    expect(r.events).toEqual([dmaTo(0, false, NIC1, 'bus-addr')]);
+    expect(run([vfioDmaBuf(), pinnedMr()], 'vfio-v6.19-rc', knobs).ret).toBe('-EINVAL');
+  });
+
+  it('no_route=refuse spares a static attachment: it is pinned into GTT', () => {
+    const r = gpu([...bo, bindRx(0, NIC1)], { no_route: 'refuse' });
+    expect(r.ret).toBe('mr0');
+    expect(decode(r.state).a0).toMatchObject({ placement: 'gtt', pins: 1 });
+  });
+
+  it('pin_domain=gtt moves pins only: a dynamic P2P attachment keeps the object in VRAM', () => {
+    const r = gpu([...bo, regDmabuf(), mrDma()], { pin_domain: 'gtt' });
+    expect(decode(r.state).a0).toMatchObject({ placement: 'vram' });
+    expect(r.events).toEqual([dmaTo(0)]);
+  });
+
+  it('revoke_waits=unmap on a GPU: the move waits for an importer that ignores move_notify', () => {
+    const knobs = { revoke_waits: 'unmap', importer: 'ignores' };
+    const r = gpu([...bo, regDmabuf(), evict(), evictFinish()], knobs);
+    expect(r.rets.slice(-2)).toEqual(['0', '-EBUSY']);
+    expect(r.events).toEqual([waitOn('dma_buf_unmap_attachment')]);
+    expect(decode(r.state).a0).toMatchObject({ placement: 'vram', evicting: true });
+  });
+
+  it('unplug=waits-for-vram-pins waits for a pin in this GPU\'s VRAM only, not one in GTT', () => {
+    const r = gpu([...bo, pinnedMr(), unbind(), unbindFinish()], { unplug: 'waits-for-vram-pins' });
+    expect(decode(r.state).a0).toMatchObject({ placement: 'gtt', pins: 1 });
+    expect(r.ret).toBe('0');
   });
 });
 
