@@ -877,6 +877,8 @@ describe('knob settings no preset takes', () => {
     expect(r.rets.slice(-2)).toEqual(['0', '-EBUSY']);
     expect(r.events).toEqual([waitOn('dma_buf_unmap_attachment')]);
     expect(decode(r.state).a0).toMatchObject({ placement: 'vram', evicting: true });
+    const obeys = gpu([...bo, regDmabuf(), evict()], { revoke_waits: 'unmap' });
+    expect(decode(obeys.state).a0).toMatchObject({ placement: 'gtt', evicting: false });
   });
 
   it('unplug=waits-for-vram-pins waits for a pin in this GPU\'s VRAM only, not one in GTT', () => {
