@@ -185,7 +185,8 @@ function revokeAll(d: DbState, out: O, e: number, dead: boolean): void {
     const buf = d.alloc(a);
     if (!buf.used || buf.exporter !== e || buf.dead) continue;
     if (dead) buf.dead = true;
-    if (buf.revoked) continue;
+    // vfio_pci_dma_buf_move() skips a buffer already revoked; vfio_pci_dma_buf_cleanup() notifies every one
+    else if (buf.revoked) continue;
     buf.revoked = true;
     invalidate(d, out, a);
   }
@@ -207,7 +208,8 @@ function finishPending(d: DbState, out: O, e: number): void {
   if (ex.pending === PENDING_MEMORY_OFF) ex.memory = false;
   // the BAR is disabled or reset: whatever still points at it points at nothing it had
   markStale(d, e, 0, pagesOf(d, e));
-  if (ex.pending === PENDING_RESET && ex.memory) unrevokeAll(d, out, e);
+  // a reset restores the buffers if decoding is on (memory_off has just turned it off)
+  if (ex.memory) unrevokeAll(d, out, e);
   ex.pending = PENDING_NONE;
 }
 

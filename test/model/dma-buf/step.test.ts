@@ -142,6 +142,8 @@ describe('VFIO export: vfio_pci_core_feature_dma_buf()', () => {
     ['a range past the BAR (vfio_pci_core_fill_phys_vec())', [vfioDmaBuf(1, 2)], '-EINVAL'],
     ['no pages', [vfioDmaBuf(0, 0)], '-EINVAL'],
     ['a negative page', [vfioDmaBuf(-1, 1)], '-EINVAL'],
+    ['a page inside a page', [vfioDmaBuf(0.5, 1)], '-EINVAL'],
+    ['a part of a page', [vfioDmaBuf(0, 0.5)], '-EINVAL'],
     ['a dead process', [vfioDmaBuf(0, 1, { proc: 1 })], '-ESRCH'],
     ['no such exporter', [vfioDmaBuf(0, 1, { exporter: 1 })], '-EBADF'],
     ['once remove() started (vfio_device_try_get_registration())', [unbind(), vfioDmaBuf()], '-ENODEV'],
@@ -235,10 +237,18 @@ describe('VFIO region mmap and user access', () => {
     expect(rets).toEqual(['vma0', '0']);
     expect(events).toEqual([{ kind: 'cpu_access', by: 'user', exporter: 0, page: 1 }]);
     expect(decode(state).p0).toEqual({ vma0: { exporter: 'e0', alloc: null, start: 1, npages: 1 } });
+    expect(run([mmap(2), touch(0, 1)]).events).toEqual([{ kind: 'cpu_access', by: 'user', exporter: 0, page: 1 }]);
+  });
+
+  it('a GPU object: touch reaches its VRAM page, nothing of the BAR once it is in GTT', () => {
+    expect(gpu([mmap(2), touch(0, 1)]).events).toEqual([{ kind: 'cpu_access', by: 'user', exporter: 0, page: 1 }]);
+    expect(gpu([mmap(1), evict(), touch()]).events).toEqual([]);
   });
 
   it.each<[string, Action[], Ret]>([
     ['a range past the BAR', [mmap(2, { offset: 1 })], '-EINVAL'],
+    ['a negative offset', [mmap(1, { offset: -1 })], '-EINVAL'],
+    ['an offset inside a page', [mmap(1, { offset: 0.5 })], '-EINVAL'],
     ['MAP_PRIVATE (vfio_pci_mmap(): VM_SHARED only)', [mmap(1, { shared: false })], '-EINVAL'],
     ['after remove()', [unbind(), unbindFinish(), mmap(1)], '-ENODEV'],
     ['a dead process', [mmap(1, { proc: 1 })], '-ESRCH'],
@@ -404,6 +414,7 @@ describe('bind_rx (devmem TCP): a static attachment', () => {
   it.each<[string, Action[], Ret]>([
     ['an NVMe drive', [vfioDmaBuf(), bindRx(0, NVME0)], '-EINVAL'],
     ['no such fd', [bindRx()], '-EBADF'],
+    ['an fd past the process\'s limit', [vfioDmaBuf(), bindRx(1)], '-EBADF'],
   ])('refuses %s', (_name, actions, ret) => refused(run(actions), ret));
 
   it('a GPU pins the object for it into GTT: the NIC gets system RAM, the other importers are told', () => {
@@ -498,6 +509,7 @@ describe('ibv_dereg_mr, close, fork and exit: the dma-buf lifetime', () => {
 
   it('close refuses a closed fd and a dead process', () => {
     refused(run([close()]), '-EBADF');
+    refused(run([vfioDmaBuf(), close(1)]), '-EBADF');
     refused(run([vfioDmaBuf(), close(0, 1)]), '-ESRCH');
   });
 
@@ -651,6 +663,15 @@ describe('VFIO revoke: memory_off, reset, and the write that waits', () => {
 });
 
 describe('VFIO remove(): revoke for good, and wait (v7.1) or not', () => {
+  it('vfio_pci_dma_buf_cleanup() notifies every buffer, one already revoked too', () => {
+    const ignored = run([...vfioOdp, memoryOff(), unbind()], 'vfio-v6.19', { importer: 'ignores' });
+    expect(ignored.rets.slice(-2)).toEqual(['0', '0']);
+    expect(ignored.events).toEqual([invalidated()]);
+    expect(decode(ignored.state).a0).toMatchObject({ revoked: true, dead: true });
+    // vfio_pci_dma_buf_move() tells only a buffer whose state changes
+    expect(run([...vfioOdp, memoryOff(), reset()], 'vfio-v6.19', { importer: 'ignores' }).events).toEqual([]);
+  });
+
   it('unbind revokes every buffer for good and zaps; the fd lives on, revoked', () => {
     const r = run([...vfioOdp, mmap(1), unbind()]);
     expect(r.events).toEqual([invalidated()]);
@@ -850,6 +871,25 @@ describe('two exporters: a revoke, a move or a remove() of one leaves the other 
   });
 });
 
+describe('one exporter, two buffers: each waits for its own importers', () => {
+  /** a0 (page 0, fd0) and a1 (page 1, fd1) on e0, nic0 ODP MRs on both; the importer fences later. */
+  const both = [vfioDmaBuf(), vfioDmaBuf(1, 1), regDmabuf(0), regDmabuf(1)];
+  const deferredFence = { fence: 'deferred' };
+
+  it('memory_off drains buffer by buffer: the write takes effect once the last one is unmapped', () => {
+    const one = run([...both, memoryOff(), ack(0), evictFinish(0)], 'revoke-v7.1', deferredFence, roomy);
+    expect(one.rets.slice(-3)).toEqual(['0', '0', '0']);
+    expect(decode(one.state)).toMatchObject({ e0: { memory: true, pending: 'memory_off' }, a0: { evicting: false }, a1: { evicting: true } });
+    const all = run([...both, memoryOff(), ack(0), evictFinish(0), ack(1), evictFinish(1)], 'revoke-v7.1', deferredFence, roomy);
+    expect(decode(all.state)).toMatchObject({ e0: { memory: false, pending: 'none' } });
+  });
+
+  it('a buffer nothing maps does not wait', () => {
+    const r = run([vfioDmaBuf(), vfioDmaBuf(1, 1), regDmabuf(0), memoryOff()], 'revoke-v7.1', deferredFence, roomy);
+    expect(decode(r.state)).toMatchObject({ a0: { evicting: true }, a1: { evicting: false } });
+  });
+});
+
 describe('knob settings no preset takes', () => {
   it('a pinned attachment maps at registration even with odp_map=first-fault, and is refused there without a route', () => {
     const knobs = { odp_map: 'first-fault' };
@@ -879,6 +919,12 @@ describe('knob settings no preset takes', () => {
     expect(decode(r.state).a0).toMatchObject({ placement: 'vram', evicting: true });
     const obeys = gpu([...bo, regDmabuf(), evict()], { revoke_waits: 'unmap' });
     expect(decode(obeys.state).a0).toMatchObject({ placement: 'gtt', evicting: false });
+  });
+
+  it('pinned_mr=revocable revokes pinned attachments, never a static one (net_devmem is not told)', () => {
+    const r = gpu([...bo, bindRx(), unbind()], { pinned_mr: 'revocable' });
+    expect(r.events).toEqual([]);
+    expect(decode(r.state).mr0).toMatchObject({ attach: 'static', mapping: ['ram'] });
   });
 
   it('unplug=waits-for-vram-pins waits for a pin in this GPU\'s VRAM only, not one in GTT', () => {
