@@ -823,7 +823,9 @@ describe('GPU remove(): importers told; VRAM pins not waited for (unplug knob)',
 
 describe('two exporters: a revoke, a move or a remove() of one leaves the other alone', () => {
   /** e0 and e1 of two pages; p0 holds a buffer of each (a0 on e0 as fd0, a1 on e1 as fd1) and nic0 an ODP MR on each. */
-  const two: Config = { ...withExporters([2, 2]), limits: { ...defaultConfig.limits, vmas: 2, mrs: 2, fds: 2, allocations: 3 } };
+  const two: Config = { ...withExporters([2, 2]), limits: roomy.limits };
+  /** A GPU object of one page on each, exported as fd0 and fd1. */
+  const gpuBoth = [mmap(1), primeExport(), mmap(1, { exporter: 1 }), primeExport(1)];
   const vfioBoth = [vfioDmaBuf(), vfioDmaBuf(0, 1, { exporter: 1 }), regDmabuf(0), regDmabuf(1)];
   const e1Page0 = { ...dmaTo(0), target: { mem: 'bar', exporter: 1, page: 0, stale: false } };
 
@@ -851,7 +853,7 @@ describe('two exporters: a revoke, a move or a remove() of one leaves the other 
   });
 
   it('GPU: remove() of e0 tells only e0\'s importers and frees only e0\'s VRAM', () => {
-    const both = [mmap(1), primeExport(), mmap(1, { exporter: 1 }), primeExport(1), regDmabuf(0), regDmabuf(1)];
+    const both = [...gpuBoth, regDmabuf(0), regDmabuf(1)];
     const r = gpu([...both, unbind(0), unbindFinish(0), mrDma(1)], {}, two);
     expect(r.rets).toEqual(['vma0', 'fd0', 'vma1', 'fd1', 'mr0', 'mr1', '0', '0', '0']);
     expect(decode(r.state)).toMatchObject({ a0: { placement: 'gone' }, a1: { placement: 'vram' }, e1: { page0: { owner: 'a1' } } });
@@ -860,11 +862,11 @@ describe('two exporters: a revoke, a move or a remove() of one leaves the other 
   });
 
   it('GPU: remove() of e0 waits for no VRAM pin and no fence of e1', () => {
-    const pinnedOnE1 = [mmap(1), primeExport(), mmap(1, { exporter: 1 }), primeExport(1), pinnedMr(1, NIC0)];
+    const pinnedOnE1 = [...gpuBoth, pinnedMr(1, NIC0)];
     const pins = gpu([...pinnedOnE1, unbind(0), unbindFinish(0)], { unplug: 'waits-for-vram-pins' }, two);
     expect(decode(pins.state)).toMatchObject({ a1: { placement: 'vram', pins: 1 } });
     expect(pins.rets.slice(-2)).toEqual(['0', '0']);
-    const fenceOnE1 = [mmap(1), primeExport(), mmap(1, { exporter: 1 }), primeExport(1), regDmabuf(1), evict(1, 1)];
+    const fenceOnE1 = [...gpuBoth, regDmabuf(1), evict(1, 1)];
     const fences = gpu([...fenceOnE1, unbind(0), unbindFinish(0)], { fence: 'deferred' }, two);
     expect(decode(fences.state)).toMatchObject({ mr0: { pending_invalidation: true } });
     expect(fences.rets.slice(-2)).toEqual(['0', '0']);
