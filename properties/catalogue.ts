@@ -153,6 +153,9 @@ export const catalogue: readonly Property[] = [
       commit('6220694c52a5', 'PCI/P2PDMA: Release per-CPU pgmap ref when vm_insert_page() fails'),
       commit('cb500023a752', 'PCI/P2PDMA: Fix p2pmem_alloc_mmap() warning condition'),
     ],
+    designLinks: {
+      'dma-buf': [commit('c64a647c84f3', 'vfio/pci: fix dma-buf kref underflow after revoke')],
+    },
     reads: 'state',
     violation: ({ audit }) => audit[0] ?? null,
   },
@@ -165,7 +168,10 @@ export const catalogue: readonly Property[] = [
     ],
     designLinks: {
       'struct-page': [commit('4003f107fa2e', 'mm: introduce FOLL_PCI_P2PDMA to gate getting PCI P2PDMA pages')],
-      'dma-buf': [commit('1a8a5227f229', 'vfio: Wait for dma-buf invalidation to complete')],
+      'dma-buf': [
+        commit('1a8a5227f229', 'vfio: Wait for dma-buf invalidation to complete'),
+        commit('c64a647c84f3', 'vfio/pci: fix dma-buf kref underflow after revoke'),
+      ],
     },
     goal: 'unbind',
   },

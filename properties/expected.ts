@@ -138,6 +138,12 @@ export const expected: Readonly<Record<DesignId, Table>> = {
       'rdma-mr-on-bar': never('attach+map pins the object into GTT: the NIC DMAs to system RAM'),
       'p2p-dma': never('no attachment is P2P: the GPU pins into system RAM (GTT)'),
     },
+    'revoke-v7.1-rc': {
+      ...revokeV71,
+      'accounting-consistent': violated('vfio_pci_dma_buf_cleanup() puts again the kref of a dma-buf that a revoke (memory off) drained: refcount_t underflow'),
+      'unbind-completes': violated('after that underflow nothing completes priv->comp: the wait in vfio_pci_dma_buf_cleanup() never returns'),
+      'no-leak': violated('the blocked cleanup never drops memory_lock or the device registration, whatever user space closes'),
+    },
   },
 };
 

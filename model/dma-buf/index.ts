@@ -30,7 +30,9 @@
 // move_notify (the move waits on them), P2P or GTT by route, pins into
 // VRAM (the v6.15 reading; before, GTT) that TTM never moves, remove()
 // waits for VRAM pins (unconfirmed); static-pinned = a GPU whose every attachment
-// is static and pins into GTT. Every preset maps an ODP MR at
+// is static and pins into GTT; revoke-v7.1-rc = revoke-v7.1 whose
+// cleanup runs its own drain (1a8a5227f229 before c64a647c84f3): a
+// kref a revoke drained is put again, and close()/remove() hangs. Every preset maps an ODP MR at
 // registration (mlx5) and takes CONFIG_DMABUF_MOVE_NOTIFY=y where it
 // existed (with =n, v6.19 would fail every VFIO map: not modelled).
 //
@@ -46,8 +48,11 @@
 // hot reset as revoke triggers (memory_off and reset stand for them),
 // mmap of the dma-buf fd itself (-EINVAL: no .mmap), a GPU's buffer
 // objects made without mmap (a GEM handle is a VMA here), and the
-// v7.1-rc close-after-memory-off hang (c64a647c84f3) and the close-order
-// window (d97708701434). Also: the VFIO device fd (remove() asks user
+// close-order window (d97708701434). Also: the device's list order of
+// its dma-bufs (a slot id, which symmetry hides): v7.1-rc's cleanup
+// hangs at the first drained buffer, and here revokes the rest as well;
+// and the buffers that hung cleanup has not reached, whose release
+// would block on memory_lock (here they go). Also: the VFIO device fd (remove() asks user
 // space to close it, and vfio_pci_core_close_device() runs the cleanup:
 // unbind revokes at once here, as if the user complied; a close without
 // unbind is not an action); who picks a dma-buf MR's kind (mlx5 always
@@ -149,6 +154,7 @@ function audit(s: DbState): string[] {
     count('VMAs', buf.vmas, vmas);
   }
   w.config.exporters.forEach((ex, e) => {
+    if (s.exporter(e).cleanupHung) broken.push(`${ex.name}: refcount_t: underflow; a dma-buf's kref put again after its revoke drained it`);
     for (let p = 0; p < ex.pages; p++) {
       const owner = s.page(e, p).owner;
       let claimant = NONE;
@@ -166,6 +172,9 @@ function audit(s: DbState): string[] {
 function held(s: DbState): string[] {
   const out: string[] = [];
   const w = s.world;
+  w.config.exporters.forEach((ex, e) => {
+    if (s.exporter(e).cleanupHung) out.push(`${ex.name}: vfio_pci_dma_buf_cleanup() blocked for good on priv->comp, holding memory_lock and the device registration`);
+  });
   for (let m = 0; m < w.mrs; m++) {
     const mr = s.mr(m);
     if (!mr.live) continue;
@@ -188,6 +197,7 @@ function held(s: DbState): string[] {
 
 function clean(s: DbState): boolean {
   const w = s.world;
+  for (let e = 0; e < w.config.exporters.length; e++) if (s.exporter(e).cleanupHung) return false;
   for (let a = 0; a < w.allocs; a++) if (s.alloc(a).used) return false;
   for (let m = 0; m < w.mrs; m++) {
     if (!s.mr(m).live) continue;
@@ -209,14 +219,14 @@ function decode(s: DbState): Record<string, unknown> {
     const pages: Record<string, unknown> = {};
     for (let p = 0; p < ex.pages; p++) pages[`page${p}`] = { owner: ref('a', s.page(e, p).owner) };
     const pending = ['none', 'memory_off', 'reset'][x.pending];
-    out[ex.name] = { driver: driverStates[x.driver], ...(s.k.vram ? {} : { memory: x.memory, pending }), ...pages };
+    out[ex.name] = { driver: driverStates[x.driver], ...(s.k.vram ? {} : { memory: x.memory, pending }), ...(x.cleanupHung ? { cleanup_hung: true } : {}), ...pages };
   });
   for (let a = 0; a < w.allocs; a++) {
     const buf = s.alloc(a);
     if (!buf.used) continue;
     const where = s.k.vram
       ? { placement: placementName(buf.placement), pages: buf.placement === IN_VRAM ? `${buf.start}+${buf.npages}` : `${buf.npages}`, vmas: buf.vmas }
-      : { pages: `${buf.start}+${buf.npages}`, revoked: buf.revoked, dead: buf.dead };
+      : { pages: `${buf.start}+${buf.npages}`, revoked: buf.revoked, dead: buf.dead, ...(buf.krefDrained ? { kref_drained: true } : {}) };
     out[`a${a}`] = {
       exporter: exporterName(s, buf.exporter),
       ...where,

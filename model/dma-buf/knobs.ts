@@ -90,26 +90,33 @@ export const dmaBufKnobs: readonly KnobSpec[] = [
     doc: 'an ODP MR maps at registration (mlx5: pagefault_dmabuf_mr() for a dma-buf MR; mlx5_ib_init_odp_mr() SNAPSHOT for a VMA) or only on the NIC\'s first fault',
     cite: 'a03bfc37d59d "RDMA/mlx5: Sync device with CPU pages upon ODP MR registration"; mlx5_ib_init_dmabuf_mr()',
   },
+  {
+    name: 'cleanup',
+    values: ['via-move', 'own-drain'],
+    default: 'via-move',
+    doc: "vfio_pci_dma_buf_cleanup() (remove, close of the device) drains through vfio_pci_dma_buf_move(true), which skips a buffer already revoked (the v7.1-rc fix), or runs its own drain on every buffer (v6.19; 1a8a5227f229): with revoke_waits=unmap that puts again a kref a revoke drained (memory off, reset), refcount_t underflows and close() hangs",
+    cite: `c64a647c84f3 "vfio/pci: fix dma-buf kref underflow after revoke" (${lore('20260507143548.1018405-1-alex.williamson@nvidia.com')}); report ${lore('GVXPR02MB12019AA6014F27EF5D773E89BFB372@GVXPR02MB12019.eurprd02.prod.outlook.com')}`,
+  },
 ];
 
 export const dmaBufPresets: readonly PresetSpec[] = [
   {
     name: 'revoke-v7.1',
     doc: 'v7.1: move_notify always on, revoke waits for every unmap, importers that cannot revoke refused at attach',
-    cite: `1a8a5227f229, be6d4c9e9d71, 6ffe939bf94f (${lore('20260131-dmabuf-revoke-v7-0-463d956bd527@nvidia.com')})`,
+    cite: `1a8a5227f229, be6d4c9e9d71, 6ffe939bf94f (${lore('20260131-dmabuf-revoke-v7-0-463d956bd527@nvidia.com')}); c64a647c84f3`,
     knobs: {},
   },
   {
     name: 'vfio-v6.19',
     doc: 'VFIO dma-buf export with pinned importers refused at pin (61ceaf236115)',
     cite: lore('20260121-vfio-add-pin-v1-1-4e04916b17f1@nvidia.com'),
-    knobs: { pin: 'refused', attach: 'any', revoke_waits: 'no' },
+    knobs: { pin: 'refused', attach: 'any', revoke_waits: 'no', cleanup: 'own-drain' },
   },
   {
     name: 'vfio-v6.19-rc',
     doc: 'v6.19-rc1..rc7: a pinned importer attaches; revoke only warns it',
     cite: '5d74781ebc86 (v6.19-rc1), before 61ceaf236115 (merged for rc8)',
-    knobs: { attach: 'any', revoke_waits: 'no' },
+    knobs: { attach: 'any', revoke_waits: 'no', cleanup: 'own-drain' },
   },
   {
     name: 'dynamic-move-notify',
@@ -122,5 +129,11 @@ export const dmaBufPresets: readonly PresetSpec[] = [
     doc: 'before dynamic dma-buf: attach+map pins, the GPU pins into system RAM (counterfactual for RDMA: ib_umem_dmabuf always attached dynamically)',
     cite: 'dma-buf before bb42df4662a4 (<= v5.6); amdgpu_dma_buf_pin() into GTT',
     knobs: { exporter: 'vram', attach: 'any', revoke_waits: 'no', no_route: 'system-ram', importers: 'static', pin_domain: 'gtt' },
+  },
+  {
+    name: 'revoke-v7.1-rc',
+    doc: 'v7.1-rc before c64a647c84f3: closing the VFIO device after a revoke (memory off) puts the drained dma-buf kref again and hangs',
+    cite: `1a8a5227f229 as merged; ${lore('GVXPR02MB12019AA6014F27EF5D773E89BFB372@GVXPR02MB12019.eurprd02.prod.outlook.com')}`,
+    knobs: { cleanup: 'own-drain' },
   },
 ];

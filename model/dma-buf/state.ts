@@ -36,6 +36,7 @@ export interface DbKnobs {
   readonly pinVram: boolean;
   readonly unplugWaits: boolean;
   readonly mapAtRegistration: boolean;
+  readonly cleanupOwnDrain: boolean;
 }
 
 export function decodeKnobs(k: Knobs): DbKnobs {
@@ -52,6 +53,7 @@ export function decodeKnobs(k: Knobs): DbKnobs {
     pinVram: k.pin_domain !== 'gtt',
     unplugWaits: k.unplug !== 'no-wait',
     mapAtRegistration: k.odp_map !== 'first-fault',
+    cleanupOwnDrain: k.cleanup === 'own-drain',
   };
 }
 
@@ -65,8 +67,10 @@ export interface DbExporter extends ExporterSlot {
   memory: boolean;
   /** A config write (memory off, reset) waiting under memory_lock for a revoke to drain. */
   pending: number;
+  /** vfio_pci_dma_buf_cleanup() put a drained kref again: refcount_t underflow, and its wait_for_completion() never returns (1a8a5227f229). */
+  cleanupHung: boolean;
 }
-export const DbExporter = slotClass<DbExporter>({ ...exporterFields, memory: 'bool', pending: 'u8' });
+export const DbExporter = slotClass<DbExporter>({ ...exporterFields, memory: 'bool', pending: 'u8', cleanupHung: 'bool' });
 
 /** A BAR page: a GPU's VRAM page owned by the buffer object placed there; a VFIO BAR's pages belong to no allocation. */
 const DbPage = slotClass<PageSlot>(pageFields);
@@ -101,6 +105,8 @@ export interface DbBuffer extends AllocSlot {
   revoked: boolean;
   /** vfio_pci_dma_buf_cleanup() ran: revoked for good, the device gone. */
   dead: boolean;
+  /** priv->kref put to zero and priv->comp consumed by a revoke; kref_init() on un-revoke (1a8a5227f229; the fix re-arms at once). */
+  krefDrained: boolean;
 }
 export const DbBuffer = slotClass<DbBuffer>({
   ...allocFields,
@@ -113,6 +119,7 @@ export const DbBuffer = slotClass<DbBuffer>({
   pins: 'u8',
   revoked: 'bool',
   dead: 'bool',
+  krefDrained: 'bool',
 });
 
 export interface DbVma extends VmaSlot {

@@ -179,14 +179,33 @@ function drained(d: DbState, out: O, e: number): void {
   finishPending(d, out, e);
 }
 
-/** Revoke every buffer of VFIO device `e` (for good with `dead`): the flag, then move_notify. */
-function revokeAll(d: DbState, out: O, e: number, dead: boolean): void {
+/** vfio_pci_dma_buf_move(true): revoke every buffer of VFIO device `e` not revoked yet: the flag, then move_notify. */
+function revokeAll(d: DbState, out: O, e: number): void {
+  for (let a = 0; a < d.world.allocs; a++) {
+    const buf = d.alloc(a);
+    if (!buf.used || buf.exporter !== e || buf.dead || buf.revoked) continue;
+    buf.revoked = true;
+    // before the fix, the drained kref stays at zero until an un-revoke's kref_init()
+    if (d.k.revokeWaits && d.k.cleanupOwnDrain) buf.krefDrained = true;
+    invalidate(d, out, a);
+  }
+}
+
+/**
+ * vfio_pci_dma_buf_cleanup(): every buffer of `e` revoked for good. Its
+ * own drain (1a8a5227f229) notifies even a buffer already revoked and
+ * puts its kref again: on one a revoke drained, refcount_t underflows
+ * and the wait for priv->comp never ends. The fix drains through
+ * vfio_pci_dma_buf_move(true), which skips revoked buffers.
+ */
+function cleanupAll(d: DbState, out: O, e: number): void {
+  if (!d.k.cleanupOwnDrain) revokeAll(d, out, e);
   for (let a = 0; a < d.world.allocs; a++) {
     const buf = d.alloc(a);
     if (!buf.used || buf.exporter !== e || buf.dead) continue;
-    if (dead) buf.dead = true;
-    // vfio_pci_dma_buf_move() skips a buffer already revoked; vfio_pci_dma_buf_cleanup() notifies every one
-    else if (buf.revoked) continue;
+    buf.dead = true;
+    if (!d.k.cleanupOwnDrain) continue;
+    if (buf.krefDrained) d.exporter(e).cleanupHung = true;
     buf.revoked = true;
     invalidate(d, out, a);
   }
@@ -198,6 +217,7 @@ function unrevokeAll(d: DbState, out: O, e: number): void {
     const buf = d.alloc(a);
     if (!buf.used || buf.exporter !== e || buf.dead || !buf.revoked) continue;
     buf.revoked = false;
+    buf.krefDrained = false;
     invalidate(d, out, a);
   }
 }
@@ -216,7 +236,7 @@ function finishPending(d: DbState, out: O, e: number): void {
 /** Start a VFIO revoke for `pending`: it drains at once, or (revoke_waits) the buffers still mapped wait. */
 function revokeFor(d: DbState, out: O, e: number, pending: number): void {
   // vfio_pci_zap_bars(): the next CPU fault asks the device again
-  revokeAll(d, out, e, false);
+  revokeAll(d, out, e);
   d.exporter(e).pending = pending;
   let waiting = false;
   if (d.k.revokeWaits)
@@ -664,7 +684,7 @@ function exporterUnbind(s: DbState, a: A<'exporter_unbind'>, out: O): Ret {
   if (s.exporter(a.exporter).driver !== DRIVER_BOUND) return '-ENODEV';
   if (s.exporter(a.exporter).pending !== PENDING_NONE) return '-EBUSY';
   const d = out.draft(s);
-  if (!d.k.vram) revokeAll(d, out, a.exporter, true);
+  if (!d.k.vram) cleanupAll(d, out, a.exporter);
   else
     for (let x = 0; x < d.world.allocs; x++) if (d.alloc(x).used && d.alloc(x).exporter === a.exporter) invalidate(d, out, x);
   d.exporter(a.exporter).driver = DRIVER_UNBINDING;
@@ -675,6 +695,7 @@ function exporterUnbind(s: DbState, a: A<'exporter_unbind'>, out: O): Ret {
 function exporterUnbindFinish(s: DbState, a: A<'exporter_unbind_finish'>, out: O): Ret {
   if (!exporterExists(s, a.exporter) || s.exporter(a.exporter).driver !== DRIVER_UNBINDING) return '-EBADF';
   const wait = (on: string) => refuseWith(out, '-EBUSY', { kind: 'wait', exporter: a.exporter, on });
+  if (s.exporter(a.exporter).cleanupHung) return wait('priv->comp, consumed by the revoke');
   if (s.k.vram && s.k.unplugWaits)
     for (let x = 0; x < s.world.allocs; x++) {
       const buf = s.alloc(x);

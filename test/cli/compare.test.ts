@@ -17,7 +17,7 @@ describe('p2pmodel compare', () => {
     const { code, out, err } = await cli(['compare', '-'], byHand);
     expect([code, err]).toEqual([0, '']);
     expect(fits(out)).toBe(true);
-    expect(out).toMatch(/^compare <stdin>: the steps of a struct-page mainline trace, 4 steps on\n {2}13 presets$/m);
+    expect(out).toMatch(new RegExp(`^compare <stdin>: the steps of a struct-page mainline trace, 4 steps on\n {2}${presets.length} presets$`, 'm'));
     const flat = out.replace(/\s+/g, ' ');
     for (const p of presets) expect(flat).toContain(` ${p}`);
     // the steps listed once, the rows by number

@@ -28,8 +28,9 @@ export const worldSizes: Readonly<Record<string, Readonly<Record<string, Size>>>
     'dma-buf/revoke-v7.1': size(37_392, 510_300, 13),
     'dma-buf/vfio-v6.19': size(37_392, 510_300, 13),
     'dma-buf/vfio-v6.19-rc': size(90_624, 1_212_132, 13),
-    'dma-buf/dynamic-move-notify': size(567_188, 8_606_650, 27),
-    'dma-buf/static-pinned': size(77_908, 1_171_062, 19),
+    'dma-buf/dynamic-move-notify': size(567_200, 8_606_784, 27),
+    'dma-buf/static-pinned': size(77_920, 1_171_196, 19),
+    'dma-buf/revoke-v7.1-rc': size(44_653, 623_153, 14),
   },
   minimal: {
     'struct-page/mainline': size(106_159, 2_380_252, 23),
@@ -46,6 +47,7 @@ export const worldSizes: Readonly<Record<string, Readonly<Record<string, Size>>>
     'dma-buf/vfio-v6.19-rc': size(171_156, 2_567_618, 14),
     'dma-buf/dynamic-move-notify': size(7_494, 113_997, 14),
     'dma-buf/static-pinned': size(1_770, 26_353, 12),
+    'dma-buf/revoke-v7.1-rc': size(63_892, 1_001_100, 14),
   },
   routes: {
     'struct-page/mainline': size(30_344, 565_844, 16),
@@ -61,6 +63,7 @@ export const worldSizes: Readonly<Record<string, Readonly<Record<string, Size>>>
     'dma-buf/vfio-v6.19-rc': size(31_602, 407_372, 12),
     'dma-buf/dynamic-move-notify': size(60_556, 862_182, 16),
     'dma-buf/static-pinned': size(14_220, 198_198, 13),
+    'dma-buf/revoke-v7.1-rc': size(23_481, 314_551, 12),
   },
 };
 
