@@ -148,7 +148,7 @@ export const catalogue: readonly Property[] = [
   {
     id: 'accounting-consistent',
     kind: 'safety',
-    statement: 'pgmap ref = base + allocated pages; a free page has count 0; each p2p_unmap matches a live p2p_map',
+    statement: "Every count matches its holders: pgmap and page refs, p2p_map/p2p_unmap pairs, a dma-buf's files, attachments, pins and kref",
     links: [
       commit('6220694c52a5', 'PCI/P2PDMA: Release per-CPU pgmap ref when vm_insert_page() fails'),
       commit('cb500023a752', 'PCI/P2PDMA: Fix p2pmem_alloc_mmap() warning condition'),
