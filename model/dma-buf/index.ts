@@ -32,9 +32,10 @@
 // waits for VRAM pins (unconfirmed); static-pinned = a GPU whose every attachment
 // is static and pins into GTT; revoke-v7.1-rc = revoke-v7.1 whose
 // cleanup runs its own drain (1a8a5227f229 before c64a647c84f3): a
-// kref a revoke drained is put again, and close()/remove() hangs. Every preset maps an ODP MR at
-// registration (mlx5) and takes CONFIG_DMABUF_MOVE_NOTIFY=y where it
-// existed (with =n, v6.19 would fail every VFIO map: not modelled).
+// kref a revoke drained is put again, and close()/remove() hangs.
+// Every preset maps an ODP MR at registration (mlx5) and takes
+// CONFIG_DMABUF_MOVE_NOTIFY=y where it existed (with =n, v6.19 would
+// fail every VFIO map: not modelled).
 //
 // Leaves out: whether a CPU mapping's PTEs are present (zap_vma_ptes(),
 // vfio_pci_zap_bars()): every touch is answered as its fault would be,
@@ -48,11 +49,11 @@
 // hot reset as revoke triggers (memory_off and reset stand for them),
 // mmap of the dma-buf fd itself (-EINVAL: no .mmap), a GPU's buffer
 // objects made without mmap (a GEM handle is a VMA here), and the
-// close-order window (d97708701434). Also: the device's list order of
-// its dma-bufs (a slot id, which symmetry hides): v7.1-rc's cleanup
-// hangs at the first drained buffer, and here revokes the rest as well;
-// and the buffers that hung cleanup has not reached, whose release
-// would block on memory_lock (here they go). Also: the VFIO device fd (remove() asks user
+// close-order window (d97708701434); the device's list order of its
+// dma-bufs (a slot id, which symmetry hides): v7.1-rc's cleanup hangs
+// at the first drained buffer, and here revokes the rest as well, and
+// a buffer that cleanup never reached would block its release on
+// memory_lock (here it goes). Also: the VFIO device fd (remove() asks user
 // space to close it, and vfio_pci_core_close_device() runs the cleanup:
 // unbind revokes at once here, as if the user complied; a close without
 // unbind is not an action); who picks a dma-buf MR's kind (mlx5 always

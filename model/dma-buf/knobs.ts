@@ -102,7 +102,7 @@ export const dmaBufKnobs: readonly KnobSpec[] = [
 export const dmaBufPresets: readonly PresetSpec[] = [
   {
     name: 'revoke-v7.1',
-    doc: 'v7.1: move_notify always on, revoke waits for every unmap, importers that cannot revoke refused at attach',
+    doc: 'v7.1: move_notify always on, revoke waits for every unmap, importers that cannot revoke refused at attach, remove() drains through the revoke (c64a647c84f3)',
     cite: `1a8a5227f229, be6d4c9e9d71, 6ffe939bf94f (${lore('20260131-dmabuf-revoke-v7-0-463d956bd527@nvidia.com')}); c64a647c84f3`,
     knobs: {},
   },

@@ -7,6 +7,7 @@ import { resolveKnobs } from '../../model/design.js';
 import { designs, findDesign } from '../../model/designs.js';
 import { formatAction, formatCall } from '../../model/format.js';
 import { NONE } from '../../model/packed.js';
+import type { DbState } from '../../model/dma-buf/state.js';
 import type { State } from '../../model/state.js';
 import type { VpState } from '../../model/vma-p2p/state.js';
 import { type Action, type Config, defaultConfig, defaultLimits, type Event, isFailure, limitWords, type Ret } from '../../model/vocabulary.js';
@@ -447,6 +448,18 @@ describe('audit and view keep exporters apart', () => {
     const orphaned = copy();
     orphaned.alloc(0).used = false;
     expect(findDesign('vma-p2p')!.audit(orphaned)).toEqual(['e0 page 0: allocator says a0, objects in the BAR holding it: []']);
+  });
+
+  it('dma-buf: a VRAM page the allocator and the buffer objects disagree on is named both ways', () => {
+    const { state } = run('dma-buf', 'dynamic-move-notify', [mmap()]);
+    const copy = () => state.m.wrap(bytesOf(state), 0) as DbState;
+    expect(findDesign('dma-buf')!.audit(copy())).toEqual([]);
+    const freed = copy();
+    freed.page(0, 0).owner = NONE;
+    expect(findDesign('dma-buf')!.audit(freed)).toEqual(['e0 page 0: allocator says free, buffer in VRAM there: a0']);
+    const stray = copy();
+    stray.page(0, 1).owner = 0;
+    expect(findDesign('dma-buf')!.audit(stray)).toEqual(['e0 page 1: allocator says a0, buffer in VRAM there: none']);
   });
 });
 
