@@ -470,6 +470,19 @@ describe('mmap before vma_link_file(): a window unmap_mapping_range() cannot see
     expect(run([mmapStart(1), evict(), mmapLink(), evictFinish()]).ret).toBe('-EBUSY');
     expect(run([mmapStart(1), mmapLink(), evict(), evictFinish()]).ret).toBe('0');
   });
+  it('an mmap_start whose insert fails leaves no VMA linking: the injection spent, nothing else', () => {
+    const { state, ret } = run([injectInsertFail(1), mmapStart(2)]);
+    expect(ret).toBe('-ENOMEM');
+    expect(decode(state)).toEqual(decode(run([injectInsertFail(1), mmap(2)]).state));
+    expect(state.vma(0, 0).linking).toBe(false);
+    expect(run([injectInsertFail(1), mmapStart(2), mmapLink()]).ret).toBe('-EBADF');
+  });
+  it('mmap_link: -ESRCH for no live task, -EBADF for a VMA slot not inside mmap()', () => {
+    expect(run([mmapLink(0, 1)]).ret).toBe('-ESRCH');
+    expect(run([mmapLink(0, 7)]).ret).toBe('-ESRCH');
+    expect(run([mmap(1), mmapLink()]).ret).toBe('-EBADF');
+    expect(run([mmapStart(1), mmapLink(3)]).ret).toBe('-EBADF');
+  });
   it("an ODP fault on the range waits for the mmap's mmap_lock", () => {
     expect(run([mmap(1), regMr(0, { odp: true }), munmap(0), mmapStart(1), mrDma(0, 0)]).ret).toBe('-EBUSY');
     expect(run([mmap(1), regMr(0, { odp: true }), munmap(0), mmapStart(1), mmapLink(), mrDma(0, 0)]).ret).toBe('0');
