@@ -6,11 +6,12 @@
 // an action the design declares inert (which the complete search skips)
 // changes nothing and shows no event a property reads, in any state; a
 // step reads and writes no byte outside its own state.
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { designs } from '../../model/designs.js';
 import { NONE } from '../../model/packed.js';
-import { Out } from '../../model/state.js';
+import { Out, type State } from '../../model/state.js';
 import { type Action, actionKinds, defaultConfig, isFailure } from '../../model/vocabulary.js';
 import { isJudged } from '../../properties/catalogue.js';
 import { fixedSeed } from '../../properties/defaults.js';
@@ -96,9 +97,13 @@ describe.each(designs.map((d) => [d.id, d] as const))('%s', (_id, design) => {
             const alone = m.out();
             const near = new Out(m.wrap(crowded(), pad));
             const ret = m.applyAt(state, enabled[k]!, alone);
-            expect(m.applyAt(among, enabled[k]!, near), m.actions[enabled[k]!]!.kind).toBe(ret);
+            const nearRet = m.applyAt(among, enabled[k]!, near);
+            const written = (o: Out<State>) => (o.written ? bytesOf(o.d) : null);
+            // expect() only on a difference: a million passing expects cost more than the steps
+            if (nearRet === ret && isDeepStrictEqual(near.events, alone.events) && isDeepStrictEqual(written(near), written(alone)) && untouched(input) && untouched(near.d.b)) continue;
+            expect(nearRet, m.actions[enabled[k]!]!.kind).toBe(ret);
             expect(near.events).toEqual(alone.events);
-            expect(near.written ? bytesOf(near.d) : null).toEqual(alone.written ? bytesOf(alone.d) : null);
+            expect(written(near)).toEqual(written(alone));
             expect(untouched(input) && untouched(near.d.b)).toBe(true);
           }
           if (n === 0) return;
@@ -139,6 +144,7 @@ describe.each(designs.map((d) => [d.id, d] as const))('%s', (_id, design) => {
         for (const choice of choices) {
           for (const a of inert) {
             const r = design.step(state, a);
+            if (isDeepStrictEqual(bytesOf(r.state), bytesOf(state)) && !r.events.some(isJudged)) continue;
             expect(bytesOf(r.state), `${a.kind} ${r.ret}`).toEqual(bytesOf(state));
             expect(r.events.filter(isJudged), a.kind).toEqual([]);
           }
