@@ -153,9 +153,7 @@ export class World {
       range(limits.fds).map((fd) => [
         ...rdmas.flatMap((importer) => [
           add({ kind: 'proc_reg_dmabuf_mr', proc, importer, fd, odp: false }),
-          ...(importers[importer]!.kind === 'rdma' && (importers[importer] as { odp: boolean }).odp
-            ? [add({ kind: 'proc_reg_dmabuf_mr', proc, importer, fd, odp: true })]
-            : []),
+          ...((importers[importer] as { odp: boolean }).odp ? [add({ kind: 'proc_reg_dmabuf_mr', proc, importer, fd, odp: true })] : []),
           add({ kind: 'proc_bind_rx', proc, importer, fd }),
         ]),
       ]),

@@ -160,6 +160,18 @@ describe.each([
     expect(at(w, w.unbindFinishes, 'exporter_unbind_finish').map((a) => a.exporter)).toEqual(range(config.exporters.length));
     expect(at(w, w.injects, 'inject_insert_fail').map((a) => a.nth)).toEqual(range(w.mapPages));
   });
+
+  it('per exporter: memory_off, memory_on and reset; per allocation slot and exporter: restore', () => {
+    for (const exporter of range(config.exporters.length))
+      expect(w.memoryOps[exporter]!.map((i) => w.actions[i])).toEqual([
+        { kind: 'exporter_memory', exporter, on: false },
+        { kind: 'exporter_memory', exporter, on: true },
+        { kind: 'exporter_reset', exporter },
+      ]);
+    for (const alloc of range(w.allocs))
+      for (const exporter of range(config.exporters.length))
+        expect(w.actions[w.restores[alloc]![exporter]!]).toEqual({ kind: 'exporter_restore', exporter, alloc });
+  });
 });
 
 describe('worldOf', () => {
