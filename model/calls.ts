@@ -356,7 +356,7 @@ export const calls: { readonly [K in ActionKind]: CallSpec<K> } = {
     kind: 'exporter_unbind_finish',
     actor: 'exporter',
     usage: 'unbind_finish()',
-    doc: 'unbind finishes: wait_for_completion(&pgmap->done) or the revoke completion returns, the BAR goes',
+    doc: 'unbind finishes: wait_for_completion(&pgmap->done) or the revoke completion returns, the BAR goes (a VFIO close in the order before d97708701434 runs vfio_pci_dma_buf_cleanup() here first, one step)',
     names: ['unbind_finish'],
     print: () => 'unbind_finish()',
     parse: (_name, args, _n, exporter) => (args.length === 0 ? { kind: 'exporter_unbind_finish', exporter } : null),

@@ -96,7 +96,10 @@ export const catalogue: readonly Property[] = [
     ],
     designLinks: {
       'struct-page': [commit('0dc45ca1ce18', 'mm/memremap.c: take a pgmap reference on page allocation')],
-      'dma-buf': [commit('61ceaf236115', 'vfio: Prevent from pinned DMABUF importers to attach to VFIO DMABUF')],
+      'dma-buf': [
+        commit('61ceaf236115', 'vfio: Prevent from pinned DMABUF importers to attach to VFIO DMABUF'),
+        commit('d97708701434', 'vfio/pci: Clean up DMABUFs before disabling function'),
+      ],
     },
     reads: 'events',
     violation: (step) => {

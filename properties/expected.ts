@@ -110,14 +110,14 @@ export const expected: Readonly<Record<DesignId, Table>> = {
     'revoke-v7.1': revokeV71,
     'vfio-v6.19': {
       ...revokeV71,
-      'dma-to-live-allocation': holds('a pinned MR fails at dma_buf_pin() (-EOPNOTSUPP); a dynamic one unmaps in its callback'),
+      'dma-to-live-allocation': violated('close disables the function (decoding off, BAR regions released) before vfio_pci_dma_buf_cleanup() revokes: an ODP MR still mapped DMAs into it (d97708701434)'),
       'dma-to-bound-exporter': holds('no pinned importer can attach; a dynamic one unmaps in its callback before remove() returns'),
       'unbind-completes': holds('remove() does not wait for unmaps'),
       'evict-completes': holds('a revoke does not wait'),
     },
     'vfio-v6.19-rc': {
       ...revokeV71,
-      'dma-to-live-allocation': violated('a pinned MR keeps its mapping on revoke (a warning only); the NIC DMAs into the disabled BAR'),
+      'dma-to-live-allocation': violated('a pinned MR keeps its mapping on revoke (a warning only), and close disables the BAR before the cleanup revokes: the NIC DMAs into the disabled BAR'),
       'dma-to-bound-exporter': violated('remove() revokes without waiting; the pinned MR still DMAs after it returns'),
       'unbind-completes': holds('remove() does not wait for unmaps'),
       'evict-completes': holds('a revoke does not wait'),

@@ -32,7 +32,11 @@
 // waits for VRAM pins (unconfirmed); static-pinned = a GPU whose every attachment
 // is static and pins into GTT; revoke-v7.1-rc = revoke-v7.1 whose
 // cleanup runs its own drain (1a8a5227f229 before c64a647c84f3): a
-// kref a revoke drained is put again, and close()/remove() hangs.
+// kref a revoke drained is put again, and close()/remove() hangs. The
+// v6.19 presets close in the order before d97708701434: unbind runs
+// vfio_pci_core_disable() (decoding off, BAR regions released) and
+// unbind_finish the dma-buf cleanup, a step in which importers still
+// map the BAR.
 // Every preset maps an ODP MR at registration (mlx5) and takes
 // CONFIG_DMABUF_MOVE_NOTIFY=y where it existed (with =n, v6.19 would
 // fail every VFIO map: not modelled).
@@ -48,14 +52,14 @@
 // ranges of a dma-buf MR (offset and length cover the buffer), D3hot and
 // hot reset as revoke triggers (memory_off and reset stand for them),
 // mmap of the dma-buf fd itself (-EINVAL: no .mmap), a GPU's buffer
-// objects made without mmap (a GEM handle is a VMA here), and the
-// close-order window (d97708701434); the device's list order of its
-// dma-bufs (a slot id, which symmetry hides): v7.1-rc's cleanup hangs
+// objects made without mmap (a GEM handle is a VMA here); the
+// device's list order of its dma-bufs (a slot id, which symmetry
+// hides): v7.1-rc's cleanup hangs
 // at the first drained buffer, and here revokes the rest as well, and
 // a buffer that cleanup never reached would block its release on
 // memory_lock (here it goes). Also: the VFIO device fd (remove() asks user
 // space to close it, and vfio_pci_core_close_device() runs the cleanup:
-// unbind revokes at once here, as if the user complied; a close without
+// unbind closes at once here, as if the user complied; a close without
 // unbind is not an action); who picks a dma-buf MR's kind (mlx5 always
 // attaches dynamically, efa and data-direct pin: here the call's odp
 // flag does); and a pin's domain by every attachment (f5e7fabd1f5c
@@ -220,7 +224,7 @@ function decode(s: DbState): Record<string, unknown> {
     const pages: Record<string, unknown> = {};
     for (let p = 0; p < ex.pages; p++) pages[`page${p}`] = { owner: ref('a', s.page(e, p).owner) };
     const pending = ['none', 'memory_off', 'reset'][x.pending];
-    out[ex.name] = { driver: driverStates[x.driver], ...(s.k.vram ? {} : { memory: x.memory, pending }), ...(x.cleanupHung ? { cleanup_hung: true } : {}), ...pages };
+    out[ex.name] = { driver: driverStates[x.driver], ...(s.k.vram ? {} : { memory: x.memory, pending }), ...(x.cleanupHung ? { cleanup_hung: true } : {}), ...(x.cleanupOwed ? { cleanup_owed: true } : {}), ...pages };
   });
   for (let a = 0; a < w.allocs; a++) {
     const buf = s.alloc(a);
@@ -298,6 +302,8 @@ export const dmaBuf: Design<DbState> = makeDesign({
   view(s) {
     let owed = 0;
     for (let m = 0; m < s.world.mrs; m++) if (s.mr(m).live && s.mr(m).pending) owed++;
+    // a late cleanup is one more unbind_finish to run
+    for (let e = 0; e < s.world.config.exporters.length; e++) if (s.exporter(e).cleanupOwed) owed++;
     return ghostView(s, owed);
   },
   audit,

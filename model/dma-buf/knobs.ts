@@ -97,6 +97,13 @@ export const dmaBufKnobs: readonly KnobSpec[] = [
     doc: "vfio_pci_dma_buf_cleanup() (remove, close of the device) drains through vfio_pci_dma_buf_move(true), which skips a buffer already revoked (the v7.1-rc fix), or runs its own drain on every buffer (v6.19; 1a8a5227f229): with revoke_waits=unmap that puts again a kref a revoke drained (memory off, reset), refcount_t underflows and close() hangs",
     cite: `c64a647c84f3 "vfio/pci: fix dma-buf kref underflow after revoke" (${lore('20260507143548.1018405-1-alex.williamson@nvidia.com')}); report ${lore('GVXPR02MB12019AA6014F27EF5D773E89BFB372@GVXPR02MB12019.eurprd02.prod.outlook.com')}`,
   },
+  {
+    name: 'close_order',
+    values: ['cleanup-first', 'disable-first'],
+    default: 'cleanup-first',
+    doc: "vfio_pci_core_close_device() (remove, close of the device) revokes the dma-bufs with vfio_pci_dma_buf_cleanup() and then disables the function (d97708701434, v7.1, v7.0.10), or disables it first (v6.19..v7.0.9): vfio_pci_core_disable() clears PCI_COMMAND_MEMORY and releases the BAR regions while every dma-buf is still mapped, until the cleanup's step (unbind_finish)",
+    cite: `d97708701434 "vfio/pci: Clean up DMABUFs before disabling function" (${lore('20260415181752.1027604-1-mattev@meta.com')}), CVE-2026-53322; Fixes: 5d74781ebc86`,
+  },
 ];
 
 export const dmaBufPresets: readonly PresetSpec[] = [
@@ -108,15 +115,15 @@ export const dmaBufPresets: readonly PresetSpec[] = [
   },
   {
     name: 'vfio-v6.19',
-    doc: 'VFIO dma-buf export with pinned importers refused at pin (61ceaf236115)',
+    doc: 'VFIO dma-buf export with pinned importers refused at pin (61ceaf236115); close disables the function before the dma-buf cleanup (before d97708701434)',
     cite: lore('20260121-vfio-add-pin-v1-1-4e04916b17f1@nvidia.com'),
-    knobs: { pin: 'refused', attach: 'any', revoke_waits: 'no', cleanup: 'own-drain' },
+    knobs: { pin: 'refused', attach: 'any', revoke_waits: 'no', cleanup: 'own-drain', close_order: 'disable-first' },
   },
   {
     name: 'vfio-v6.19-rc',
-    doc: 'v6.19-rc1..rc7: a pinned importer attaches; revoke only warns it',
+    doc: 'v6.19-rc1..rc7: a pinned importer attaches; revoke only warns it; close disables the function before the dma-buf cleanup',
     cite: '5d74781ebc86 (v6.19-rc1), before 61ceaf236115 (merged for rc8)',
-    knobs: { attach: 'any', revoke_waits: 'no', cleanup: 'own-drain' },
+    knobs: { attach: 'any', revoke_waits: 'no', cleanup: 'own-drain', close_order: 'disable-first' },
   },
   {
     name: 'dynamic-move-notify',

@@ -37,6 +37,7 @@ export interface DbKnobs {
   readonly unplugWaits: boolean;
   readonly mapAtRegistration: boolean;
   readonly cleanupOwnDrain: boolean;
+  readonly disableFirst: boolean;
 }
 
 export function decodeKnobs(k: Knobs): DbKnobs {
@@ -54,6 +55,7 @@ export function decodeKnobs(k: Knobs): DbKnobs {
     unplugWaits: k.unplug !== 'no-wait',
     mapAtRegistration: k.odp_map !== 'first-fault',
     cleanupOwnDrain: k.cleanup === 'own-drain',
+    disableFirst: k.close_order === 'disable-first',
   };
 }
 
@@ -69,8 +71,10 @@ export interface DbExporter extends ExporterSlot {
   pending: number;
   /** vfio_pci_dma_buf_cleanup() put a drained kref again: refcount_t underflow, and its wait_for_completion() never returns (1a8a5227f229). */
   cleanupHung: boolean;
+  /** vfio_pci_core_close_device() has run vfio_pci_core_disable() and not yet vfio_pci_dma_buf_cleanup() (the order before d97708701434). */
+  cleanupOwed: boolean;
 }
-export const DbExporter = slotClass<DbExporter>({ ...exporterFields, memory: 'bool', pending: 'u8', cleanupHung: 'bool' });
+export const DbExporter = slotClass<DbExporter>({ ...exporterFields, memory: 'bool', pending: 'u8', cleanupHung: 'bool', cleanupOwed: 'bool' });
 
 /** A BAR page: a GPU's VRAM page owned by the buffer object placed there; a VFIO BAR's pages belong to no allocation. */
 const DbPage = slotClass<PageSlot>(pageFields);

@@ -128,7 +128,8 @@ function mapAll(d: DbState, m: number, a: number): void {
     map.kind = bar ? MAPPED_BAR : MAPPED_RAM;
     map.exporter = buf.exporter;
     map.page = bar ? buf.start + i : 0;
-    map.stale = false;
+    // between vfio_pci_core_disable() and the cleanup, a map still succeeds, onto a BAR released already
+    map.stale = bar && !d.k.vram && d.exporter(buf.exporter).cleanupOwed;
   }
 }
 
@@ -678,22 +679,44 @@ function exporterReset(s: DbState, a: A<'exporter_reset'>, out: O): Ret {
   return '0';
 }
 
-/** remove(): a VFIO device revokes every dma-buf for good (vfio_pci_dma_buf_cleanup()); a GPU notifies its importers. */
+/**
+ * remove(): a VFIO device's close revokes every dma-buf for good
+ * (vfio_pci_dma_buf_cleanup()), or (close_order=disable-first) first
+ * runs vfio_pci_core_disable(): PCI_COMMAND_MEMORY cleared, the BAR
+ * regions released, every dma-buf still mapped until unbind_finish. A
+ * GPU notifies its importers.
+ */
 function exporterUnbind(s: DbState, a: A<'exporter_unbind'>, out: O): Ret {
   if (!exporterExists(s, a.exporter)) return '-EBADF';
   if (s.exporter(a.exporter).driver !== DRIVER_BOUND) return '-ENODEV';
   if (s.exporter(a.exporter).pending !== PENDING_NONE) return '-EBUSY';
   const d = out.draft(s);
-  if (!d.k.vram) cleanupAll(d, out, a.exporter);
-  else
+  const ex = d.exporter(a.exporter);
+  if (d.k.vram) {
     for (let x = 0; x < d.world.allocs; x++) if (d.alloc(x).used && d.alloc(x).exporter === a.exporter) invalidate(d, out, x);
-  d.exporter(a.exporter).driver = DRIVER_UNBINDING;
+  } else if (d.k.disableFirst) {
+    ex.memory = false;
+    ex.cleanupOwed = true;
+    markStale(d, a.exporter, 0, pagesOf(d, a.exporter));
+  } else cleanupAll(d, out, a.exporter);
+  ex.driver = DRIVER_UNBINDING;
   return '0';
 }
 
-/** remove() returns: after every unmap (revoke_waits) and, for a GPU, every VRAM pin (unplug); the BAR goes. */
+/**
+ * remove() returns: after every unmap (revoke_waits) and, for a GPU,
+ * every VRAM pin (unplug); the BAR goes. A close that disabled the
+ * function first runs vfio_pci_dma_buf_cleanup() here, one step later.
+ */
 function exporterUnbindFinish(s: DbState, a: A<'exporter_unbind_finish'>, out: O): Ret {
   if (!exporterExists(s, a.exporter) || s.exporter(a.exporter).driver !== DRIVER_UNBINDING) return '-EBADF';
+  if (s.exporter(a.exporter).cleanupOwed) {
+    const d = out.draft(s);
+    d.exporter(a.exporter).cleanupOwed = false;
+    cleanupAll(d, out, a.exporter);
+    // the cleanup's invalidations are done: remove() returns in a later step
+    return '0';
+  }
   const wait = (on: string) => refuseWith(out, '-EBUSY', { kind: 'wait', exporter: a.exporter, on });
   if (s.exporter(a.exporter).cleanupHung) return wait('priv->comp, consumed by the revoke');
   if (s.k.vram && s.k.unplugWaits)

@@ -348,8 +348,8 @@ describe('checkExhaustive', () => {
     ['vma-p2p', 'exporter-no-wait', 277, 923, 411, 1202],
     ['vma-p2p', 'as-posted', 217, 763, 311, 986],
     ['dma-buf', 'revoke-v7.1', 716, 2890, 1293, 4374],
-    ['dma-buf', 'vfio-v6.19', 716, 2890, 1293, 4374],
-    ['dma-buf', 'vfio-v6.19-rc', 902, 3251, 1605, 4842],
+    ['dma-buf', 'vfio-v6.19', 704, 2850, 1277, 4334],
+    ['dma-buf', 'vfio-v6.19-rc', 887, 3211, 1586, 4802],
     ['dma-buf', 'dynamic-move-notify', 436, 1222, 638, 1549],
     ['dma-buf', 'static-pinned', 373, 1157, 557, 1484],
   ])('%s %s to depth 4: %i states and %i transitions with symmetry, %i and %i without', (designId, preset, on, onT, off, offT) => {

@@ -666,7 +666,7 @@ describe('VFIO revoke: memory_off, reset, and the write that waits', () => {
 
 describe('VFIO remove(): revoke for good, and wait (v7.1) or not', () => {
   it('vfio_pci_dma_buf_cleanup() with its own drain (v6.19) notifies every buffer, one already revoked too', () => {
-    const ignored = run([...vfioOdp, memoryOff(), unbind()], 'vfio-v6.19', { importer: 'ignores' });
+    const ignored = run([...vfioOdp, memoryOff(), unbind()], 'vfio-v6.19', { importer: 'ignores', close_order: 'cleanup-first' });
     expect(ignored.rets.slice(-2)).toEqual(['0', '0']);
     expect(ignored.events).toEqual([invalidated()]);
     expect(decode(ignored.state).a0).toMatchObject({ revoked: true, dead: true });
@@ -675,7 +675,7 @@ describe('VFIO remove(): revoke for good, and wait (v7.1) or not', () => {
   });
 
   it('the fixed cleanup drains through vfio_pci_dma_buf_move(true): a revoked buffer is not told again, a live one is', () => {
-    const knobs = { importer: 'ignores', revoke_waits: 'no', cleanup: 'via-move' };
+    const knobs = { importer: 'ignores', revoke_waits: 'no', cleanup: 'via-move', close_order: 'cleanup-first' };
     const revoked = run([...vfioOdp, memoryOff(), unbind()], 'vfio-v6.19', knobs);
     expect(revoked.ret).toBe('0');
     expect(revoked.events).toEqual([]);
@@ -707,10 +707,51 @@ describe('VFIO remove(): revoke for good, and wait (v7.1) or not', () => {
   });
 
   it('vfio-v6.19-rc: a pinned MR keeps DMAing after remove() returned', () => {
-    const r = run([vfioDmaBuf(), pinnedMr(), unbind(), unbindFinish(), mrDma(0, 0, NIC1)], 'vfio-v6.19-rc', {}, routed);
-    expect(r.rets).toEqual(['fd0', 'mr0', '0', '0', '0']);
+    const r = run([vfioDmaBuf(), pinnedMr(), unbind(), unbindFinish(), unbindFinish(), mrDma(0, 0, NIC1)], 'vfio-v6.19-rc', {}, routed);
+    expect(r.rets).toEqual(['fd0', 'mr0', '0', '0', '0', '0']);
     expect(r.events).toEqual([dmaTo(0, true, NIC1, 'bus-addr')]);
     expect(dmaBuf.view(r.state).exporters[0]!.driver).toBe('unbound');
+  });
+
+  it('close disables the function before the cleanup (v6.19): in between, the ODP MR still maps the released BAR and DMAs there', () => {
+    const disabled = run([...vfioOdp, unbind()], 'vfio-v6.19');
+    expect(disabled.events).toEqual([]);
+    expect(decode(disabled.state)).toMatchObject({
+      e0: { driver: 'unbinding', memory: false, cleanup_owed: true },
+      a0: { revoked: false, dead: false },
+      mr0: { mapping: ['e0 page 0 (stale)'] },
+    });
+    expect(run([...vfioOdp, unbind(), mrDma()], 'vfio-v6.19').events).toEqual([dmaTo(0, true)]);
+    // the CPU mapping faults on a disabled function
+    expect(run([mmap(1), unbind(), touch()], 'vfio-v6.19').ret).toBe('SIGBUS');
+  });
+
+  it('a map in that window succeeds (the buffer is not revoked yet) onto the released BAR: stale at once', () => {
+    const faulted = run([vfioDmaBuf(), regDmabuf(), unbind(), mrDma()], 'vfio-v6.19', { odp_map: 'first-fault' });
+    expect(faulted.ret).toBe('0');
+    expect(faulted.events).toEqual([dmaTo(0, true)]);
+    const registered = run([vfioDmaBuf(), unbind(), regDmabuf(), mrDma()], 'vfio-v6.19');
+    expect(registered.rets.slice(-2)).toEqual(['mr0', '0']);
+    expect(registered.events).toEqual([dmaTo(0, true)]);
+  });
+
+  it('unbind_finish runs the late cleanup and returns 0; remove() returns at the next', () => {
+    const cleaned = run([...vfioOdp, unbind(), unbindFinish()], 'vfio-v6.19');
+    expect(cleaned.ret).toBe('0');
+    expect(cleaned.events).toEqual([invalidated()]);
+    expect(decode(cleaned.state)).toMatchObject({ e0: { driver: 'unbinding' }, a0: { revoked: true, dead: true }, mr0: { mapping: [null] } });
+    expect(decode(cleaned.state).e0).not.toHaveProperty('cleanup_owed');
+    expect(run([...vfioOdp, unbind(), unbindFinish(), mrDma()], 'vfio-v6.19').ret).toBe('-ENODEV');
+    expect(decode(run([...vfioOdp, unbind(), unbindFinish(), unbindFinish()], 'vfio-v6.19').state).e0).toMatchObject({ driver: 'unbound' });
+  });
+
+  it('the fixed order (d97708701434) revokes in unbind itself: no step sees the BAR disabled and the buffer live', () => {
+    const fixed = run([...vfioOdp, unbind()], 'vfio-v6.19', { close_order: 'cleanup-first' });
+    expect(fixed.events).toEqual([invalidated()]);
+    expect(decode(fixed.state)).toMatchObject({ e0: { memory: true }, a0: { revoked: true, dead: true } });
+    expect(run([...vfioOdp, unbind(), mrDma()], 'vfio-v6.19', { close_order: 'cleanup-first' }).ret).toBe('-ENODEV');
+    // a GPU's remove() has no such order: the knob changes nothing there
+    expect(bytes(gpu([...bo, regDmabuf(), unbind()], { close_order: 'disable-first' }).state)).toEqual(bytes(gpu([...bo, regDmabuf(), unbind()]).state));
   });
 
   it('memory_on cannot bring a dead buffer back; a second unbind and a finish without unbind are refused', () => {
