@@ -129,7 +129,7 @@ function mapAll(d: DbState, m: number, a: number): void {
     map.exporter = buf.exporter;
     map.page = bar ? buf.start + i : 0;
     // between vfio_pci_core_disable() and the cleanup, a map still succeeds, onto a BAR released already
-    map.stale = bar && !d.k.vram && d.exporter(buf.exporter).cleanupOwed;
+    map.stale = !d.k.vram && d.exporter(buf.exporter).cleanupOwed;
   }
 }
 
