@@ -151,15 +151,10 @@ export class Machine<S extends State> {
     for (let i = 0; i < this.layout.bios; i++) if (!s.bio(i).inflight) freeBio = true;
     let freeAlloc = false;
     for (let a = 0; a < w.allocs; a++) if (!s.alloc(a).used) freeAlloc = true;
-    let freeMr = false;
     const { mrsOf, linkingOf } = this;
     mrsOf.fill(0);
     for (let p = 0; p < w.procs; p++) linkingOf[p] = s.linking(p);
-    for (let m = 0; m < w.mrs; m++) {
-      const mr = s.mr(m);
-      if (mr.live) mrsOf[mr.proc]!++;
-      else freeMr = true;
-    }
+    for (let m = 0; m < w.mrs; m++) if (s.mr(m).live) mrsOf[s.mr(m).proc]!++;
     for (let p = 0; p < w.procs; p++) {
       if (!s.proc(p).alive) continue;
       // a task inside mmap() makes no other call until it links
@@ -171,7 +166,8 @@ export class Machine<S extends State> {
       for (let v = 0; v < w.vmas; v++) if (!s.vma(p, v).used) freeVma = true;
       let freeFd = false;
       for (let f = 0; f < fds; f++) if (!s.fd(p, f).used) freeFd = true;
-      const regs = freeMr && mrsOf[p]! < w.config.limits.mrs;
+      // the world has limits.mrs MR slots per process: one below its limit finds a free slot
+      const regs = mrsOf[p]! < w.config.limits.mrs;
       if (freeVma) n = pushAll(into, n, w.mmaps[p]!);
       if (freeVma && this.spec.splitsMmap) n = pushAll(into, n, w.mmapStarts[p]!);
       if (freeFd && freeAlloc) n = pushAll(into, n, w.vfioExports[p]!);
