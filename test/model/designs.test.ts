@@ -3,6 +3,7 @@
 // nonsense ids: negative, past the world, fractional), and enabled()
 // offers only actions of the vocabulary, from the world's action table;
 // a refusal leaves the state as it was unless it spends a fault injection;
+// a slot id one past the world is refused;
 // an action the design declares inert (which the complete search skips)
 // changes nothing and shows no event a property reads, in any state; a
 // step reads and writes no byte outside its own state.
@@ -75,6 +76,33 @@ describe.each(designs.map((d) => [d.id, d] as const))('%s', (_id, design) => {
         }
       }),
       { seed: fixedSeed, numRuns: 400 },
+    );
+  });
+
+  it('an action naming a slot past the world (a VMA, MR, bio, allocation or fd id) is refused and changes nothing', () => {
+    const slotIds = ['vma', 'mr', 'io', 'alloc', 'fd'] as const;
+    const namesSlot = rawAction.filter((a) => slotIds.some((f) => f in a));
+    fc.assert(
+      fc.property(presetArb, worlds, fc.array(fc.nat(), { maxLength: 25 }), namesSlot, fc.nat(), (preset, config, choices, raw, pick) => {
+        const m = design.machine(config, knobsOf(design, { preset }));
+        const fields = slotIds.filter((f) => f in raw);
+        const field = fields[pick % fields.length]!;
+        const limit = { vma: m.world.vmas, mr: m.world.mrs, io: m.layout.bios, alloc: m.world.allocs, fd: m.layout.fds }[field];
+        // every other id names something, so that only the one past the world can refuse it
+        const valid = Object.fromEntries(Object.entries({ proc: 0, exporter: 0, page: 0, pages: 1, offset: 0, nth: 0 }).filter(([k]) => k in raw));
+        const importer = 'importer' in raw ? { importer: Math.abs(Math.trunc(Number(raw.importer) || 0)) % config.importers.length } : {};
+        const action = { ...raw, ...valid, ...importer, [field]: limit } as Action;
+        let state = design.init(config, knobsOf(design, { preset }));
+        for (const choice of [...choices, 0]) {
+          const r = design.step(state, action);
+          expect(isFailure(r.ret), `${action.kind} ${field}=${limit}: ${r.ret}`).toBe(true);
+          expect(bytesOf(r.state)).toEqual(bytesOf(state));
+          const enabled = design.enabled(state);
+          if (enabled.length === 0) return;
+          state = design.step(state, enabled[choice % enabled.length]!).state;
+        }
+      }),
+      { seed: fixedSeed, numRuns: 300 },
     );
   });
 
