@@ -122,14 +122,15 @@ function invalidate(d: DbState, out: O, a: number, except = NONE): void {
 /** Map every page of attachment `m` to where buffer `a` is now. */
 function mapAll(d: DbState, m: number, a: number): void {
   const buf = d.alloc(a);
+  // between vfio_pci_core_disable() and the cleanup, a map still succeeds, onto a BAR released already
+  const late = !d.k.vram && d.exporter(buf.exporter).cleanupOwed;
   for (let i = 0; i < d.mr(m).npages; i++) {
     const map = d.mapping(m, i);
     const bar = !d.k.vram || buf.placement === IN_VRAM;
     map.kind = bar ? MAPPED_BAR : MAPPED_RAM;
     map.exporter = buf.exporter;
     map.page = bar ? buf.start + i : 0;
-    // between vfio_pci_core_disable() and the cleanup, a map still succeeds, onto a BAR released already
-    map.stale = !d.k.vram && d.exporter(buf.exporter).cleanupOwed;
+    map.stale = late;
   }
 }
 
