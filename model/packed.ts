@@ -28,6 +28,13 @@ export interface SlotClass<T> {
   readonly size: number;
 }
 
+/** Per field kind: what a read appends to the byte, what a write stores for `v`. */
+const storage: Readonly<Record<FieldKind, { readonly read: string; readonly write: string }>> = {
+  u8: { read: '', write: 'v' },
+  bool: { read: ' === 1', write: 'v ? 1 : 0' },
+  ref: { read: ' - 1', write: 'v + 1' },
+};
+
 /**
  * A cursor class for slot type T: one byte per field of `spec`, in its
  * order. Class, constructor and every accessor are compiled for this
@@ -38,8 +45,7 @@ export function slotClass<T>(spec: FieldSpec<T>): SlotClass<T> {
   const C = new Function('return class { constructor(b, o) { this.b = b; this.o = o; } };')() as SlotClass<T>;
   let k = 0;
   for (const [name, kind] of Object.entries(spec) as [string, FieldKind][]) {
-    const read = kind === 'bool' ? ' === 1' : kind === 'ref' ? ' - 1' : '';
-    const write = kind === 'bool' ? 'v ? 1 : 0' : kind === 'ref' ? 'v + 1' : 'v';
+    const { read, write } = storage[kind];
     Object.defineProperty(C.prototype, name, {
       get: new Function(`return this.b[this.o + ${k}]${read};`) as () => unknown,
       set: new Function('v', `this.b[this.o + ${k}] = ${write};`) as (v: unknown) => void,

@@ -44,8 +44,22 @@ describe('the expected table and the matrix', () => {
     expect(matrixMet(m)).toBe(false);
   });
 
+  it('computeMatrix, complete: the states of the search with symmetry reduction, where it merges states', () => {
+    const twoProcesses = { name: 'two', config: { ...tiny.config, processes: 2 } };
+    const vmaP2p = designs.filter((d) => d.id === 'vma-p2p');
+    const m = computeMatrix(vmaP2p, { search: 'complete' }, twoProcesses);
+    m.columns.forEach((c) => {
+      const knobs = resolveKnobs(c.design, c.design.presets.find((p) => p.name === c.preset)!);
+      expect(c.states, c.preset).toBe(checkExhaustive(c.design, twoProcesses.config, knobs, { symmetry: true }).states);
+      expect(c.states!, c.preset).toBeLessThan(checkExhaustive(c.design, twoProcesses.config, knobs, { symmetry: false }).states);
+    });
+  });
+
   it('computeMatrix, random: the cells of the runs made', () => {
+    const started = performance.now();
     const m = computeMatrix(designs, { search: 'random', runs: 30, seed: 42 }, { name: 'default', config: defaultConfig });
+    const seconds = (performance.now() - started) / 1000;
+    expect(m.columns.reduce((sum, c) => sum + c.seconds, 0)).toBeLessThanOrEqual(seconds);
     expect([m.how, m.world]).toEqual([{ search: 'random', runs: 30, seed: 42 }, 'default']);
     expect(m.columns.map((c) => `${c.design.id} ${c.preset}`)).toEqual(presetColumns);
     expect(m.columns.every((c) => c.states === undefined)).toBe(true);
