@@ -18,8 +18,8 @@ type Run = Awaited<ReturnType<typeof cli>>;
 const scenarios = loadScenarios();
 const columns = designs.flatMap((d) => d.presets.map((p) => ({ design: d.id, preset: p.name })));
 const cellCount = propertyIds.length * columns.length;
-/** A random search that meets the expected table: its last cell is hit by run 2,515 at seed 42. */
-const meets = ['--random', '--runs', '5000', '--seed', '42'];
+/** A random search that meets the expected table: its last cell is hit by run 2,506 at seed 42. */
+const meets = ['--random', '--runs', '3000', '--seed', '42'];
 const quick = ['--random', '--runs', '20', '--seed', '42'];
 
 const dir = mkdtempSync(join(tmpdir(), 'p2p-matrix-'));

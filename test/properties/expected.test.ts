@@ -38,9 +38,11 @@ const asymmetricDepth = process.env.P2P_DEEP === '1' ? undefined : deepest + 1;
 /**
  * Runs of the random cross-check: at seed 42 the last violated/sometimes
  * cell to be hit (dma-buf dynamic-move-notify, dma-to-bound-exporter) is
- * hit by run 2,515 (measured); twice that leaves a margin.
+ * hit by run 2,506 (measured). The runs are the same every time, so the
+ * margin is for changes to the model: one that moves a hit past it fails
+ * the cell's test, which names it.
  */
-const crossCheckRuns = process.env.P2P_DEEP === '1' ? defaultRuns : 5000;
+const crossCheckRuns = process.env.P2P_DEEP === '1' ? defaultRuns : 3000;
 const seed = defaultSeed();
 
 interface Column {
