@@ -16,6 +16,7 @@ import { type CheckResult, checkExhaustive } from '../properties/exhaustive.js';
 import { expected } from '../properties/expected.js';
 import { defaultMaxLength, explore } from '../properties/explore.js';
 import { loadWorld } from '../worlds/load.js';
+import { storeFloor } from './floor.js';
 import { searchParts } from './parts.js';
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
@@ -118,6 +119,40 @@ function parts(searches: SearchBench[]): PartsBench[] {
   );
 }
 
+interface FloorBench {
+  design: string;
+  preset: string;
+  states: number;
+  successorsPerState: number;
+  /** Microseconds per state of the store alone (bench/floor.ts), here and in C (null: no C compiler). */
+  store: number;
+  storeInC: number | null;
+  /** The complete search's own rate, from the table above, beside the most its store allows. */
+  searchStatesPerSecond: number;
+}
+
+/** The minimal world's stores alone, in this engine and in C. */
+function floors(searches: SearchBench[]): FloorBench[] {
+  const { config } = loadWorld('minimal');
+  return designs.flatMap((design) =>
+    design.presets.map((preset) => {
+      const f = storeFloor(design, config, resolveKnobs(design, preset), REPEATS);
+      const search = searches.find((x) => x.world === 'minimal' && x.design === design.id && x.preset === preset.name)!;
+      if (f.states !== search.states) throw new Error(`${design.id} ${preset.name}: the floor stored ${f.states} states, the search ${search.states}`);
+      const us = (s: number) => (1e6 * s) / f.states;
+      return {
+        design: design.id,
+        preset: preset.name,
+        states: f.states,
+        successorsPerState: f.successorsPerState,
+        store: us(f.seconds),
+        storeInC: f.cSeconds === null ? null : us(f.cSeconds),
+        searchStatesPerSecond: search.statesPerSecond,
+      };
+    }),
+  );
+}
+
 /** A long random walk over enabled(), restarting every 64 steps; then time step() alone over it. */
 function stepsPerSecond(design: Design, config: Config): number {
   const knobs = resolveKnobs(design, design.presets[0]!);
@@ -184,6 +219,7 @@ const t0 = performance.now();
 const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
 const searches = completeSearches(['minimal', 'default', 'routes']);
 const partsOfMinimal = parts(searches);
+const floorsOfMinimal = floors(searches);
 const defaultWorld = loadWorld('default').config;
 const steps = designs.map((d) => ({ design: d.id, stepsPerSecond: Math.round(stepsPerSecond(d, defaultWorld)) }));
 const cells = randomCells(defaultWorld);
@@ -192,6 +228,7 @@ const results = {
   machine,
   searches,
   parts: partsOfMinimal,
+  floors: floorsOfMinimal,
   steps,
   cells,
   peakRssMiB: Math.round(resourceUsage().maxRSS / 1024),
@@ -217,6 +254,13 @@ const lines = [
   ...partsOfMinimal.map((p) => {
     const us = (v: number, n: number) => pad(v.toFixed(2), n);
     return `${p.design.padEnd(12)} ${p.preset.padEnd(24)} ${pad(p.states, 8)} ${us(p.enabled, 8)} ${us(p.steps, 6)} ${us(p.lookups, 8)} ${us(p.forms, 6)} ${us(p.rest, 5)} ${us(p.search, 7)} ${pad(Math.round(p.withoutStepsStatesPerSecond), 18)}`;
+  }),
+  '',
+  `minimal world: the store alone (bench/floor.ts: steps, census, forms free), microseconds per state, best of ${REPEATS}`,
+  'design       preset                    states  succ/state   store  states/s   in C  states/s  search states/s',
+  ...floorsOfMinimal.map((f) => {
+    const c = f.storeInC === null ? `${pad('-', 6)} ${pad('no cc', 9)}` : `${pad(f.storeInC.toFixed(2), 6)} ${pad(Math.round(1e6 / f.storeInC), 9)}`;
+    return `${f.design.padEnd(12)} ${f.preset.padEnd(24)} ${pad(f.states, 8)} ${pad(f.successorsPerState.toFixed(1), 10)} ${pad(f.store.toFixed(2), 7)} ${pad(Math.round(1e6 / f.store), 9)} ${c} ${pad(Math.round(f.searchStatesPerSecond), 17)}`;
   }),
   '',
   'design        step()/s (default world)',
