@@ -8,11 +8,12 @@ import { designs, findDesign } from '../../model/designs.js';
 import { formatAction, formatCall } from '../../model/format.js';
 import { NONE } from '../../model/packed.js';
 import type { DbState } from '../../model/dma-buf/state.js';
+import type { SpState } from '../../model/struct-page/state.js';
 import type { State } from '../../model/state.js';
 import type { VpState } from '../../model/vma-p2p/state.js';
 import { type Action, type Config, defaultConfig, defaultLimits, type Event, isFailure, limitWords, type Ret } from '../../model/vocabulary.js';
 import { loadWorld, worldNames } from '../../worlds/load.js';
-import { ack, deregMr, evict, evictFinish, exit, fork, injectInsertFail, ioComplete, ioDma, kernelCopy, mmap, mrDma, munmap, pread, regMr, touch, unbind, unbindFinish } from '../actions.js';
+import { ack, deregMr, evict, evictFinish, exit, fork, injectInsertFail, ioComplete, ioDma, kernelCopy, mmap, mrDma, munmap, pread, regMr, touch, unbind, unbindFinish, vfioDmaBuf } from '../actions.js';
 import { bytesOf, roomy, run as runDesign } from './run.js';
 
 /** e0 (2 pages) and e1 (1 page), every importer routed to e1 as to e0; two VMAs per process. */
@@ -460,6 +461,31 @@ describe('audit and view keep exporters apart', () => {
     const stray = copy();
     stray.page(0, 1).owner = 0;
     expect(findDesign('dma-buf')!.audit(stray)).toEqual(['e0 page 1: allocator says a0, buffer in VRAM there: none']);
+  });
+});
+
+describe('audit: a holder count that drifts from its holders is named', () => {
+  it('struct-page: a page refcount against its PTEs and pins', () => {
+    const { state, rets } = run('struct-page', 'lsfmm-2020', [mmap(), regMr(0, { odp: false })]);
+    expect(rets).toEqual(['vma0', 'mr0']);
+    const drifted = state.m.wrap(bytesOf(state), 0) as SpState;
+    expect(findDesign('struct-page')!.audit(drifted)).toEqual([]);
+    drifted.page(0, 0).refcount++;
+    expect(findDesign('struct-page')!.audit(drifted)).toEqual(['e0 page 0: refcount 3 != PTEs + pins 2']);
+  });
+
+  it.each<['attached' | 'pins' | 'files' | 'vmas', string]>([
+    ['attached', 'a0: attachments 1 != 0'],
+    ['pins', 'a0: pins 1 != 0'],
+    ['files', 'a0: files 2 != 1'],
+    ['vmas', 'a0: VMAs 1 != 0'],
+  ])('dma-buf: its %s', (field, line) => {
+    const { state, rets } = run('dma-buf', 'vfio-v6.19', [vfioDmaBuf()]);
+    expect(rets).toEqual(['fd0']);
+    const drifted = state.m.wrap(bytesOf(state), 0) as DbState;
+    expect(findDesign('dma-buf')!.audit(drifted)).toEqual([]);
+    drifted.alloc(0)[field]++;
+    expect(findDesign('dma-buf')!.audit(drifted)).toEqual([line]);
   });
 });
 
