@@ -11,6 +11,7 @@
 // process_vm_readv (which kmaps the BAR) inert and see the check report them.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Design } from '../../model/design.js';
 import { designs } from '../../model/designs.js';
 import { Machine } from '../../model/machine.js';
 import type { State } from '../../model/state.js';
@@ -19,6 +20,8 @@ import { structPage } from '../../model/struct-page/index.js';
 import { fixedSeed } from '../../properties/defaults.js';
 import { isJudged } from '../../properties/catalogue.js';
 import { formatAction } from '../../model/format.js';
+import { loadWorld } from '../../worlds/load.js';
+import { worldSizes } from '../properties/world-sizes.js';
 import { bytesOf, knobsOf, roomy, walk } from './run.js';
 
 /** The first inert action of `m` that changes `s` or emits a judged event there, in words, or null. */
@@ -64,6 +67,42 @@ describe.each(designs.flatMap((d) => d.presets.map((p) => [d.id, p.name, d] as c
       { seed: fixedSeed, numRuns: 60 },
     );
     expect(clean).toBeGreaterThan(60);
+  });
+});
+
+/** A design's minimal-world spaces under 10k states, or else its smallest in any shipped world. */
+function smallSpaces(design: Design): { world: string; preset: string; states: number }[] {
+  const all = Object.entries(worldSizes).flatMap(([world, sizes]) =>
+    design.presets.map((p) => ({ world, preset: p.name, states: sizes[`${design.id}/${p.name}`]!.states })),
+  );
+  const small = all.filter((x) => x.world === 'minimal' && x.states < 10_000);
+  return small.length > 0 ? small : [all.reduce((a, b) => (b.states < a.states ? b : a))];
+}
+
+// every reachable state, not a sample: the states where clean() and held() could part are rare on a walk
+describe.each(designs.map((d) => [d.id, d] as const))('%s, every reachable state', (_id, design) => {
+  it.each(smallSpaces(design).map((x) => [x.preset, x.world, x] as const))('%s in %s: clean(s) says exactly that held(s) is empty', (_p, _w, { world, preset, states }) => {
+    const m = design.machine(loadWorld(world).config, knobsOf(design, { preset }));
+    const key = new Uint8Array(m.width);
+    const enabled = new Int32Array(m.actions.length);
+    const seen = new Set<string>();
+    const stack = [m.init()];
+    let clean = 0;
+    for (let s = stack.pop(); s !== undefined; s = stack.pop()) {
+      m.canonical(s, key, 0);
+      const k = Buffer.from(key).toString('latin1');
+      if (seen.has(k)) continue;
+      seen.add(k);
+      expect(m.clean(s), design.held(s).join('; ')).toBe(design.held(s).length === 0);
+      if (m.clean(s)) clean++;
+      for (let i = 0, n = m.enabledInto(s, enabled); i < n; i++) {
+        const out = m.out();
+        m.applyAt(s, enabled[i]!, out);
+        if (out.written) stack.push(out.d);
+      }
+    }
+    expect(seen.size).toBe(states);
+    expect(clean).toBeGreaterThan(0);
   });
 });
 

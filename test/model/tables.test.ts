@@ -464,6 +464,20 @@ describe('audit and view keep exporters apart', () => {
   });
 });
 
+// dma-buf's own step tests show it on a GPU, whose mmap inserts PFNs (VFIO's refuses the injection)
+describe('decode(): the fault header, only once one is armed or fired', () => {
+  it.each(['struct-page', 'vma-p2p'])('%s', (designId) => {
+    const preset = findDesign(designId)!.presets[0]!.name;
+    const fault = (actions: Action[]) => {
+      const r = run(designId, preset, actions);
+      return r.design.decode(r.state).fault;
+    };
+    expect(fault([])).toBeUndefined();
+    expect(fault([injectInsertFail(1)])).toEqual({ armed: 1, fired: 1 });
+    expect(fault([injectInsertFail(0), mmap()])).toEqual({ armed: null, fired: 1 });
+  });
+});
+
 describe('audit: a holder count that drifts from its holders is named', () => {
   it('struct-page: a page refcount against its PTEs and pins', () => {
     const { state, rets } = run('struct-page', 'lsfmm-2020', [mmap(), regMr(0, { odp: false })]);
