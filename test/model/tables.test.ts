@@ -416,6 +416,16 @@ describe('audit and held(): the exact lines', () => {
       [],
       ['p2p_map of a0 (e0 page 0) to nic0 never p2p_unmapped', 'a0: object still allocated (ram)'],
     ],
+    ['dma-buf', 'vfio-v6.19', [vfioDmaBuf()], {}, [], ['a0: dma-buf still open']],
+    [
+      'dma-buf',
+      'vfio-v6.19',
+      [vfioDmaBuf(), { kind: 'proc_reg_dmabuf_mr', proc: 0, importer: 2, fd: 0, odp: true }, mrDma()],
+      {},
+      [],
+      ['mr0: nic0 still maps e0 page 0', 'a0: dma-buf still open'],
+    ],
+    ['dma-buf', 'dynamic-move-notify', [mmap()], {}, [], ['a0: buffer object still allocated (vram)', 'e0 page 0: still allocated to a0']],
   ])('%s %s, case %#', (designId, preset, actions, knobs, audit, held) => {
     const r = run(designId, preset, actions, knobs);
     expect(r.design.audit(r.state)).toEqual(audit);
