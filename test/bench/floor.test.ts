@@ -7,20 +7,17 @@ import { storeFloor } from '../../bench/floor.js';
 import { resolveKnobs } from '../../model/design.js';
 import { designs } from '../../model/designs.js';
 import { loadWorld } from '../../worlds/load.js';
-import { worldSizes } from '../properties/world-sizes.js';
+import { smallest, spacesOf } from '../properties/world-sizes.js';
 
 const hasCc = spawnSync('cc', ['--version'], { stdio: 'ignore' }).status === 0;
 
-/** Each design's smallest pinned space, over every shipped world and preset. */
-const smallest = designs.map((design) => {
-  const spaces = Object.entries(worldSizes).flatMap(([world, sizes]) =>
-    design.presets.map((preset) => ({ world, preset, states: sizes[`${design.id}/${preset.name}`]!.states })),
-  );
-  const { world, preset, states } = spaces.reduce((a, b) => (b.states < a.states ? b : a));
+/** Each design's smallest pinned space. */
+const smallestSpaces = designs.map((design) => {
+  const { world, preset, states } = smallest(spacesOf(design));
   return { name: `${design.id}/${preset.name} in ${world}`, design, world, preset, states };
 });
 
-describe.each(smallest)('the store alone, $name', ({ design, world, preset, states }) => {
+describe.each(smallestSpaces)('the store alone, $name', ({ design, world, preset, states }) => {
   it('replays the search to its pinned states, here and in C', () => {
     const floor = storeFloor(design, loadWorld(world).config, resolveKnobs(design, preset), 1);
     expect(floor.states).toBe(states);

@@ -21,7 +21,7 @@ import { fixedSeed } from '../../properties/defaults.js';
 import { isJudged } from '../../properties/catalogue.js';
 import { formatAction } from '../../model/format.js';
 import { loadWorld } from '../../worlds/load.js';
-import { worldSizes } from '../properties/world-sizes.js';
+import { smallest, spacesOf } from '../properties/world-sizes.js';
 import { bytesOf, knobsOf, roomy, walk } from './run.js';
 
 /** The first inert action of `m` that changes `s` or emits a judged event there, in words, or null. */
@@ -71,18 +71,16 @@ describe.each(designs.flatMap((d) => d.presets.map((p) => [d.id, p.name, d] as c
 });
 
 /** A design's minimal-world spaces under 10k states, or else its smallest in any shipped world. */
-function smallSpaces(design: Design): { world: string; preset: string; states: number }[] {
-  const all = Object.entries(worldSizes).flatMap(([world, sizes]) =>
-    design.presets.map((p) => ({ world, preset: p.name, states: sizes[`${design.id}/${p.name}`]!.states })),
-  );
+function smallSpaces(design: Design) {
+  const all = spacesOf(design);
   const small = all.filter((x) => x.world === 'minimal' && x.states < 10_000);
-  return small.length > 0 ? small : [all.reduce((a, b) => (b.states < a.states ? b : a))];
+  return small.length > 0 ? small : [smallest(all)];
 }
 
 // every reachable state, not a sample: the states where clean() and held() could part are rare on a walk
 describe.each(designs.map((d) => [d.id, d] as const))('%s, every reachable state', (_id, design) => {
-  it.each(smallSpaces(design).map((x) => [x.preset, x.world, x] as const))('%s in %s: clean(s) says exactly that held(s) is empty', (_p, _w, { world, preset, states }) => {
-    const m = design.machine(loadWorld(world).config, knobsOf(design, { preset }));
+  it.each(smallSpaces(design).map((x) => [x.preset.name, x.world, x] as const))('%s in %s: clean(s) says exactly that held(s) is empty', (_p, _w, { world, preset, states }) => {
+    const m = design.machine(loadWorld(world).config, knobsOf(design, { preset: preset.name }));
     const key = new Uint8Array(m.width);
     const enabled = new Int32Array(m.actions.length);
     const seen = new Set<string>();

@@ -4,6 +4,7 @@
 // still meet the expected table (expected.test.ts), then update it.
 // expected.test.ts checks the default world's rows against the searches
 // it makes anyway; worlds.test.ts checks the others.
+import type { Design, PresetSpec } from '../../model/design.js';
 
 /** What a complete search reports of a world's size. */
 export interface Size {
@@ -69,3 +70,12 @@ export const worldSizes: Readonly<Record<string, Readonly<Record<string, Size>>>
 
 /** A search bound for a world: twice its pinned size, so a space that blows up stops early and fails. */
 export const stateBound = (s: Size) => 2 * s.states;
+
+/** Every pinned space of `design`, over the shipped worlds and its presets. */
+export function spacesOf(design: Pick<Design, 'id' | 'presets'>): { world: string; preset: PresetSpec; states: number }[] {
+  return Object.entries(worldSizes).flatMap(([world, sizes]) => design.presets.map((preset) => ({ world, preset, states: sizes[`${design.id}/${preset.name}`]!.states })));
+}
+
+/** The smallest of `spaces`. */
+export const smallest = <T extends { states: number }>(spaces: readonly T[]): T => spaces.reduce((a, b) => (b.states < a.states ? b : a));
+
